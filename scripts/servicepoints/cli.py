@@ -1,0 +1,163 @@
+"""The ``servicepoints`` command. Only this layer prints, exits and chooses files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import output
+from .load import SetupError, read_registry
+from .nearest import nearest as find_nearest
+from .problems import errors
+from .settings import load_settings
+from .validate import Report, validate
+
+DATA = click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="数据目录（含 datapackage.json 和 points/）。",
+)
+SETTINGS = click.option(
+    "--settings",
+    "settings_file",
+    default="servicepoints.yml",
+    show_default=True,
+    help="设置文件；不存在时使用默认设置。",
+)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True
+)
+
+
+class _Group(click.Group):
+    """Turns a broken set-up into one clear line and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SetupError as exc:
+            click.echo(f"servicepoints: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="servicepoints")
+def main() -> None:
+    """中山市“1+1+N”知识产权公共服务网点名录：校验数据、生成网站和开放数据。"""
+
+
+def _checked(data_dir: Path, settings_file: str) -> tuple[Report, int]:
+    settings = load_settings(settings_file)
+    registry = read_registry(data_dir)
+    report = validate(registry, stale_days=settings.stale_days)
+    return report, len(registry.records) + len({p.file for p in registry.problems})
+
+
+@main.command("validate")
+@DATA
+@SETTINGS
+@FORMAT
+def validate_cmd(data_dir: Path, settings_file: str, fmt: str) -> None:
+    """校验全部网点记录；有错误时退出码为 1。"""
+    report, records = _checked(data_dir, settings_file)
+    click.echo(output.FORMATS[fmt](report.problems, records))
+    sys.exit(1 if errors(report.problems) else 0)
+
+
+@main.command("nearest")
+@click.argument("lat", type=float)
+@click.argument("lon", type=float)
+@click.option("--type", "type_code", help="只看这一类型的网点（类型代码）。")
+@click.option("--service", help="只看提供这项服务的网点（服务代码）。")
+@click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 1000))
+@DATA
+@SETTINGS
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def nearest_cmd(
+    lat: float,
+    lon: float,
+    type_code: str | None,
+    service: str | None,
+    count: int,
+    data_dir: Path,
+    settings_file: str,
+    fmt: str,
+) -> None:
+    """列出离某位置（WGS-84 纬度、经度）最近的网点及直线距离。"""
+    report, records = _checked(data_dir, settings_file)
+    if not report.ok:
+        click.echo(output.problems_text(report.problems, records), err=True)
+        sys.exit(1)
+    hits = find_nearest(report.points, lat, lon, count, type_code, service)
+    if fmt == "json":
+        rows = [{"id": p["id"], "name": p["name"], "type": p["type"], "distance_km": round(km, 3)} for p, km in hits]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for rank, (point, km) in enumerate(hits, 1):
+        click.echo(f"{rank}. {km:.2f} km  {point['name']}  [{point['type']}]  {point['id']}")
+    if not hits:
+        click.echo("没有符合条件且有位置的网点。")
+
+
+@main.command("build")
+@DATA
+@SETTINGS
+@click.option("--out", "out_dir", default="site", show_default=True, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
+def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: str) -> None:
+    """校验数据，然后生成网站和开放数据；数据有错时什么也不写。"""
+    from .build import build_site
+
+    report, records = _checked(data_dir, settings_file)
+    if not report.ok:
+        click.echo(output.problems_text(report.problems, records), err=True)
+        click.echo(f"数据有错误，未生成网站；{out_dir} 保持原样。", err=True)
+        sys.exit(1)
+    build_site(Path(config_file), data_dir, out_dir, load_settings(settings_file))
+    click.echo(f"已生成 {out_dir}/：{len(report.points)} 个网点。")
+
+
+@main.command("new")
+@click.option("--type", "type_code", required=True, help="网点类型代码，如 enterprise-studio。")
+@click.option("--town", required=True, help="镇街全称，如 小榄镇。")
+@click.option("--name", required=True, help="网点名称。")
+@click.option("--status", default="operating", show_default=True)
+@DATA
+def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path) -> None:
+    """新建一条网点记录文件，写好所有字段的中文说明。"""
+    from .newrecord import write_new_record
+
+    path = write_new_record(data_dir, type_code, town, name, status)
+    click.echo(f"已新建 {path}：请填写 lat、lon 等字段，然后运行 servicepoints validate。")
+
+
+@main.command("stale")
+@DATA
+@SETTINGS
+@click.option("--days", type=int, help="超过多少天未核实算过期；默认取设置中的 stale_days。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stale_cmd(data_dir: Path, settings_file: str, days: int | None, fmt: str) -> None:
+    """按镇街列出久未核实或从未核实的记录。"""
+    from .freshness import stale_by_town
+
+    settings = load_settings(settings_file)
+    report = validate(read_registry(data_dir), stale_days=days or settings.stale_days)
+    if not report.ok:
+        click.echo(output.problems_text(report.problems, len(report.points)), err=True)
+        sys.exit(1)
+    groups = stale_by_town(report.points, days or settings.stale_days)
+    if fmt == "json":
+        click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
+        return
+    for town, rows in groups.items():
+        click.echo(f"{town}（{len(rows)}）")
+        for row in rows:
+            click.echo(f"  {row['id']}  {row['name']}  最近核实：{row['verified'] or '从未核实'}")
+    if not groups:
+        click.echo("所有记录都在有效期内核实过。")

@@ -1,0 +1,56 @@
+"""The mkdocs plugin: its event hooks add every generated page and data file at build time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .load import read_registry
+from .output import problems_text
+from .render import SiteData, render_pages
+from .settings import Settings, load_settings
+from .validate import validate
+
+_override: dict = {}
+
+
+def use(data_dir: Path | None, settings: Settings | None) -> None:
+    """Let the command layer choose the data folder and settings for the next build."""
+    _override.clear()
+    if data_dir is not None:
+        _override.update(data_dir=Path(data_dir), settings=settings)
+
+
+class _Options(Config):
+    data_dir = opt.Type(str, default="data")
+    settings_file = opt.Type(str, default="servicepoints.yml")
+    templates_dir = opt.Type(str, default="site_templates/pages")
+
+
+class ServicepointsPlugin(BasePlugin[_Options]):
+    """Validates the registry and generates the pages; a bad registry stops the build."""
+
+    def on_config(self, config):
+        base = Path(config.config_file_path).parent
+        data_dir = _override.get("data_dir") or base / self.config.data_dir
+        settings = _override.get("settings") or load_settings(base / self.config.settings_file)
+        registry = read_registry(data_dir)
+        report = validate(registry, stale_days=settings.stale_days)
+        if not report.ok:
+            raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
+        site_url = config.site_url or "http://127.0.0.1:8000/"
+        self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
+        self.templates = base / self.config.templates_dir
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        for uri, text in render_pages(self.site, self.templates).items():
+            hidden = uri.startswith("points/") or (uri.startswith("towns/") and uri != "towns/index.md")
+            inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, uri, content=text, inclusion=inclusion))
+        return files

@@ -1,0 +1,53 @@
+"""Problems: bad data is a result, collected for every record at once."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+# Stable codes, with what each means in Chinese. The docs list every one (a test checks).
+CODES: dict[str, str] = {
+    "file-empty": "文件是空的",
+    "file-too-large": "文件太大",
+    "file-encoding": "文件不是 UTF-8 编码",
+    "yaml-syntax": "YAML 语法错误",
+    "yaml-duplicate-key": "同一字段写了两次",
+    "yaml-alias": "使用了 YAML 锚点或别名",
+    "not-a-mapping": "文件内容不是“字段: 值”的形式",
+    "unknown-field": "未知字段",
+    "missing-field": "缺少必填字段",
+    "type-error": "值的类型不对",
+    "constraint-error": "值不符合要求",
+    "duplicate-id": "编号重复",
+    "id-filename-mismatch": "编号与文件名不一致",
+    "unknown-town": "未知镇街",
+    "unknown-type": "未知网点类型",
+    "unknown-service": "未知服务项目",
+    "service-not-allowed": "该类型网点不提供此服务",
+    "coords-outside": "坐标不在中山市范围内",
+    "coords-swapped": "经纬度写反了",
+    "bad-hours": "服务时间写法不对",
+    "verified-future": "核实日期晚于今天",
+    "stale": "记录久未核实",
+    "codelist-error": "代码表有误",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as we can."""
+
+    file: str
+    line: int
+    code: str
+    message: str
+    record: str | None = None
+    field: str | None = None
+    severity: str = "error"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """The problems that block publishing (warnings do not)."""
+    return [p for p in problems if p.severity == "error"]

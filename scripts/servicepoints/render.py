@@ -1,0 +1,132 @@
+"""Render the site's generated pages: data in, Markdown page sources out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import hours
+from .escape import md, script_json
+from .freshness import is_fresh
+from .links import map_links
+from .qr import qr_svg
+from .settings import Settings
+
+
+@dataclass
+class SiteData:
+    """Everything the pages show, already validated."""
+
+    descriptor: dict
+    tables: dict[str, list[dict]]
+    points: list[dict]
+    settings: Settings
+    site_url: str
+
+    def fields(self, resource: str = "points") -> list[dict]:
+        return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
+
+    def labels(self, field: str) -> dict[str, str]:
+        return next(f for f in self.fields() if f["name"] == field).get("x-labels", {})
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe)
+    return env
+
+
+def render_pages(data: SiteData, templates: Path) -> dict[str, str]:
+    """Every generated page: ``src_uri`` -> Markdown source."""
+    env = environment(templates)
+    view = _view(data)
+    pages = {"index.md": env.get_template("home.md.j2").render(**view)}
+    pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
+    pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
+    pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
+    pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
+    pages["map.md"] = env.get_template("map.md.j2").render(**view)
+    pages["opendata/index.md"] = env.get_template("opendata.md.j2").render(**view)
+    pages["opendata/changes.md"] = env.get_template("changes.md.j2").render(**view)
+    type_page = env.get_template("type.md.j2")
+    for kind in view["types"]:
+        pages[f"types/{kind['code']}.md"] = type_page.render(kind=kind, **view)
+    town_page = env.get_template("town.md.j2")
+    for town in view["towns"]:
+        pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
+    point_page = env.get_template("point.md.j2")
+    for point in data.points:
+        pages[f"points/{point['id']}.md"] = point_page.render(point=point, extra=_point_extra(point, data), **view)
+    return pages
+
+
+def _view(data: SiteData) -> dict:
+    types = sorted(data.tables["types"], key=lambda t: int(t["sort"]))
+    published = Counter(p["type"] for p in data.points)
+    reported = Counter()
+    for row in data.tables["reported"]:
+        reported[row["type"]] += int(row["count"])
+    return {
+        "types": types,
+        "type_by_code": {t["code"]: t for t in types},
+        "towns": data.tables["towns"],
+        "town_by_name": {t["name"]: t for t in data.tables["towns"]},
+        "services": data.tables["services"],
+        "service_by_code": {s["code"]: s for s in data.tables["services"]},
+        "points": data.points,
+        "published": published,
+        "reported": reported,
+        "reported_rows": data.tables["reported"],
+        "status_labels": data.labels("status"),
+        "precision_labels": data.labels("precision"),
+        "resources": data.descriptor["resources"],
+        "settings": data.settings,
+        "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
+        "delimiter": data.descriptor.get("x-list-delimiter", ";"),
+    }
+
+
+def _point_extra(point: dict, data: SiteData) -> dict:
+    url = f"{data.site_url.rstrip('/')}/points/{point['id']}/"
+    return {"url": url, "qr": qr_svg(url), "links": map_links(point), "jsonld": _jsonld(point, url)}
+
+
+def _jsonld(point: dict, url: str) -> dict:
+    kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
+    doc = {
+        "@context": "https://schema.org",
+        "@type": kind,
+        "@id": url,
+        "url": url,
+        "name": point["name"],
+        "identifier": point["id"],
+    }
+    optional = {
+        "alternateName": point["alternate_name"],
+        "description": point["description"],
+        "email": point["email"],
+        "openingHours": point["hours"],
+        "telephone": point["phones"] or None,
+    }
+    doc.update({k: v for k, v in optional.items() if v})
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": "中山市"}
+    if point["town"]:
+        address["streetAddress"] = " ".join(x for x in (point["town"], point["address"]) if x)
+    doc["address"] = address
+    if point["lat"] is not None:
+        doc["geo"] = {"@type": "GeoCoordinates", "latitude": point["lat"], "longitude": point["lon"]}
+    if point["organization"]:
+        doc["parentOrganization"] = {"@type": "Organization", "name": point["organization"]}
+    return doc

@@ -1,0 +1,42 @@
+"""A new record: every field, commented in Chinese, ready for an editor to fill in."""
+
+from __future__ import annotations
+
+import re
+
+SCHEMA_LINE = "# yaml-language-server: $schema={schema}"
+_PLAIN = re.compile(r"^[^\s#:'\"{}\[\],&*!|>%@`-][^#:]*$")
+
+
+def fresh_id(type_code: str, town_slug: str, taken: set[str]) -> str:
+    """``<type>-<town>-<n>`` with the smallest n not yet taken."""
+    n = 1
+    while f"{type_code}-{town_slug}-{n}" in taken:
+        n += 1
+    return f"{type_code}-{town_slug}-{n}"
+
+
+def yaml_text(value: str) -> str:
+    """A scalar written so that YAML reads back exactly the same text."""
+    return value if _PLAIN.match(value) else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str) -> str:
+    """The record text: given values filled in, every other field present as a comment."""
+    lines = [
+        SCHEMA_LINE.format(schema=schema_ref),
+        "# 新网点记录：填好下面的值，删去用不到的注释行。字段说明见网站“数据字典”页。",
+    ]
+    for spec in fields:
+        name = spec["name"]
+        required = spec.get("constraints", {}).get("required") or name in ("town", "lat", "lon")
+        lines.append(f"# {spec.get('title', name)}{'（必填）' if required else ''}：{spec.get('description', '')}")
+        if name in values:
+            lines.append(f"{name}: {yaml_text(values[name])}")
+        elif spec.get("x-list"):
+            lines.append(f"# {name}:\n#   - {spec.get('example', '')}")
+        elif required:
+            lines.append(f"{name}:")
+        else:
+            lines.append(f"# {name}: {spec.get('example', '')}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""Read one YAML record without YAML's surprises.
+
+Every scalar stays the text the editor typed (``07608888888``, ``09:00``, ``no``),
+duplicate keys and aliases are problems, and every value keeps its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 64 * 1024
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass
+class Parsed:
+    """A parsed record: plain values plus the line of every key and list item."""
+
+    values: dict = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a record; carries a problem code and line."""
+
+    def __init__(self, code: str, line: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.line, self.message = code, line, message
+
+
+def decode(raw: bytes) -> str:
+    """Bytes to text, or a ReadError naming the line of the first bad byte."""
+    if len(raw) > MAX_BYTES:
+        raise ReadError("file-too-large", 1, f"文件有 {len(raw)} 字节，超过上限 {MAX_BYTES} 字节。")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ReadError("file-encoding", line, "文件含有非 UTF-8 字节，请用 UTF-8 编码另存。") from None
+    if not text.strip() or all(ln.strip().startswith("#") for ln in text.splitlines() if ln.strip()):
+        raise ReadError("file-empty", 1, "文件是空的，没有任何字段。")
+    return text
+
+
+def parse(text: str) -> Parsed:
+    """Text to a Parsed record, or a ReadError."""
+    try:
+        if "&" in text or "*" in text:
+            _reject_anchors(text)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ReadError("yaml-syntax", line, f"YAML 语法错误：{exc.problem or exc}。") from None
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1 if node else 1
+        raise ReadError("not-a-mapping", line, "文件应由“字段: 值”组成，例如 name: 网点名称。")
+    parsed = Parsed()
+    parsed.values = _mapping(node, parsed.lines, "")
+    return parsed
+
+
+def _reject_anchors(text: str) -> None:
+    """Anchors and aliases (the alias bomb's tools) are refused where they are first written."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ReadError(
+                "yaml-alias", event.start_mark.line + 1, "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
+            )
+
+
+def _mapping(node: yaml.MappingNode, lines: dict[str, int], prefix: str) -> dict:
+    out: dict = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise ReadError("yaml-syntax", key_node.start_mark.line + 1, "字段名必须是简单文字。")
+        key = key_node.value
+        line = key_node.start_mark.line + 1
+        if key in out:
+            raise ReadError(
+                "yaml-duplicate-key", line, f"字段 {key} 写了两次（第 {lines[prefix + key]} 行已有），请删去一处。"
+            )
+        lines[prefix + key] = line
+        out[key] = _value(value_node, lines, prefix + key)
+    return out
+
+
+def _value(node: yaml.Node, lines: dict[str, int], path: str):
+    if isinstance(node, yaml.ScalarNode):
+        if not node.style and node.value in _NULLS:
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            lines[f"{path}.{i}"] = item.start_mark.line + 1
+            items.append(_value(item, lines, f"{path}.{i}"))
+        return items
+    return _mapping(node, lines, path + ".")

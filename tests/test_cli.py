@@ -1,0 +1,109 @@
+"""The command layer: exit codes, output formats, nearest, new."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from click.testing import CliRunner
+
+from conftest import DATA
+from servicepoints.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_validate_shipped_data_exits_zero(monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert "全部通过" in result.output
+
+
+def test_validate_bad_data_exits_one_with_all_problems_as_json(registry_dir):
+    data = registry_dir({"outside.yaml": "outside.yaml", "future.yaml": "future.yaml"})
+    result = run("validate", "--data", str(data), "--format", "json")
+    assert result.exit_code == 1
+    body = json.loads(result.output)
+    assert body["valid"] is False
+    assert {(p["code"], p["file"], p["line"]) for p in body["problems"]} == {
+        ("coords-outside", "data/points/outside.yaml", 6),
+        ("verified-future", "data/points/future.yaml", 8),
+    }
+
+
+def test_github_format_prints_one_annotation_per_problem(registry_dir):
+    data = registry_dir({"sub/unknown-town.yaml": "unknown-town.yaml", "swapped.yaml": "swapped.yaml"})
+    result = run("validate", "--data", str(data), "--format", "github")
+    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert annotations[0].startswith("::error file=data/points/sub/unknown-town.yaml,line=4,title=unknown-town::")
+    assert annotations[1].startswith("::error file=data/points/swapped.yaml,line=6,title=coords-swapped::")
+    assert len(annotations) == 2
+
+
+def test_missing_data_folder_is_one_line_and_exit_two(tmp_path):
+    result = run("validate", "--data", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert "datapackage.json" in result.output
+    assert "Traceback" not in result.output
+
+
+def _independent_order(points, lat, lon):
+    def vincenty_free(p):  # equirectangular with cosine correction: a different formula, same order here
+        x = math.radians(p["lon"] - lon) * math.cos(math.radians((p["lat"] + lat) / 2))
+        y = math.radians(p["lat"] - lat)
+        return math.hypot(x, y)
+
+    located = [p for p in points if p["lat"] is not None]
+    return [p["id"] for p in sorted(located, key=lambda p: (round(vincenty_free(p) * 6371.0088, 6), p["id"]))]
+
+
+def test_nearest_matches_an_independent_computation(monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    result = run("nearest", "22.61", "113.19", "-n", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    from servicepoints.load import read_registry
+    from servicepoints.validate import validate
+
+    points = validate(read_registry("data")).points
+    assert [r["id"] for r in rows] == _independent_order(points, 22.61, 113.19)[:3]
+    assert all(a["distance_km"] <= b["distance_km"] for a, b in zip(rows, rows[1:], strict=False))
+
+
+def test_nearest_text_output_lists_distances(monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    result = run("nearest", "22.61", "113.19", "-n", "3")
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("1. 0.00 km")
+
+
+def test_nearest_filters_by_type(monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    rows = json.loads(run("nearest", "22.52", "113.38", "--type", "assistance-station", "--format", "json").output)
+    assert len(rows) == 5 and {r["type"] for r in rows} == {"assistance-station"}
+
+
+def test_new_writes_a_record_that_validates_once_located(registry_dir):
+    data = registry_dir({})
+    result = run(
+        "new", "--data", str(data), "--type", "enterprise-studio", "--town", "小榄镇", "--name", "某灯饰公司工作室"
+    )
+    assert result.exit_code == 0, result.output
+    (path,) = (data / "points").rglob("*.yaml")
+    assert path.name == "enterprise-studio-xiaolan-1.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../../point.schema.json")
+    assert run("validate", "--data", str(data)).exit_code == 1  # lat/lon still empty
+    path.write_text(text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n"), "utf-8")
+    assert run("validate", "--data", str(data)).exit_code == 0
+
+
+def test_new_refuses_an_unknown_town_with_a_hint(registry_dir):
+    data = registry_dir({})
+    result = run("new", "--data", str(data), "--type", "enterprise-studio", "--town", "小榄", "--name", "x")
+    assert result.exit_code == 2
+    assert "小榄镇" in result.output
