@@ -42,3 +42,36 @@ def registry_dir(tmp_path, monkeypatch):
         return make_registry(tmp_path, {target: fixture(source) for target, source in files.items()})
 
     return build
+
+
+PLANTED_PRIVATE_PHONE = "13912345678"
+
+
+def build(data: Path, out: Path, **settings) -> Path:
+    from servicepoints.build import build_site
+    from servicepoints.settings import Settings
+
+    defaults = {"release_date": "2026-01-01"}
+    build_site(ROOT / "mkdocs.yml", data, out, Settings(**(defaults | settings)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory) -> Path:
+    """The site built from the shipped registry."""
+    return build(DATA, tmp_path_factory.mktemp("shipped") / "site")
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    """A tiny registry with hostile names and a private block holding a planted phone number."""
+    root = tmp_path_factory.mktemp("hostile")
+    good = fixture("good.yaml").decode() + f"private:\n  contact: 王科长\n  mobile: '{PLANTED_PRIVATE_PHONE}'\n"
+    data = make_registry(root, {"good.yaml": good, "hostile.yaml": fixture("hostile.yaml")})
+    return build(data, root / "site")
+
+
+def soup(path: Path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")

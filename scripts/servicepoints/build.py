@@ -47,6 +47,7 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _show_mkdocs_warnings() -> None:
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter is not news
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_servicepoints", False) for h in logger.handlers):
         handler = logging.StreamHandler()

@@ -137,6 +137,22 @@ def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path) -
     click.echo(f"已新建 {path}：请填写 lat、lon 等字段，然后运行 servicepoints validate。")
 
 
+@main.command("schema")
+@DATA
+@click.option("--write", is_flag=True, help="写入 DATA/point.schema.json（记录第一行引用的文件）。")
+def schema_cmd(data_dir: Path, write: bool) -> None:
+    """输出由数据包描述生成的单条记录 JSON Schema，供编辑器自动提示。"""
+    from .jsonschema import point_json_schema
+
+    registry = read_registry(data_dir)
+    text = json.dumps(point_json_schema(registry.descriptor, registry.tables), ensure_ascii=False, indent=2) + "\n"
+    if write:
+        (data_dir / "point.schema.json").write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {data_dir / 'point.schema.json'}")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("stale")
 @DATA
 @SETTINGS

@@ -10,9 +10,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from .changes import read_previous
+from .export import build_opendata, describe_files
 from .load import read_registry
+from .model import SiteData
 from .output import problems_text
-from .render import SiteData, render_pages
+from .render import render_pages
 from .settings import Settings, load_settings
 from .validate import validate
 
@@ -46,10 +49,14 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         site_url = config.site_url or "http://127.0.0.1:8000/"
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
         self.templates = base / self.config.templates_dir
+        self.previous = read_previous(settings.previous_release)
         return config
 
     def on_files(self, files: Files, config) -> Files:
-        for uri, text in render_pages(self.site, self.templates).items():
+        opendata = build_opendata(self.site, self.previous)
+        for name, body in opendata.items():
+            files.append(File.generated(config, f"opendata/{name}", content=body))
+        for uri, text in render_pages(self.site, self.templates, describe_files(opendata), opendata).items():
             hidden = uri.startswith("points/") or (uri.startswith("towns/") and uri != "towns/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from . import hours
+from .catalog import schema_org_dataset
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
+from .model import SiteData
 from .qr import qr_svg
-from .settings import Settings
 
-
-@dataclass
-class SiteData:
-    """Everything the pages show, already validated."""
-
-    descriptor: dict
-    tables: dict[str, list[dict]]
-    points: list[dict]
-    settings: Settings
-    site_url: str
-
-    def fields(self, resource: str = "points") -> list[dict]:
-        return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
-
-    def labels(self, field: str) -> dict[str, str]:
-        return next(f for f in self.fields() if f["name"] == field).get("x-labels", {})
+PREVIEW_ROWS = 5
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -48,10 +36,10 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(data: SiteData, templates: Path) -> dict[str, str]:
+def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes]) -> dict[str, str]:
     """Every generated page: ``src_uri`` -> Markdown source."""
     env = environment(templates)
-    view = _view(data)
+    view = _view(data) | opendata_view(data, downloads, opendata)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
@@ -130,3 +118,19 @@ def _jsonld(point: dict, url: str) -> dict:
     if point["organization"]:
         doc["parentOrganization"] = {"@type": "Organization", "name": point["organization"]}
     return doc
+
+
+def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+    """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
+    descriptor = json.loads(opendata["datapackage.json"])
+    previews = {}
+    for resource in descriptor["resources"]:
+        rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
+        previews[resource["name"]] = {"header": rows[0], "rows": rows[1 : PREVIEW_ROWS + 1], "total": len(rows) - 1}
+    return {
+        "downloads": downloads,
+        "package": descriptor,
+        "previews": previews,
+        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
+        "changes": json.loads(opendata["changes.json"]),
+    }

@@ -1,0 +1,144 @@
+"""The network as Open Referral HSDS 3.0 tables, for existing service-directory tools.
+
+Mapping: each point is an organization with one physical location; each service it offers is a
+service at that location. What HSDS cannot say (point type, town code, location precision,
+public holidays) is documented on the downloads page.
+"""
+
+from __future__ import annotations
+
+from . import hours
+from .model import SiteData
+from .tables import cell
+
+STATUS = {
+    "operating": "active",
+    "pending": "inactive",
+    "building": "inactive",
+    "suspended": "temporarily closed",
+    "closed": "defunct",
+    "unknown": "inactive",
+}
+DAYS = {"Mo": "MO", "Tu": "TU", "We": "WE", "Th": "TH", "Fr": "FR", "Sa": "SA", "Su": "SU"}
+ORDER = list(DAYS)
+
+COLUMNS = {
+    "organization": ["id", "name", "alternate_name", "description", "email", "website", "parent_organization_id"],
+    "service": ["id", "organization_id", "name", "description", "status", "email", "url"],
+    "location": ["id", "location_type", "organization_id", "name", "description", "latitude", "longitude"],
+    "service_at_location": ["id", "service_id", "location_id", "description"],
+    "address": [
+        "id",
+        "location_id",
+        "attention",
+        "address_1",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ],
+    "phone": ["id", "location_id", "organization_id", "number", "type", "description"],
+    "schedule": ["id", "service_id", "location_id", "freq", "byday", "opens_at", "closes_at", "description"],
+}
+
+
+def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
+    services = {s["code"]: s for s in data.tables["services"]}
+    rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    for p in data.points:
+        _point_rows(p, services, rows)
+    return {name: [cols] + [[cell(r.get(c)) for c in cols] for r in rows[name]] for name, cols in COLUMNS.items()}
+
+
+def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
+    pid, loc = p["id"], f"{p['id']}-location"
+    rows["organization"].append(
+        {
+            "id": pid,
+            "name": p["name"],
+            "alternate_name": p["alternate_name"],
+            "description": p["description"],
+            "email": p["email"],
+            "website": p["website"],
+        }
+    )
+    if p["lat"] is not None:
+        rows["location"].append(
+            {
+                "id": loc,
+                "location_type": "physical",
+                "organization_id": pid,
+                "name": p["name"],
+                "latitude": p["lat"],
+                "longitude": p["lon"],
+            }
+        )
+        rows["address"].append(
+            {
+                "id": f"{pid}-address",
+                "location_id": loc,
+                "address_1": p["address"] or p["town"],
+                "city": "中山市",
+                "region": p["town"],
+                "state_province": "广东省",
+                "country": "CN",
+                "address_type": "physical",
+            }
+        )
+        for n, (start, end, days) in enumerate(_schedule(p["hours"]), 1):
+            rows["schedule"].append(
+                {
+                    "id": f"{pid}-schedule-{n}",
+                    "location_id": loc,
+                    "freq": "WEEKLY",
+                    "byday": days,
+                    "opens_at": start,
+                    "closes_at": end,
+                    "description": hours.describe(p["hours"]),
+                }
+            )
+    for n, number in enumerate(p["phones"], 1):
+        rows["phone"].append({"id": f"{pid}-phone-{n}", "organization_id": pid, "number": number, "type": "voice"})
+    for code in p["services"]:
+        sid = f"{pid}--{code}"
+        rows["service"].append(
+            {
+                "id": sid,
+                "organization_id": pid,
+                "name": services[code]["name"],
+                "description": services[code]["description"],
+                "status": STATUS[p["status"]],
+                "email": p["email"],
+                "url": p["website"],
+            }
+        )
+        if p["lat"] is not None:
+            rows["service_at_location"].append({"id": f"{sid}--at", "service_id": sid, "location_id": loc})
+
+
+def _schedule(text: str | None) -> list[tuple[str, str, str]]:
+    """(opens, closes, BYDAY) per time span of weekday rules; PH/SH and 'off' rules have no HSDS form."""
+    out = []
+    for selector, times in hours.parse(text) or [] if text else []:
+        days = _days(selector)
+        if times in ("off", "24/7") or not days:
+            continue
+        for span in times.split(","):
+            start, end = span.split("-")
+            out.append((start, end, ",".join(days)))
+    return out
+
+
+def _days(selector: str) -> list[str]:
+    if not selector:
+        return list(DAYS.values())
+    days: list[str] = []
+    for part in selector.split(","):
+        first, _, last = part.partition("-")
+        if first not in DAYS:
+            continue
+        span = ORDER[ORDER.index(first) : ORDER.index(last) + 1] if last else [first]
+        days += [DAYS[d] for d in span]
+    return days

@@ -1,0 +1,114 @@
+"""A JSON Schema for one point record, generated from the Table Schema and the code lists.
+
+Editors get completion and red underlines while typing (the ``# yaml-language-server: $schema=``
+line in every record). It mirrors the per-record rules; cross-file rules (unique id, id = file name)
+and time-dependent ones (verified not in the future) are the validator's alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .validate import LAT_RANGE, LON_RANGE
+
+NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
+DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DAY = r"(Mo|Tu|We|Th|Fr|Sa|Su)"
+_SEL = rf"({_DAY}(-{_DAY})?|PH|SH)(,({_DAY}(-{_DAY})?|PH|SH))*"
+_TIME = r"([01][0-9]|2[0-4]):[0-5][0-9]"
+_SPANS = rf"{_TIME}-{_TIME}(,{_TIME}-{_TIME})*"
+_RULE = rf"(24/7|({_SEL} )?{_SPANS}|{_SEL} (off|closed))"
+HOURS_PATTERN = rf"^{_RULE}( *; *{_RULE})*$"
+
+
+def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
+    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
+    delimiter = descriptor.get("x-list-delimiter", ";")
+    codes = {
+        "type": sorted(t["code"] for t in tables["types"]),
+        "town": [t["name"] for t in tables["towns"]],
+        "services": sorted(s["code"] for s in tables["services"]),
+    }
+    properties = {f["name"]: _property(f, codes.get(f["name"])) for f in points["fields"]}
+    properties["private"] = {"type": "object", "description": "内部联系人等信息，永不发布。"}
+    required = [f["name"] for f in points["fields"] if f.get("constraints", {}).get("required")]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "中山市知识产权公共服务网点记录",
+        "description": "data/points/ 下一个网点 YAML 文件的结构。由 data/datapackage.json 生成，请勿手工修改。",
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+        "allOf": [_location_rule(), *_service_rules(tables, delimiter)],
+    }
+
+
+def _property(field: dict, codes: list[str] | None) -> dict:
+    spec: dict = {"title": field.get("title", field["name"]), "description": field.get("description", "")}
+    limits = field.get("constraints", {})
+    if field.get("x-list"):
+        item: dict = {"type": ["string", "integer"]}
+        if codes:
+            item = {"enum": codes}
+        elif "x-item-pattern" in field:
+            item["pattern"] = f"^({field['x-item-pattern']})$"
+        return spec | {"type": "array", "items": item, "uniqueItems": True}
+    if field["type"] == "number":
+        bounds = LAT_RANGE if field["name"] == "lat" else LON_RANGE
+        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": bounds[0], "maximum": bounds[1]}
+    if field["type"] == "date":
+        return spec | {"type": "string", "pattern": DATE_TEXT}
+    if codes:
+        spec["enum"] = codes
+    elif "enum" in limits:
+        spec["enum"] = limits["enum"]
+    else:
+        spec["type"] = ["string", "integer"] if field["name"] == "established" else "string"
+    if "pattern" in limits:
+        spec["pattern"] = f"^({limits['pattern']})$"
+    if field.get("x-format") == "opening_hours":
+        spec["pattern"] = HOURS_PATTERN
+    if "maxLength" in limits:
+        spec["maxLength"] = limits["maxLength"]
+    if "x-labels" in field:
+        spec["enumDescriptions"] = [field["x-labels"][v] for v in spec.get("enum", [])]
+    return spec
+
+
+def _location_rule() -> dict:
+    return {
+        "if": {"not": {"properties": {"precision": {"const": "unknown"}}, "required": ["precision"]}},
+        "then": {"required": ["town", "lat", "lon"]},
+    }
+
+
+def _service_rules(tables: dict[str, list[dict]], delimiter: str) -> list[dict]:
+    allowed: dict[str, list[str]] = {}
+    for service in tables["services"]:
+        for code in (service.get("types") or "").split(delimiter):
+            allowed.setdefault(code, []).append(service["code"])
+    return [
+        {
+            "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+            "then": {"properties": {"services": {"items": {"enum": sorted(allowed.get(t, []))}}}},
+        }
+        for t in sorted(t["code"] for t in tables["types"])
+    ]
+
+
+def as_editor_sees(values: dict) -> dict:
+    """A record's text values typed as a YAML 1.2 editor types them (numbers become numbers)."""
+
+    def typed(value):
+        if isinstance(value, list):
+            return [typed(v) for v in value]
+        if isinstance(value, dict):
+            return {k: typed(v) for k, v in value.items()}
+        if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+", value):
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"[-+]?([0-9]*\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?", value):
+            return float(value)
+        return value
+
+    return typed(values)

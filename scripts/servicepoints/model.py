@@ -1,0 +1,24 @@
+"""The validated data every output is made from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import Settings
+
+
+@dataclass
+class SiteData:
+    """Everything the pages show, already validated."""
+
+    descriptor: dict
+    tables: dict[str, list[dict]]
+    points: list[dict]
+    settings: Settings
+    site_url: str
+
+    def fields(self, resource: str = "points") -> list[dict]:
+        return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
+
+    def labels(self, field: str) -> dict[str, str]:
+        return next(f for f in self.fields() if f["name"] == field).get("x-labels", {})
