@@ -47,7 +47,12 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _show_mkdocs_warnings() -> None:
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter is not news
+    try:  # jieba sets its own level on import, so import it first; its loading chatter is not news
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+    except ImportError:
+        pass
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_servicepoints", False) for h in logger.handlers):
         handler = logging.StreamHandler()

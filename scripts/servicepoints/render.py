@@ -15,6 +15,7 @@ from .catalog import schema_org_dataset
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
+from .mapview import map_parts
 from .model import SiteData
 from .qr import qr_svg
 
@@ -45,7 +46,7 @@ def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendat
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
     pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
     pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
-    pages["map.md"] = env.get_template("map.md.j2").render(**view)
+    pages["map.md"] = env.get_template("map.md.j2").render(map=map_parts(data), **view)
     pages["opendata/index.md"] = env.get_template("opendata.md.j2").render(**view)
     pages["opendata/changes.md"] = env.get_template("changes.md.j2").render(**view)
     type_page = env.get_template("type.md.j2")

@@ -23,6 +23,7 @@ class Settings:
     previous_release: str | None = None
     stale_days: int = 365
     tiles: str = "gaode"
+    tiles_review_number: str | None = None
     tianditu_key: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -38,6 +39,7 @@ class Settings:
 
 ENV = {
     "SERVICEPOINTS_TILES": "tiles",
+    "SERVICEPOINTS_TILES_REVIEW_NUMBER": "tiles_review_number",
     "SERVICEPOINTS_TIANDITU_KEY": "tianditu_key",
     "SERVICEPOINTS_PREVIOUS_RELEASE": "previous_release",
     "SERVICEPOINTS_RELEASE_DATE": "release_date",
