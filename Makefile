@@ -1,5 +1,6 @@
 # The README's two commands: `make site` and `make test`. CI calls these same targets.
 PYTHON ?= python3
+FORMAT ?= text
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -19,12 +20,12 @@ $(TSTAMP): $(STAMP) pyproject.toml
 
 ## Validate the shipped data and build site/ (creates .venv on first run).
 site: $(STAMP)
-	$(BIN)/servicepoints validate
+	$(BIN)/servicepoints validate --format $(FORMAT)
 	$(BIN)/servicepoints build
 
-## Validate the shipped data only.
+## Validate the data only (FORMAT=text|json|github).
 validate: $(STAMP)
-	$(BIN)/servicepoints validate
+	$(BIN)/servicepoints validate --format $(FORMAT)
 
 ## Lint, check formatting, and run every test.
 test: $(TSTAMP)

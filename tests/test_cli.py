@@ -97,6 +97,8 @@ def test_new_writes_a_record_that_validates_once_located(registry_dir):
     assert path.name == "enterprise-studio-xiaolan-1.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../point.schema.json")
+    assert "#   可选值：rapid-enforcement（快速维权）" in text  # the studio's own services, not another type's
+    assert "trademark-filing" not in text and "exact（精确到门牌）" in text
     assert run("validate", "--data", str(data)).exit_code == 1  # lat/lon still empty
     path.write_text(text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n"), "utf-8")
     assert run("validate", "--data", str(data)).exit_code == 0

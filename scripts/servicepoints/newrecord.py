@@ -24,8 +24,13 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
     path = folder / f"{point_id}.yaml"
     relative = Path("../" * len(path.relative_to(registry.root).parts[:-1])) / "point.schema.json"
     values = {"id": point_id, "name": name, "type": type_code, "town": town, "status": status}
+    delimiter = registry.descriptor.get("x-list-delimiter", ";")
+    services = {
+        s["code"]: s["name"] for s in registry.tables["services"] if type_code in (s["types"] or "").split(delimiter)
+    }
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(scaffold(registry.schema("points")["fields"], values, relative.as_posix()), encoding="utf-8")
+    text = scaffold(registry.schema("points")["fields"], values, relative.as_posix(), {"services": services})
+    path.write_text(text, encoding="utf-8")
     return path
 
 

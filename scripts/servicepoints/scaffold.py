@@ -21,8 +21,12 @@ def yaml_text(value: str) -> str:
     return value if _PLAIN.match(value) else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str) -> str:
-    """The record text: given values filled in, every other field present as a comment."""
+def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str, choices: dict[str, dict[str, str]]) -> str:
+    """The record text: given values filled in, every other field present as a comment.
+
+    ``choices`` gives, per field, the allowed values with their Chinese labels (beyond the schema's
+    enums: the services this point's type may offer), so an editor never has to guess a code.
+    """
     lines = [
         SCHEMA_LINE.format(schema=schema_ref),
         "# 新网点记录：填好下面的值，删去用不到的注释行。字段说明见网站“数据字典”页。",
@@ -31,10 +35,16 @@ def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str) -> str
         name = spec["name"]
         required = spec.get("constraints", {}).get("required") or name in ("town", "lat", "lon")
         lines.append(f"# {spec.get('title', name)}{'（必填）' if required else ''}：{spec.get('description', '')}")
+        labels = spec.get("x-labels", {})
+        allowed = choices.get(name) or {v: labels.get(v, "") for v in spec.get("constraints", {}).get("enum", [])}
+        if allowed:
+            lines.append(
+                "#   可选值：" + "、".join(f"{code}（{label}）" if label else code for code, label in allowed.items())
+            )
         if name in values:
             lines.append(f"{name}: {yaml_text(values[name])}")
         elif spec.get("x-list"):
-            lines.append(f"# {name}:\n#   - {spec.get('example', '')}")
+            lines.append(f"# {name}:\n#   - {next(iter(allowed), spec.get('example', ''))}")
         elif required:
             lines.append(f"{name}:")
         else:

@@ -1,0 +1,86 @@
+"""Editors' workflow: CI files call only real make targets; pre-commit and `stale` work."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import ROOT, fixture
+from servicepoints.cli import main
+
+WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / ".gitlab-ci.yml"]
+
+
+def make_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][a-z-]*):", text, flags=re.MULTILINE))
+
+
+def commands(node) -> list[str]:
+    """Every shell line under `run:` (GitHub) or `script:` (GitLab)."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "run" and isinstance(value, str):
+                found += value.splitlines()
+            elif key == "script" and isinstance(value, list):
+                found += value
+            else:
+                found += commands(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += commands(item)
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_parse_and_call_only_existing_make_targets(path):
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lines = commands(document)
+    called = {m.group(1) for line in lines for m in re.finditer(r"\bmake\s+([a-z][a-z-]*)", line)}
+    assert called, f"{path.name} calls no make target"
+    assert called <= make_targets(), called - make_targets()
+    assert not [line for line in lines if "servicepoints " in line or "pip install" in line], "call make, not copies"
+
+
+def test_readme_commands_are_make_targets():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.index("make site") < readme.index("make test") < readme.index("## Layout")
+    assert {"site", "test"} <= make_targets()
+
+
+def test_pre_commit_hooks_call_existing_commands():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    for hook in config["repos"][0]["hooks"]:
+        words = hook["entry"].split()
+        assert words[0] == ".venv/bin/servicepoints" and words[1] in main.commands
+
+
+def test_validate_named_files_reports_only_those(registry_dir):
+    data = registry_dir({"outside.yaml": "outside.yaml", "future.yaml": "future.yaml", "good.yaml": "good.yaml"})
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--format", "json", "data/points/good.yaml"])
+    assert result.exit_code == 0
+    assert [p["severity"] for p in json.loads(result.output)["problems"]] in ([], ["warning"])  # stale at most
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--format", "json", "data/points/future.yaml"])
+    assert result.exit_code == 1
+    assert [p["code"] for p in json.loads(result.output)["problems"]] == ["verified-future"]
+
+
+def test_stale_lists_old_and_never_verified_records_by_town(registry_dir):
+    old = fixture("good.yaml").replace(b"verified: 2025-01-15", b"verified: 2020-01-01")
+    never = fixture("good.yaml").replace(b"id: good", b"id: never").replace(b"verified: 2025-01-15\n", b"")
+    data = registry_dir({})
+    (data / "points" / "good.yaml").write_bytes(old)
+    (data / "points" / "never.yaml").write_bytes(never)
+    result = CliRunner().invoke(main, ["stale", "--data", str(data), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "古镇镇": [
+            {"id": "good", "name": "测试商标站", "verified": "2020-01-01"},
+            {"id": "never", "name": "测试商标站", "verified": None},
+        ]
+    }
