@@ -44,7 +44,7 @@ browser:
 
 ## Benchmarks: synthetic registries of 182, 2,000 and 20,000 points; writes BENCHMARKS.md.
 bench: $(TSTAMP)
-	$(BIN)/python scripts/bench.py
+	cd scripts && ../$(BIN)/python bench.py $(BENCH_ARGS)
 
 ## Refresh the vendored map libraries from the npm registry.
 vendor: $(STAMP)

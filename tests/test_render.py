@@ -192,3 +192,22 @@ def test_docs_name_every_problem_code_and_command():
 
     for name in main.commands:
         assert f"servicepoints {name}" in readme, f"command {name} is missing from README.md"
+
+
+def test_a_type_with_very_many_points_links_town_sections(tmp_path, monkeypatch):
+    from conftest import build, fixture, make_registry
+    from servicepoints import render
+
+    monkeypatch.setattr(render, "TYPE_TABLE_LIMIT", 1)
+    records = {
+        f"t{n}.yaml": fixture("good.yaml")
+        .replace(b"id: good", f"id: t{n}".encode())
+        .replace(b"verified: 2025-01-15\n", b"")
+        for n in (1, 2)
+    }
+    site = build(make_registry(tmp_path, records), tmp_path / "site")
+    page = soup(site / "types" / "trademark-station" / "index.html")
+    assert not page.select("tr[data-point-id]")
+    assert page.select_one('a[href="../../towns/guzhen/#trademark-station"]')
+    town = soup(site / "towns" / "guzhen" / "index.html")
+    assert {tr["data-point-id"] for tr in town.select("tr[data-point-id]")} == {"t1", "t2"}

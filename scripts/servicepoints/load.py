@@ -60,8 +60,10 @@ def read_registry(data_dir: Path | str) -> Registry:
         if "x-source" not in res and "x-derived-from" not in res
     }
     registry = Registry(root=root, descriptor=descriptor, tables=tables)
-    for path in sorted((root / "points").rglob("*.yaml")):
-        record, problem = read_record(path, display_path(path))
+    points = root / "points"
+    shown = display_path(points)
+    for path in sorted(points.rglob("*.yaml")):
+        record, problem = read_record(path, f"{shown}/{path.relative_to(points).as_posix()}")
         if problem:
             registry.problems.append(problem)
         else:

@@ -61,3 +61,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
         return files
+
+    def on_post_page(self, output: str, page, config) -> str:
+        """Drop a written page's Markdown and HTML: mkdocs would keep all 20,000 until the end."""
+        page.markdown = page.content = None
+        page.file.content_string = ""
+        return output

@@ -20,6 +20,7 @@ from .model import SiteData
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
+TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -84,6 +85,7 @@ def _view(data: SiteData) -> dict:
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
         "delimiter": data.descriptor.get("x-list-delimiter", ";"),
+        "type_table_limit": TYPE_TABLE_LIMIT,
     }
 
 

@@ -1,0 +1,292 @@
+"""Benchmarks (``make bench``): validate, build, page weight and nearest-point speed at 182, 2,000
+and 20,000 synthetic points, against a bare mkdocs-material build and folium's naive map page.
+
+Registries are generated in a temporary folder, never in data/. Every figure is the median of
+``--runs`` runs (3 by default) on this machine; the results go to stdout and BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import http.server
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import synth
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MKDOCS_YML = ROOT / "mkdocs.yml"
+
+
+def measure(cmd: list[str], cwd: Path, runs: int) -> dict:
+    """Median wall seconds and the largest peak RSS (MB) of ``runs`` runs, via GNU time."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        out = cwd / ".time"
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", "-o", str(out), *cmd],
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wall, peak = out.read_text().split()[-2:]
+        walls.append(float(wall))
+        peaks.append(int(peak) / 1024)
+    return {"seconds": statistics.median(walls), "peak_mb": max(peaks), "runs": walls}
+
+
+def bare_project(root: Path, pages: int) -> Path:
+    """A mkdocs-material site of ``pages`` trivial pages, same theme settings, pages out of the nav."""
+    project = root / "bare"
+    shutil.rmtree(project, ignore_errors=True)
+    (project / "docs" / "points").mkdir(parents=True)
+    (project / "docs" / "index.md").write_text("# 首页\n\n中山市知识产权公共服务网点。\n", encoding="utf-8")
+    for n in range(pages - 1):
+        (project / "docs" / "points" / f"p{n}.md").write_text(
+            f"# 测试网点 {n}\n\n这是第 {n} 个网点的页面。\n", encoding="utf-8"
+        )
+    theme = MKDOCS_YML.read_text(encoding="utf-8").split("theme:")[1].split("\nextra_css:")[0]
+    (project / "mkdocs.yml").write_text(
+        f"site_name: bare\nsite_url: http://127.0.0.1/\ntheme:{theme}\nplugins:\n  - search\n"
+        "not_in_nav: |\n  /points/\nnav:\n  - index.md\n",
+        encoding="utf-8",
+    )
+    shutil.rmtree(project / "site_templates", ignore_errors=True)
+    (project / "site_templates" / "theme").mkdir(parents=True)
+    return project
+
+
+NAIVE = """
+import sys, json, folium
+from folium.plugins import MarkerCluster
+features = json.load(open(sys.argv[1], encoding="utf-8"))["features"]
+m = folium.Map(location=[22.49, 113.42], zoom_start=10)
+cluster = MarkerCluster().add_to(m)
+for f in features:
+    if f["geometry"]:
+        lon, lat = f["geometry"]["coordinates"]
+        name = f["properties"]["name"]
+        folium.Marker([lat, lon], popup=folium.Popup(name), tooltip=name).add_to(cluster)
+m.save(sys.argv[2])
+"""
+
+
+def folium_naive(site: Path, work: Path, runs: int) -> dict:
+    script = work / "naive.py"
+    script.write_text(NAIVE, encoding="utf-8")
+    result = measure(
+        [str(BIN / "python"), str(script), str(site / "opendata" / "points.geojson"), str(work / "naive.html")],
+        work,
+        runs,
+    )
+    return result | {"html_kb": (work / "naive.html").stat().st_size / 1024}
+
+
+def weights(site: Path, count: int) -> dict:
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    geojson = (site / "opendata" / "points.geojson").read_bytes()
+    return {
+        "site_mb": total / 2**20,
+        "pages": sum(1 for _ in site.rglob("index.html")),
+        "map_html_kb": (site / "map" / "index.html").stat().st_size / 1024,
+        "geojson_kb": len(geojson) / 1024,
+        "geojson_gzip_kb": len(gzip.compress(geojson, 9)) / 1024,
+        "gzip_bytes_per_point": len(gzip.compress(geojson, 9)) / count,
+    }
+
+
+CLICK_TO_LIST = """
+const done = arguments[arguments.length - 1];
+const list = document.getElementById('nearest');
+list.textContent = '';
+const t0 = performance.now();
+new MutationObserver((_, obs) => { obs.disconnect(); done(performance.now() - t0); })
+  .observe(list, {childList: true});
+document.getElementById('find-nearest').click();
+"""
+
+
+def nearest_in_browser(site: Path, runs: int) -> dict | None:
+    """Click #find-nearest with a mocked position; time until the list appears (page clock)."""
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["geolocation"], "origin": origin})
+        driver.execute_cdp_cmd(
+            "Emulation.setGeolocationOverride", {"latitude": 22.52, "longitude": 113.38, "accuracy": 5}
+        )
+        start = time.time()
+        driver.get(f"{origin}/map/")
+        while not driver.execute_script("return document.querySelectorAll('.leaflet-marker-icon').length"):
+            time.sleep(0.05)
+        loaded = time.time() - start
+        driver.set_script_timeout(30)
+        times = [driver.execute_async_script(CLICK_TO_LIST) for _ in range(max(runs, 5))]
+    finally:
+        driver.quit()
+        httpd.shutdown()
+    return {"click_to_list_ms": statistics.median(times), "runs_ms": times, "page_ready_s": loaded}
+
+
+def validation_with_planted(work: Path, count: int, runs: int) -> dict:
+    """Plant problems in a registry, validate, and check every planted (file, code) is reported."""
+    data, planted = synth.make(work, count, plant_every=997)
+    report = subprocess.run(
+        [str(BIN / "servicepoints"), "validate", "--data", str(data), "--format", "json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    found = {(p["file"], p["code"]) for p in json.loads(report.stdout)["problems"]}
+    shown = {(os.path.relpath(path, work), code) for path, code in planted}
+    timing = measure([str(BIN / "servicepoints"), "validate", "--data", str(data)], work, runs)
+    return timing | {"planted": len(shown), "reported": len(shown & found), "missed": sorted(shown - found)}
+
+
+def run_size(count: int, work: Path, runs: int) -> dict:
+    data, _ = synth.make(work, count)
+    out = work / "site"
+    row = {"points": count}
+    row["validate"] = measure([str(BIN / "servicepoints"), "validate", "--data", str(data)], work, runs)
+    row["build"] = measure(
+        [str(BIN / "servicepoints"), "build", "--data", str(data), "--out", str(out), "--config", str(MKDOCS_YML)],
+        work,
+        runs,
+    )
+    row["weights"] = weights(out, count)
+    bare = bare_project(work, row["weights"]["pages"])
+    row["bare"] = measure([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare / "mkdocs.yml")], bare, runs)
+    row["ratio"] = row["build"]["seconds"] / row["bare"]["seconds"]
+    row["naive"] = folium_naive(out, work, runs)
+    return row
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 2**20, 1),
+        "python": platform.python_version(),
+        "date": dt.date.today().isoformat(),
+    }
+
+
+def fmt(rows: list[dict], planted: dict, browser: dict | None, info: dict, runs: int) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` (scripts/bench.py) on {info['date']}: {info['cpu']}, {info['cores']} cores, "
+        f"{info['memory_gb']} GB, Python {info['python']}. Each time is the median of {runs} runs; memory is the "
+        "largest peak RSS of those runs. Synthetic registries spread over the 23 towns and all types.",
+        "",
+        "| points | validate s | validate MB | build s | build MB | bare mkdocs s | build ÷ bare | pages | site MB "
+        "| map HTML KB | GeoJSON KB | gzip KB | gzip B/point | folium naive s | naive HTML KB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        w = r["weights"]
+        lines.append(
+            f"| {r['points']:,} | {r['validate']['seconds']:.1f} | {r['validate']['peak_mb']:.0f} | "
+            f"{r['build']['seconds']:.1f} | {r['build']['peak_mb']:.0f} | {r['bare']['seconds']:.1f} | "
+            f"{r['ratio']:.2f} | {w['pages']:,} | {w['site_mb']:.1f} | {w['map_html_kb']:.1f} | "
+            f"{w['geojson_kb']:.0f} | "
+            f"{w['geojson_gzip_kb']:.0f} | {w['gzip_bytes_per_point']:.0f} | {r['naive']['seconds']:.1f} | "
+            f"{r['naive']['html_kb']:,.0f} |"
+        )
+    if len(rows) > 1:
+        growth = rows[-1]["build"]["seconds"] / rows[-2]["build"]["seconds"]
+        lines += [
+            "",
+            f"Build growth from {rows[-2]['points']:,} to {rows[-1]['points']:,} points: ×{growth:.1f} "
+            f"(×{rows[-1]['points'] / rows[-2]['points']:.0f} points).",
+        ]
+    lines += [
+        "",
+        f"Validation of {planted['points']:,} records with {planted['planted']} planted problems: "
+        f"{planted['seconds']:.1f} s, {planted['reported']}/{planted['planted']} reported"
+        + (f", missed: {planted['missed']}" if planted["missed"] else "")
+        + ".",
+    ]
+    if browser:
+        lines += [
+            "",
+            f"Nearest point in headless Chromium at {rows[-1]['points']:,} points: "
+            f"{browser['click_to_list_ms']:.1f} ms from click to list (median of {len(browser['runs_ms'])}, "
+            f"geolocation mocked); map ready with markers {browser['page_ready_s']:.1f} s after navigation.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="182,2000,20000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="servicepoints-bench-") as tmp:
+        for count in sizes:
+            work = Path(tmp) / str(count)
+            work.mkdir()
+            rows.append(run_size(count, work, args.runs))
+            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        browser = nearest_in_browser(Path(tmp) / str(sizes[-1]) / "site", args.runs)
+        planted_work = Path(tmp) / "planted"
+        planted_work.mkdir()
+        planted = validation_with_planted(planted_work, sizes[-1], args.runs) | {"points": sizes[-1]}
+    text = fmt(rows, planted, browser, machine(), args.runs)
+    print(text)
+    Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
