@@ -31,18 +31,19 @@ BIN = Path(sys.executable).parent
 MKDOCS_YML = ROOT / "mkdocs.yml"
 
 
-def measure(cmd: list[str], cwd: Path, runs: int) -> dict:
+def measure(cmd: list[str], cwd: Path, runs: int, exit_code: int = 0) -> dict:
     """Median wall seconds and the largest peak RSS (MB) of ``runs`` runs, via GNU time."""
     walls, peaks = [], []
     for _ in range(runs):
         out = cwd / ".time"
-        subprocess.run(
+        done = subprocess.run(
             ["/usr/bin/time", "-f", "%e %M", "-o", str(out), *cmd],
             cwd=cwd,
-            check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        if done.returncode != exit_code:
+            raise SystemExit(f"bench: {' '.join(cmd)} exited {done.returncode}, expected {exit_code}")
         wall, peak = out.read_text().split()[-2:]
         walls.append(float(wall))
         peaks.append(int(peak) / 1024)
@@ -104,6 +105,7 @@ def weights(site: Path, count: int) -> dict:
         "pages": sum(1 for _ in site.rglob("index.html")),
         "map_html_kb": (site / "map" / "index.html").stat().st_size / 1024,
         "geojson_kb": len(geojson) / 1024,
+        "search_index_mb": (site / "search" / "search_index.json").stat().st_size / 2**20,
         "geojson_gzip_kb": len(gzip.compress(geojson, 9)) / 1024,
         "gzip_bytes_per_point": len(gzip.compress(geojson, 9)) / count,
     }
@@ -120,6 +122,11 @@ document.getElementById('find-nearest').click();
 """
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # the request log is not a result
+        pass
+
+
 def nearest_in_browser(site: Path, runs: int) -> dict | None:
     """Click #find-nearest with a mocked position; time until the list appears (page clock)."""
     if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
@@ -127,8 +134,7 @@ def nearest_in_browser(site: Path, runs: int) -> dict | None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -175,7 +181,7 @@ def validation_with_planted(work: Path, count: int, runs: int) -> dict:
     )
     found = {(p["file"], p["code"]) for p in json.loads(report.stdout)["problems"]}
     shown = {(os.path.relpath(path, work), code) for path, code in planted}
-    timing = measure([str(BIN / "servicepoints"), "validate", "--data", str(data)], work, runs)
+    timing = measure([str(BIN / "servicepoints"), "validate", "--data", str(data)], work, runs, exit_code=1)
     return timing | {"planted": len(shown), "reported": len(shown & found), "missed": sorted(shown - found)}
 
 
@@ -227,15 +233,16 @@ def fmt(rows: list[dict], planted: dict, browser: dict | None, info: dict, runs:
         "largest peak RSS of those runs. Synthetic registries spread over the 23 towns and all types.",
         "",
         "| points | validate s | validate MB | build s | build MB | bare mkdocs s | build ÷ bare | pages | site MB "
-        "| map HTML KB | GeoJSON KB | gzip KB | gzip B/point | folium naive s | naive HTML KB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| search index MB | map HTML KB | GeoJSON KB | gzip KB | gzip B/point | folium naive s | naive HTML KB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         w = r["weights"]
         lines.append(
             f"| {r['points']:,} | {r['validate']['seconds']:.1f} | {r['validate']['peak_mb']:.0f} | "
             f"{r['build']['seconds']:.1f} | {r['build']['peak_mb']:.0f} | {r['bare']['seconds']:.1f} | "
-            f"{r['ratio']:.2f} | {w['pages']:,} | {w['site_mb']:.1f} | {w['map_html_kb']:.1f} | "
+            f"{r['ratio']:.2f} | {w['pages']:,} | {w['site_mb']:.1f} | {w['search_index_mb']:.1f} | "
+            f"{w['map_html_kb']:.1f} | "
             f"{w['geojson_kb']:.0f} | "
             f"{w['geojson_gzip_kb']:.0f} | {w['gzip_bytes_per_point']:.0f} | {r['naive']['seconds']:.1f} | "
             f"{r['naive']['html_kb']:,.0f} |"
@@ -278,6 +285,7 @@ def main() -> int:
             work.mkdir()
             rows.append(run_size(count, work, args.runs))
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+            Path(args.out).with_suffix(".partial.json").write_text(json.dumps(rows), encoding="utf-8")
         browser = nearest_in_browser(Path(tmp) / str(sizes[-1]) / "site", args.runs)
         planted_work = Path(tmp) / "planted"
         planted_work.mkdir()
@@ -285,6 +293,7 @@ def main() -> int:
     text = fmt(rows, planted, browser, machine(), args.runs)
     print(text)
     Path(args.out).write_text(text, encoding="utf-8")
+    Path(args.out).with_suffix(".partial.json").unlink(missing_ok=True)
     return 0
 
 

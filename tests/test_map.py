@@ -238,3 +238,27 @@ def test_map_config_has_no_record_data():
 def test_chromium_is_present_under_ci():
     if os.environ.get("CI") == "true":
         assert shutil.which("chromium") and shutil.which("chromedriver")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("古镇", "towns/guzhen/"),
+        ("商标", "types/trademark-station/"),
+        ("灯饰知识产权维权中心", "points/guzhen-lighting-center/"),
+    ],
+)
+def test_chinese_search_in_the_browser(browser, server, query, expected):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/")
+    box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")  # in the header at desktop width
+    box.click()
+    box.send_keys(query)
+    deadline, hrefs = time.time() + 15, []
+    while time.time() < deadline and not any(expected in h for h in hrefs):
+        hrefs = browser.execute_script(
+            "return [...document.querySelectorAll('.md-search-result__link')].map(a => a.href)"
+        )
+        time.sleep(0.2)
+    assert any(expected in h for h in hrefs), hrefs[:10]

@@ -12,13 +12,16 @@ CONTEXT = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
-MEDIA = {
-    "csv": "text/csv",
-    "json": "application/json",
-    "geojson": "application/geo+json",
-    "zip": "application/zip",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+# File suffix -> (format name, IANA media type), for the downloads page and the catalogue.
+FORMATS = {
+    "csv": ("CSV", "text/csv"),
+    "json": ("JSON", "application/json"),
+    "geojson": ("GeoJSON", "application/geo+json"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "zip": ("ZIP", "application/zip"),
+    "jsonld": ("JSON-LD", "application/ld+json"),
 }
+DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
 ZHONGSHAN_BBOX = "POLYGON((113.15 22.18,113.77 22.18,113.77 22.79,113.15 22.79,113.15 22.18))"
 
 
@@ -30,7 +33,7 @@ def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
         "dct:title": name,
         "dcat:downloadURL": {"@id": f"{base}{name}"},
         "dcat:accessURL": {"@id": base},
-        "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{MEDIA[suffix]}"},
+        "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{FORMATS[suffix][1]}"},
         "dct:format": suffix.upper(),
         "dcat:byteSize": {"@value": str(len(body)), "@type": "xsd:nonNegativeInteger"},
         "dct:license": {"@id": licence},
@@ -47,7 +50,7 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
     base = f"{site_url.rstrip('/')}/opendata/"
     licence = descriptor["licenses"][0]["path"]
     publisher = {"@type": "foaf:Agent", "foaf:name": descriptor["contributors"][0]["title"]}
-    names = [n for n in files if n.rsplit(".", 1)[-1] in MEDIA and "/" not in n]
+    names = [n for n in files if n.rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in n]
     dataset = {
         "@id": f"{base}#dataset",
         "@type": "dcat:Dataset",
@@ -109,6 +112,6 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
                 "contentSize": f"{f['bytes']} B",
             }
             for f in files
-            if f["name"].rsplit(".", 1)[-1] in MEDIA and "/" not in f["name"]
+            if f["name"].rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in f["name"]
         ],
     }

@@ -14,7 +14,7 @@ import zipfile
 
 import openpyxl
 
-from .catalog import dcat_catalog
+from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
 from .hsds import hsds_tables
 from .jsonschema import point_json_schema
@@ -22,14 +22,6 @@ from .model import SiteData
 from .tables import published_descriptor, table_rows
 
 ZIP_NAME = "servicepoints-opendata.zip"
-FORMATS = {
-    ".csv": ("CSV", "text/csv"),
-    ".json": ("JSON", "application/json"),
-    ".geojson": ("GeoJSON", "application/geo+json"),
-    ".xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ".zip": ("ZIP", "application/zip"),
-    ".jsonld": ("JSON-LD", "application/ld+json"),
-}
 
 
 def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, bytes]:
@@ -84,17 +76,16 @@ def geojson_bytes(points: list[dict]) -> bytes:
 
 def xlsx_bytes(descriptor: dict, tables: dict[str, list[list[str]]], release: str) -> bytes:
     """One sheet per table: Chinese titles in row 1, field names in row 2, typed values below."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
+    book = openpyxl.Workbook(write_only=True)  # streams rows: a full workbook keeps every cell as an object
     for resource in descriptor["resources"]:
         sheet = book.create_sheet(resource["name"])
+        sheet.freeze_panes = "A3"
         fields = resource["schema"]["fields"]
         header, *rows = tables[resource["name"]]
         sheet.append([f.get("title", f["name"]) for f in fields])
         sheet.append(header)
         for row in rows:
             sheet.append([_xlsx_value(v, f) for v, f in zip(row, fields, strict=True)])
-        sheet.freeze_panes = "A3"
     book.properties.creator = descriptor["contributors"][0]["title"]
     buffer = io.BytesIO()
     book.save(buffer)
@@ -148,8 +139,7 @@ def describe_files(files: dict[str, bytes]) -> list[dict]:
     """Name, format, media type, size and sha256 of each file, for the downloads page and the catalogue."""
     out = []
     for name, body in files.items():
-        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-        fmt, media = FORMATS.get(suffix, ("文本", "text/plain"))
+        fmt, media = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain"))
         out.append(
             {
                 "name": name,

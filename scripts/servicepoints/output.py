@@ -43,11 +43,8 @@ def problems_github(problems: list[Problem], records: int) -> str:
         level = "warning" if p.severity == "warning" else "error"
         props = f"file={_escape_property(p.file)},line={p.line},title={_escape_property(p.code)}"
         lines.append(f"::{level} {props}::{_escape_data(p.message)}")
-    lines.append(
-        problems_text([], records)
-        if not problems
-        else f"{len(errors(problems))} errors, {len(problems) - len(errors(problems))} warnings"
-    )
+    bad = len(errors(problems))
+    lines.append(f"{records} records: {bad} errors, {len(problems) - bad} warnings")
     return "\n".join(lines)
 
 

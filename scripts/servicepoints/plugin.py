@@ -62,8 +62,15 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
         return files
 
+    def on_page_content(self, html: str, page, config, files) -> str:
+        """Drop the Markdown once it is HTML: mkdocs converts every page before it writes any,
+        so at 20,000 points holding both was most of the build's peak memory."""
+        page.markdown = ""  # not None: mkdocs reads None as "no title yet"
+        if page.file.generated_by:
+            page.file.content_string = ""
+        return html
+
     def on_post_page(self, output: str, page, config) -> str:
-        """Drop a written page's Markdown and HTML: mkdocs would keep all 20,000 until the end."""
-        page.markdown = page.content = None
-        page.file.content_string = ""
+        """Drop a written page's HTML: mkdocs would keep all of them until the end."""
+        page.content = None
         return output

@@ -146,7 +146,7 @@
                                           interactive: false, keyboard: false }).addTo(townLabels);
     });
     var toggle = function () {
-      if (map.getZoom() >= 11) townLabels.addTo(map); else townLabels.remove();
+      if (map.getZoom() >= 10) townLabels.addTo(map); else townLabels.remove();
     };
     map.on("zoomend", toggle);
     toggle();
