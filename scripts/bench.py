@@ -29,6 +29,7 @@ import synth
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MKDOCS_YML = ROOT / "mkdocs.yml"
+NOTES = "\n## Notes\n"  # BENCHMARKS.md keeps its hand-written notes from this heading on
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, exit_code: int = 0) -> dict:
@@ -292,7 +293,9 @@ def main() -> int:
         planted = validation_with_planted(planted_work, sizes[-1], args.runs) | {"points": sizes[-1]}
     text = fmt(rows, planted, browser, machine(), args.runs)
     print(text)
-    Path(args.out).write_text(text, encoding="utf-8")
+    out = Path(args.out)
+    notes = out.read_text(encoding="utf-8").partition(NOTES)[2] if out.is_file() else ""
+    out.write_text(text + (NOTES + notes if notes else ""), encoding="utf-8")
     Path(args.out).with_suffix(".partial.json").unlink(missing_ok=True)
     return 0
 

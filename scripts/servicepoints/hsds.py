@@ -53,7 +53,8 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
 
 
 def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
-    pid, loc = p["id"], f"{p['id']}-location"
+    """Every HSDS row one point gives: itself as an organization, its location, phones and services."""
+    pid = p["id"]
     rows["organization"].append(
         {
             "id": pid,
@@ -64,41 +65,7 @@ def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
             "website": p["website"],
         }
     )
-    if p["lat"] is not None:
-        rows["location"].append(
-            {
-                "id": loc,
-                "location_type": "physical",
-                "organization_id": pid,
-                "name": p["name"],
-                "latitude": p["lat"],
-                "longitude": p["lon"],
-            }
-        )
-        rows["address"].append(
-            {
-                "id": f"{pid}-address",
-                "location_id": loc,
-                "address_1": p["address"] or p["town"],
-                "city": "中山市",
-                "region": p["town"],
-                "state_province": "广东省",
-                "country": "CN",
-                "address_type": "physical",
-            }
-        )
-        for n, (start, end, days) in enumerate(_schedule(p["hours"]), 1):
-            rows["schedule"].append(
-                {
-                    "id": f"{pid}-schedule-{n}",
-                    "location_id": loc,
-                    "freq": "WEEKLY",
-                    "byday": days,
-                    "opens_at": start,
-                    "closes_at": end,
-                    "description": hours.describe(p["hours"]),
-                }
-            )
+    location = _location_rows(p, rows) if p["lat"] is not None else None
     for n, number in enumerate(p["phones"], 1):
         rows["phone"].append({"id": f"{pid}-phone-{n}", "organization_id": pid, "number": number, "type": "voice"})
     for code in p["services"]:
@@ -114,8 +81,48 @@ def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
                 "url": p["website"],
             }
         )
-        if p["lat"] is not None:
-            rows["service_at_location"].append({"id": f"{sid}--at", "service_id": sid, "location_id": loc})
+        if location:
+            rows["service_at_location"].append({"id": f"{sid}--at", "service_id": sid, "location_id": location})
+
+
+def _location_rows(p: dict, rows: dict[str, list[dict]]) -> str:
+    """The point's location, address and weekly schedule; returns the location id."""
+    pid, loc = p["id"], f"{p['id']}-location"
+    rows["location"].append(
+        {
+            "id": loc,
+            "location_type": "physical",
+            "organization_id": pid,
+            "name": p["name"],
+            "latitude": p["lat"],
+            "longitude": p["lon"],
+        }
+    )
+    rows["address"].append(
+        {
+            "id": f"{pid}-address",
+            "location_id": loc,
+            "address_1": p["address"] or p["town"],
+            "city": "中山市",
+            "region": p["town"],
+            "state_province": "广东省",
+            "country": "CN",
+            "address_type": "physical",
+        }
+    )
+    for n, (start, end, days) in enumerate(_schedule(p["hours"]), 1):
+        rows["schedule"].append(
+            {
+                "id": f"{pid}-schedule-{n}",
+                "location_id": loc,
+                "freq": "WEEKLY",
+                "byday": days,
+                "opens_at": start,
+                "closes_at": end,
+                "description": hours.describe(p["hours"]),
+            }
+        )
+    return loc
 
 
 def _schedule(text: str | None) -> list[tuple[str, str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,7 +25,6 @@ class Settings:
     tiles: str = "gaode"
     tiles_review_number: str | None = None
     tianditu_key: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def release(self) -> str:
         """The release date: the setting, else SOURCE_DATE_EPOCH, else today (UTC)."""
