@@ -70,3 +70,18 @@ def test_private_block_is_kept_apart_from_the_record(registry_dir, tmp_path):
     record = read_registry(data).records[0]
     assert record.private == {"contact": "13900000000"}
     assert "private" not in record.values
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "line"),
+    [
+        ("id: x\nname: y\n\ttype: other\n", "Tab", 3),
+        ("id: x\nname: 地址: 某路\n", "加引号", 2),
+        ("id: x\nname: '未闭合\n", "引号没有闭合", 3),
+    ],
+)
+def test_common_yaml_mistakes_are_explained_in_chinese(text, hint, line):
+    with pytest.raises(ReadError) as caught:
+        parse(text)
+    assert caught.value.code == "yaml-syntax" and hint in caught.value.message
+    assert caught.value.line == line

@@ -58,13 +58,31 @@ def parse(text: str) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise ReadError("yaml-syntax", line, f"YAML 语法错误：{exc.problem or exc}。") from None
+        raise ReadError("yaml-syntax", line, f"YAML 语法错误：{_explain(exc)}") from None
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 if node else 1
         raise ReadError("not-a-mapping", line, "文件应由“字段: 值”组成，例如 name: 网点名称。")
     parsed = Parsed()
     parsed.values = _mapping(node, parsed.lines, "")
     return parsed
+
+
+# PyYAML's wording for the mistakes editors make most, said in Chinese (the original follows).
+_HINTS = {
+    "tab character": "用了 Tab 键缩进，请改用空格。",
+    "mapping values are not allowed": "这里不该出现冒号：可能是缩进不对，或值里含有“: ”（请给整个值加引号）。",
+    "could not find expected ':'": "这一行缺少“字段: 值”中的冒号，或上一行的引号没有闭合。",
+    "cannot start any token": "值以特殊字符（如 @ ` %）开头，请给整个值加引号。",
+    "expected <block end>": "缩进不一致：同一层的字段要对齐。",
+    "while scanning a quoted scalar": "引号没有闭合。",
+}
+
+
+def _explain(exc: yaml.MarkedYAMLError) -> str:
+    problem = str(exc.problem or exc)
+    said = f"{exc.context or ''} {problem}"
+    hint = next((text for key, text in _HINTS.items() if key in said), "")
+    return f"{hint}（{problem}）" if hint else f"{problem}。"
 
 
 def _reject_anchors(text: str) -> None:
