@@ -191,7 +191,9 @@
       bounds.push(toDisplay(p.lat, p.lon));
     });
     $("nearest-empty").textContent = hits.length ? "" : "没有符合条件的网点，请换一个类型或服务。";
-    $("map-status").textContent = "已按" + label + "列出最近的 " + hits.length + " 个网点。";
+    var status = $("map-status");
+    status.textContent = "已按" + label + "列出最近的 " + hits.length + " 个网点：";
+    status.appendChild(el("a", "见地图下方的列表", { href: "#nearest-heading" }));
     if (hereMarker) hereMarker.remove();
     hereMarker = L.circleMarker(toDisplay(lat, lon), { radius: 8, color: "#d32f2f", fillOpacity: 0.8 }).addTo(map);
     map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
