@@ -109,3 +109,13 @@ def test_new_refuses_an_unknown_town_with_a_hint(registry_dir):
     result = run("new", "--data", str(data), "--type", "enterprise-studio", "--town", "小榄", "--name", "x")
     assert result.exit_code == 2
     assert "小榄镇" in result.output
+
+
+def test_build_command_writes_the_site_from_the_records_it_validated(registry_dir, tmp_path):
+    data = registry_dir({"good.yaml": "good.yaml"})
+    result = run(
+        "build", "--data", str(data), "--out", str(tmp_path / "out"), "--config", str(DATA.parent / "mkdocs.yml")
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "points" / "good" / "index.html").is_file()
+    assert "1 个网点" in result.output

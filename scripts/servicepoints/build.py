@@ -12,19 +12,26 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, MkDocsException
 
 from . import plugin
-from .load import SetupError
+from .load import Registry, SetupError
 from .settings import Settings
+from .validate import Report
 
 
-def build_site(config_file: Path, data_dir: Path, out_dir: Path, settings: Settings) -> None:
-    """Run mkdocs (strict) with the servicepoints plugin reading ``data_dir``; write ``out_dir`` atomically."""
+def build_site(
+    config_file: Path, data_dir: Path, out_dir: Path, settings: Settings, checked: tuple[Registry, Report] | None = None
+) -> None:
+    """Run mkdocs (strict) with the servicepoints plugin reading ``data_dir``; write ``out_dir`` atomically.
+
+    ``checked``: the registry and its validation report when the caller has them already,
+    so the plugin does not read and validate everything a second time.
+    """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     _show_mkdocs_warnings()
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
-        plugin.use(data_dir, settings)
+        plugin.use(data_dir, settings, checked)
         mkdocs_build(config)
     except (Abort, MkDocsException) as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -33,7 +40,7 @@ def build_site(config_file: Path, data_dir: Path, out_dir: Path, settings: Setti
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        plugin.use(None, None)
+        plugin.use(None, None, None)
     _swap(staging, out_dir)
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from . import output
-from .load import SetupError, display_path, read_registry
+from .load import Registry, SetupError, display_path, read_registry
 from .nearest import nearest as find_nearest
 from .problems import errors
-from .settings import load_settings
+from .settings import Settings, load_settings
 from .validate import Report, validate
 
 DATA = click.option(
@@ -52,11 +52,15 @@ def main() -> None:
     """中山市“1+1+N”知识产权公共服务网点名录：校验数据、生成网站和开放数据。"""
 
 
-def _checked(data_dir: Path, settings_file: str) -> tuple[Report, int]:
+def _checked(data_dir: Path, settings_file: str) -> tuple[Registry, Report, Settings]:
     settings = load_settings(settings_file)
     registry = read_registry(data_dir)
-    report = validate(registry, stale_days=settings.stale_days)
-    return report, len(registry.records) + len({p.file for p in registry.problems})
+    return registry, validate(registry, stale_days=settings.stale_days), settings
+
+
+def _count(registry: Registry) -> int:
+    """Records read, plus files that could not be read as one."""
+    return len(registry.records) + len({p.file for p in registry.problems})
 
 
 @main.command("validate")
@@ -69,7 +73,8 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path, settings_file: str, fm
 
     给出 FILES 时仍校验整个目录（编号重复要跨文件检查），但只报告这些文件的问题。
     """
-    report, records = _checked(data_dir, settings_file)
+    registry, report, _ = _checked(data_dir, settings_file)
+    records = _count(registry)
     problems = report.problems
     if files:
         wanted = {display_path(f) for f in files}
@@ -98,9 +103,9 @@ def nearest_cmd(
     fmt: str,
 ) -> None:
     """列出离某位置（WGS-84 纬度、经度）最近的网点及直线距离。"""
-    report, records = _checked(data_dir, settings_file)
+    registry, report, _ = _checked(data_dir, settings_file)
     if not report.ok:
-        click.echo(output.problems_text(report.problems, records), err=True)
+        click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         sys.exit(1)
     hits = find_nearest(report.points, lat, lon, count, type_code, service)
     if fmt == "json":
@@ -122,12 +127,12 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
     """校验数据，然后生成网站和开放数据；数据有错时什么也不写。"""
     from .build import build_site
 
-    report, records = _checked(data_dir, settings_file)
+    registry, report, settings = _checked(data_dir, settings_file)
     if not report.ok:
-        click.echo(output.problems_text(report.problems, records), err=True)
+        click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         click.echo(f"数据有错误，未生成网站；{out_dir} 保持原样。", err=True)
         sys.exit(1)
-    build_site(Path(config_file), data_dir, out_dir, load_settings(settings_file))
+    build_site(Path(config_file), data_dir, out_dir, settings, checked=(registry, report))
     click.echo(f"已生成 {out_dir}/：{len(report.points)} 个网点。")
 
 

@@ -22,11 +22,18 @@ from .validate import validate
 _override: dict = {}
 
 
-def use(data_dir: Path | None, settings: Settings | None) -> None:
-    """Let the command layer choose the data folder and settings for the next build."""
+def use(data_dir: Path | None, settings: Settings | None, checked: tuple | None) -> None:
+    """Let the command layer choose the data folder and settings for the next build, and hand
+    over the registry and report it has already validated."""
     _override.clear()
     if data_dir is not None:
-        _override.update(data_dir=Path(data_dir), settings=settings)
+        _override.update(data_dir=Path(data_dir), settings=settings, checked=checked)
+
+
+def _validated(data_dir: Path, settings: Settings) -> tuple:
+    """Read and validate when run as plain ``mkdocs build`` (not through ``servicepoints build``)."""
+    registry = read_registry(data_dir)
+    return registry, validate(registry, stale_days=settings.stale_days)
 
 
 class _Options(Config):
@@ -42,8 +49,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         base = Path(config.config_file_path).parent
         data_dir = _override.get("data_dir") or base / self.config.data_dir
         settings = _override.get("settings") or load_settings(base / self.config.settings_file)
-        registry = read_registry(data_dir)
-        report = validate(registry, stale_days=settings.stale_days)
+        registry, report = _override.get("checked") or _validated(data_dir, settings)
         if not report.ok:
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
         site_url = config.site_url or "http://127.0.0.1:8000/"
