@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .load import allowed_services
 from .validate import LAT_RANGE, LON_RANGE
 
 NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -23,7 +24,6 @@ HOURS_PATTERN = rf"^{_RULE}( *; *{_RULE})*$"
 
 def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
     points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
-    delimiter = descriptor.get("x-list-delimiter", ";")
     codes = {
         "type": sorted(t["code"] for t in tables["types"]),
         "town": [t["name"] for t in tables["towns"]],
@@ -40,7 +40,7 @@ def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
         "additionalProperties": False,
         "required": required,
         "properties": properties,
-        "allOf": [_location_rule(), *_service_rules(tables, delimiter)],
+        "allOf": [_location_rule(), *_service_rules(descriptor, tables)],
     }
 
 
@@ -83,17 +83,14 @@ def _location_rule() -> dict:
     }
 
 
-def _service_rules(tables: dict[str, list[dict]], delimiter: str) -> list[dict]:
-    allowed: dict[str, list[str]] = {}
-    for service in tables["services"]:
-        for code in (service.get("types") or "").split(delimiter):
-            allowed.setdefault(code, []).append(service["code"])
+def _service_rules(descriptor: dict, tables: dict[str, list[dict]]) -> list[dict]:
+    allowed = allowed_services(descriptor, tables)
     return [
         {
             "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
-            "then": {"properties": {"services": {"items": {"enum": sorted(allowed.get(t, []))}}}},
+            "then": {"properties": {"services": {"items": {"enum": sorted(allowed[t])}}}},
         }
-        for t in sorted(t["code"] for t in tables["types"])
+        for t in sorted(allowed)
     ]
 
 

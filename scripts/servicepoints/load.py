@@ -50,6 +50,20 @@ class Registry:
         raise SetupError(f"datapackage.json 中没有 {resource} 表")
 
 
+def list_delimiter(descriptor: dict) -> str:
+    """The one delimiter of list values in published tables (declared in datapackage.json)."""
+    return descriptor.get("x-list-delimiter", ";")
+
+
+def allowed_services(descriptor: dict, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """Point type code -> the service codes that type may offer, in services.csv order."""
+    allowed: dict[str, list[str]] = {t["code"]: [] for t in tables["types"]}
+    for service in tables["services"]:
+        for type_code in (service.get("types") or "").split(list_delimiter(descriptor)):
+            allowed.setdefault(type_code.strip(), []).append(service["code"])
+    return allowed
+
+
 def read_registry(data_dir: Path | str) -> Registry:
     """Read a whole data folder. Bad records become problems; a broken folder raises."""
     root = Path(data_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .load import SetupError, read_registry
+from .load import SetupError, allowed_services, read_registry
 from .scaffold import fresh_id, scaffold
 from .suggest import did_you_mean
 
@@ -24,10 +24,8 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
     path = folder / f"{point_id}.yaml"
     relative = Path("../" * len(path.relative_to(registry.root).parts[:-1])) / "point.schema.json"
     values = {"id": point_id, "name": name, "type": type_code, "town": town, "status": status}
-    delimiter = registry.descriptor.get("x-list-delimiter", ";")
-    services = {
-        s["code"]: s["name"] for s in registry.tables["services"] if type_code in (s["types"] or "").split(delimiter)
-    }
+    names = {s["code"]: s["name"] for s in registry.tables["services"]}
+    services = {code: names[code] for code in allowed_services(registry.descriptor, registry.tables)[type_code]}
     folder.mkdir(parents=True, exist_ok=True)
     text = scaffold(registry.schema("points")["fields"], values, relative.as_posix(), {"services": services})
     path.write_text(text, encoding="utf-8")

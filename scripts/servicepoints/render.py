@@ -15,6 +15,7 @@ from .catalog import schema_org_dataset
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
+from .load import allowed_services, list_delimiter
 from .mapview import map_parts
 from .model import SiteData
 from .qr import qr_svg
@@ -84,7 +85,8 @@ def _view(data: SiteData) -> dict:
         "resources": data.descriptor["resources"],
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
-        "delimiter": data.descriptor.get("x-list-delimiter", ";"),
+        "delimiter": list_delimiter(data.descriptor),
+        "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
     }
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import frictionless
 
-from .load import Record, Registry, display_path
+from .load import Record, Registry, display_path, list_delimiter
 from .problems import Problem
 from .suggest import did_you_mean
 
@@ -39,7 +39,7 @@ def cell_text(value, is_list: bool, delimiter: str) -> str | None:
 def check_package(registry: Registry) -> list[Problem]:
     """Types, constraints, keys and foreign keys of every table, as Problems."""
     schema = registry.schema("points")
-    delimiter = registry.descriptor.get("x-list-delimiter", ";")
+    delimiter = list_delimiter(registry.descriptor)
     names = [f["name"] for f in schema["fields"]]
     lists = list_fields(schema)
     rows = [[cell_text(r.values.get(n), n in lists, delimiter) for n in names] for r in registry.records]
@@ -57,8 +57,8 @@ def check_package(registry: Registry) -> list[Problem]:
     for task in report.tasks:
         for error in task.errors:
             problem = mapper.map(task.name, error)
-            if problem and problem not in problems:
-                problems.append(problem)
+            if problem:
+                problems.append(problem)  # duplicates are removed once, by validate
     return problems
 
 

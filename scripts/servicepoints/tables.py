@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from .load import list_delimiter
 from .model import SiteData
 
 
@@ -32,12 +33,12 @@ def published_descriptor(data: SiteData) -> dict:
     return descriptor
 
 
-def cell(value) -> str:
+def cell(value, delimiter: str = ";") -> str:
     """One value as CSV text: lists joined, numbers in their shortest exact form, None empty."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(value)
+        return delimiter.join(value)
     if isinstance(value, float):
         return repr(value)
     return str(value)
@@ -46,6 +47,7 @@ def cell(value) -> str:
 def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
     """Every published table as a header row plus text rows."""
     tables: dict[str, list[list[str]]] = {}
+    delimiter = list_delimiter(descriptor)
     for resource in descriptor["resources"]:
         names = [f["name"] for f in resource["schema"]["fields"]]
         if resource["name"] == "points":
@@ -54,5 +56,5 @@ def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
             records = [{"point_id": p["id"], "service": s} for p in data.points for s in p["services"]]
         else:
             records = data.tables[resource["name"]]
-        tables[resource["name"]] = [names] + [[cell(r.get(n)) for n in names] for r in records]
+        tables[resource["name"]] = [names] + [[cell(r.get(n), delimiter) for n in names] for r in records]
     return tables

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import geo, hours
-from .load import Record, Registry
+from .load import Record, Registry, allowed_services
 from .problems import Problem, errors
 from .suggest import did_you_mean
 from .tablecheck import check_package, list_fields
@@ -40,7 +40,7 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     for record in registry.records:
         problems += _shape_problems(record, schema)
     problems += check_package(registry)
-    allowed = _allowed_services(registry)
+    allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
     problems = _unique(problems)
@@ -94,17 +94,7 @@ def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
     return out
 
 
-def _allowed_services(registry: Registry) -> dict[str, set[str]]:
-    """Point type code -> the service codes that type may offer."""
-    allowed: dict[str, set[str]] = {}
-    delimiter = registry.descriptor.get("x-list-delimiter", ";")
-    for service in registry.tables["services"]:
-        for type_code in (service.get("types") or "").split(delimiter):
-            allowed.setdefault(type_code.strip(), set()).add(service["code"])
-    return allowed
-
-
-def _record_problems(record: Record, allowed: dict[str, set[str]], today: dt.date, stale_days: int) -> list[Problem]:
+def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int) -> list[Problem]:
     out = []
     rid, values = _rid(record), record.values
     stem = record.file.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -157,7 +147,7 @@ def _inside(lat: float, lon: float) -> bool:
     return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
 
 
-def _service_problems(record: Record, allowed: dict[str, set[str]]) -> list[Problem]:
+def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Problem]:
     services, type_code = record.values.get("services"), record.values.get("type")
     if not isinstance(services, list) or type_code not in allowed:
         return []
