@@ -79,6 +79,9 @@ def test_descriptor_has_catalogue_metadata(opendata):
         "types",
         "services",
         "reported",
+        "holidays",
+        "needs",
+        "channels",
     }
     points = next(r for r in descriptor["resources"] if r["name"] == "points")
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
