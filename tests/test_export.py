@@ -101,7 +101,17 @@ def test_point_services_link_table_matches(opendata, points):
 
 def test_xlsx_round_trip(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
-    assert book.sheetnames == ["points", "point_services", "towns", "types", "services", "reported"]
+    assert book.sheetnames == [
+        "points",
+        "point_services",
+        "towns",
+        "types",
+        "services",
+        "reported",
+        "holidays",
+        "needs",
+        "channels",
+    ]
     rows = list(book["points"].iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "名称", "别名")
     assert list(rows[1]) == PUBLIC
@@ -153,6 +163,9 @@ def test_zip_holds_the_package(opendata):
             "types.csv",
             "services.csv",
             "reported.csv",
+            "holidays.csv",
+            "needs.csv",
+            "channels.csv",
         }
         assert archive.read("points.csv") == (opendata / "points.csv").read_bytes()
 
