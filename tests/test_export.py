@@ -80,6 +80,9 @@ def test_descriptor_has_catalogue_metadata(opendata):
         "types",
         "services",
         "reported",
+        "holidays",
+        "needs",
+        "channels",
     }
     points = next(r for r in descriptor["resources"] if r["name"] == "points")
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
@@ -99,7 +102,17 @@ def test_point_services_link_table_matches(opendata, points):
 
 def test_xlsx_round_trip(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
-    assert book.sheetnames == ["points", "point_services", "towns", "types", "services", "reported"]
+    assert book.sheetnames == [
+        "points",
+        "point_services",
+        "towns",
+        "types",
+        "services",
+        "reported",
+        "holidays",
+        "needs",
+        "channels",
+    ]
     rows = list(book["points"].iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "名称", "别名")
     assert list(rows[1]) == PUBLIC
@@ -151,6 +164,9 @@ def test_zip_holds_the_package(opendata):
             "types.csv",
             "services.csv",
             "reported.csv",
+            "holidays.csv",
+            "needs.csv",
+            "channels.csv",
         }
         assert archive.read("points.csv") == (opendata / "points.csv").read_bytes()
 

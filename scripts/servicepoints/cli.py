@@ -188,19 +188,27 @@ def schema_cmd(data_dir: Path, write: bool) -> None:
 @DATA
 @SETTINGS
 @click.option("--days", type=click.IntRange(0, 36500), help="超过多少天未核实算过期；默认取设置中的 stale_days。")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天来判断（YYYY-MM-DD），默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def stale_cmd(data_dir: Path, settings_file: str, days: int | None, fmt: str) -> None:
-    """按镇街列出久未核实或从未核实的记录。"""
-    from .freshness import stale_by_town
+def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: str) -> None:
+    """按镇街列出久未核实或从未核实的记录；每年 12 月起，节假日表缺下一年时也提醒。"""
+    import datetime as dt
 
+    from .freshness import stale_by_town
+    from .holidays import missing_next_year
+
+    day = today.date() if today else dt.date.today()
     settings = load_settings(settings_file)
     days = settings.stale_days if days is None else days
     registry = read_registry(data_dir)
-    report = validate(registry, stale_days=days)
+    report = validate(registry, today=day, stale_days=days)
     if not report.ok:
         click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         sys.exit(1)
-    groups = stale_by_town(report.points, days)
+    holiday_warning = missing_next_year(registry.tables.get("holidays", []), day)
+    if holiday_warning:
+        click.echo(f"警告：{holiday_warning}", err=fmt == "json")
+    groups = stale_by_town(report.points, days, day)
     if fmt == "json":
         click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
         return

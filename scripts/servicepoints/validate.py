@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from . import geo, hours
 from .freshness import too_old
+from .holidays import check_holidays
 from .load import Record, Registry, allowed_services
+from .needs import check_needs
 from .problems import Problem, errors
 from .suggest import did_you_mean
 from .tablecheck import check_package, list_fields
@@ -39,6 +41,7 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     for record in registry.records:
         problems += _shape_problems(record, schema)
     problems += check_package(registry)
+    problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
