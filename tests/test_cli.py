@@ -163,9 +163,9 @@ def test_stale_days_zero_means_zero_not_the_default(registry_dir):
     recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
     path = data / "points" / "good.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("2025-01-15", recent), encoding="utf-8")
-    zero = json.loads(run("stale", "--data", str(data), "--days", "0", "--format", "json").output)
+    zero = json.loads(run("stale", "--data", str(data), "--days", "0", "--format", "json").stdout)
     assert zero == {"古镇镇": [{"id": "good", "name": "测试商标站", "verified": recent}]}
-    assert json.loads(run("stale", "--data", str(data), "--format", "json").output) == {}  # default 365
-    assert json.loads(run("stale", "--data", str(data), "--days", "29", "--format", "json").output) != {}
-    assert json.loads(run("stale", "--data", str(data), "--days", "30", "--format", "json").output) == {}
+    assert json.loads(run("stale", "--data", str(data), "--format", "json").stdout) == {}  # default 365
+    assert json.loads(run("stale", "--data", str(data), "--days", "29", "--format", "json").stdout) != {}
+    assert json.loads(run("stale", "--data", str(data), "--days", "30", "--format", "json").stdout) == {}
     assert run("stale", "--data", str(data), "--days", "-1").exit_code == 2
