@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from .geo import ZHONGSHAN
 from .load import allowed_services
 from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
-from .validate import LAT_RANGE, LON_RANGE
 
 NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
@@ -60,8 +60,8 @@ def _property(field: dict, codes: list[str] | None) -> dict:
     if field["type"] == "array":
         return spec | {"type": "array", "minItems": 1}
     if field["type"] == "number":
-        bounds = LAT_RANGE if field["name"] == "lat" else LON_RANGE
-        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": bounds[0], "maximum": bounds[1]}
+        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if field["name"] == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": low, "maximum": high}
     if field["type"] == "date":
         return spec | {"type": "string", "pattern": DATE_TEXT}
     if codes:
