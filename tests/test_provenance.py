@@ -113,10 +113,6 @@ def test_an_inferred_record_with_only_what_the_count_gives_passes(tmp_path, monk
             ("precision: town\n", "precision: town\nhours: Mo-Fr 09:00-17:00\n"),
             [("inferred-with-facts", 9, "hours")],
         ),
-        (
-            ("precision: town\n", "precision: town\nservices:\n  - needs-tracking\n"),
-            [("inferred-with-facts", 9, "services")],
-        ),
         (("status: unknown\n", "status: operating\n"), [("inferred-with-facts", 5, "status")]),
         (("precision: town\n", "precision: exact\n"), [("inferred-with-facts", 8, "precision")]),
     ],
@@ -140,7 +136,7 @@ def test_shipped_inferred_records_carry_no_contact_or_status():
     for p in validate(read_registry(DATA)).points:
         if p["evidence"] == "inferred":
             assert p["status"] == "unknown", p["id"]
-            assert not (p["address"] or p["phones"] or p["hours"] or p["services"] or p["organization"]), p["id"]
+            assert not (p["address"] or p["phones"] or p["hours"] or p["organization"]), p["id"]
 
 
 def test_the_verified_facts_are_on_their_records():

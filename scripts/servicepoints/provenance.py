@@ -19,6 +19,7 @@ SOURCES_RESOURCE = "point_sources"
 SOURCE_EXAMPLE = "sources:\n  - title: 出处标题\n    url: https://…\n    date: 2024-01-19"
 
 # Facts an inferred record may not carry: no source names the point, so none can give them.
+# Services may stay when a source says every point of the type offers them (and is cited).
 INFERRED_FORBIDDEN = (
     "alternate_name",
     "address",
@@ -28,7 +29,6 @@ INFERRED_FORBIDDEN = (
     "hours",
     "organization",
     "established",
-    "services",
 )
 INFERRED_STATUS = "unknown"
 INFERRED_PRECISIONS = ("town", "unknown")
