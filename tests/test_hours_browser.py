@@ -113,11 +113,14 @@ def test_badge_on_a_point_page_uses_china_time(chromium, server, zone):
     page = context.new_page()
     try:
         seen = {}
-        for name, state in BADGE_CASES.items():
+        for n, (name, state) in enumerate(BADGE_CASES.items()):
             case = cases[name]
             assert case["hours"] == "Mo-Fr 09:00-12:00,13:30-17:00; PH off" and case["state"] == state
             page.clock.set_fixed_time(case["at"] + ":00+08:00")
-            page.goto(f"{server}/points/open-now/")
+            if n == 0:  # a real page load first, then the clock moves and the page re-renders, as each minute
+                page.goto(f"{server}/points/open-now/")
+            else:
+                page.evaluate("window.ServicepointsHours.renderAll()")
             seen[name] = _badge(page)
         assert seen == {name: (cases[name]["state"], cases[name]["text"]) for name in BADGE_CASES}
         assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
