@@ -141,8 +141,10 @@ def test_every_shared_case_in_the_browser(chromium, server):
                 const H = window.ServicepointsHours, cal = await H.loadCalendar();
                 return {
                     parse: cases.parse.map(c => H.parse(c.hours) !== null),
-                    status: cases.status.map(c => { const s = H.status(c.hours, cal, new Date(c.at + ':00+08:00'));
-                                                    return [s.state, s.text]; }),
+                    status: cases.status.map(c => {
+                        const s = H.status(c.hours, cal, new Date(c.at + ':00+08:00'), c.point_status);
+                        return [s.state, s.text];
+                    }),
                 };
             }""",
             CASES,
@@ -153,14 +155,15 @@ def test_every_shared_case_in_the_browser(chromium, server):
         context.close()
 
 
-def test_missing_hours_show_unknown(chromium, server, site):
-    """A point without hours: unknown, with a plain explanation."""
-    pid = next(p["id"] for p in site[1] if not p["hours"])
+def test_point_not_known_to_operate_shows_unknown(chromium, server, site):
+    """A record whose status is unknown: its hours, if any, do not make it open."""
+    pid = next(p["id"] for p in site[1] if p["status"] == "unknown")
     context, _ = _context(chromium, "Asia/Shanghai")
     page = context.new_page()
     try:
+        page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
         page.goto(f"{server}/points/{pid}/")
-        assert _badge(page) == ("unknown", "服务时间待补充")
+        assert _badge(page) == ("unknown", "服务状态待核实，请电话确认")
     finally:
         context.close()
 
