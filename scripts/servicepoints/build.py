@@ -11,8 +11,8 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, MkDocsException
 
-from . import plugin
 from .load import Registry, SetupError
+from .plugin import Preset
 from .settings import Settings
 from .validate import Report
 
@@ -31,7 +31,7 @@ def build_site(
     _show_mkdocs_warnings()
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
-        plugin.use(data_dir, settings, checked)
+        config.plugins["servicepoints"].preset = Preset(Path(data_dir), settings, checked)
         mkdocs_build(config)
     except (Abort, MkDocsException) as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -39,8 +39,6 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    finally:
-        plugin.use(None, None, None)
     _swap(staging, out_dir)
 
 
