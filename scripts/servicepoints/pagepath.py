@@ -17,9 +17,9 @@ import html
 import logging
 import os
 import re
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jinja2
 from mkdocs.structure.pages import Page
