@@ -22,10 +22,12 @@ def _run(start: int, stop: int) -> list:
 
 
 def default_workers(count: int, threshold: int = 400) -> int:
-    """Workers worth forking for ``count`` items: none for small sites, else one per core."""
-    if count < threshold or os.environ.get("SERVICEPOINTS_WORKERS") == "0":
-        return 0
-    return int(os.environ.get("SERVICEPOINTS_WORKERS") or os.cpu_count() or 1)
+    """Workers worth forking for ``count`` items: none for small sites, else one per core.
+    ``SERVICEPOINTS_WORKERS=N`` chooses (0: everything in this process)."""
+    chosen = os.environ.get("SERVICEPOINTS_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    return 0 if count < threshold else os.cpu_count() or 1
 
 
 class OrderedMap:
