@@ -23,16 +23,19 @@ def test_material_is_the_series_our_assumptions_were_checked_against():
 
 @pytest.mark.parametrize(
     "text",
-    ["中山市小榄镇知识产权维权援助服务站", "小榄镇 测试路12号", "商标注册、续展和变更咨询", "Mo-Fr 09:00 中山 ABC 古镇镇灯饰"],
+    [
+        "中山市小榄镇知识产权维权援助服务站",
+        "小榄镇 测试路12号",
+        "商标注册、续展和变更咨询",
+        "Mo-Fr 09:00 中山 ABC 古镇镇灯饰",
+    ],
 )
 def test_segmentation_is_materials_own(text):
     assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
 
 
 def _page(meta: dict):
-    return SimpleNamespace(
-        meta=meta, content="<h1 id='t'>标题</h1><p>正文</p>", toc=[], url="points/x/", title="标题"
-    )
+    return SimpleNamespace(meta=meta, content="<h1 id='t'>标题</h1><p>正文</p>", toc=[], url="points/x/", title="标题")
 
 
 def test_search_skips_a_page_with_our_meta():

@@ -18,6 +18,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from . import material
 from .changes import read_previous
 from .export import build_opendata, describe_files
+from .holidays import browser_json
 from .load import Registry, read_registry
 from .model import SiteData
 from .output import problems_text
@@ -81,12 +82,14 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
+        files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
         downloads = describe_files(opendata)
-        for uri, text in render_pages(self.site, self.templates, downloads, opendata).items():
-            hidden = uri.startswith("towns/") and uri != "towns/index.md"
+        view = site_view(self.site, downloads, opendata)
+        for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
+            hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
-        view = site_view(self.site, downloads, opendata)
         self.points = PointPages(self.site, self.templates, view, dict(config))
         for n in range(len(self.site.points)):
             files.append(File.generated(config, self.points.uri(n), content="", inclusion=InclusionLevel.NOT_IN_NAV))

@@ -20,6 +20,7 @@ from .load import allowed_services, list_delimiter
 from .mapview import map_parts
 from .material import segment
 from .model import SiteData
+from .needs import needs_view
 from .pagepath import Body
 from .qr import qr_svg
 
@@ -38,14 +39,16 @@ def environment(templates: Path) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe)
+    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe, map_links=map_links)
     return env
 
 
-def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes]) -> dict[str, str]:
+def render_pages(
+    data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes], view: dict | None = None
+) -> dict[str, str]:
     """Every generated page but the point pages: ``src_uri`` -> Markdown source."""
     env = environment(templates)
-    view = site_view(data, downloads, opendata)
+    view = view if view is not None else site_view(data, downloads, opendata)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
@@ -60,6 +63,7 @@ def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendat
     town_page = env.get_template("town.md.j2")
     for town in view["towns"]:
         pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
+    pages.update(_finder_pages(env, data, view))
     return pages
 
 
@@ -108,6 +112,22 @@ def search_entry(point: dict, view: dict) -> dict:
         "title": segment(escape(point["name"], quote=False)),
         "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
     }
+
+
+def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
+    """The need-finder: find/ lists the needs, find/CODE/ the points offering one (issue 16)."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    towns = [
+        {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
+        for t in data.tables["towns"]
+        if t.get("approx_lat") and t.get("approx_lon")
+    ]
+    pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+    need_page = env.get_template("need.md.j2")
+    channels = data.tables.get("channels", [])
+    for need in needs:
+        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
+    return pages
 
 
 def _view(data: SiteData) -> dict:
