@@ -13,6 +13,7 @@ import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
+from .counts import count_points, inferred_reason
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
@@ -125,8 +126,14 @@ def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[s
     pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
     need_page = env.get_template("need.md.j2")
     channels = data.tables.get("channels", [])
+    offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
+    for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
+        for code in codes:
+            offered_by.setdefault(code, []).append(kind)
     for need in needs:
-        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
+        pages[f"find/{need['code']}.md"] = need_page.render(
+            need=need, channels=channels, town_points=towns, offered_by=offered_by, **view
+        )
     return pages
 
 
@@ -136,7 +143,12 @@ def _view(data: SiteData) -> dict:
     reported = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
+    counts = count_points(data.points, types, data.tables["towns"], data.tables["reported"])
+    names = {t["code"]: t["name"] for t in types}
     return {
+        "counts": counts,
+        "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
+        "evidence_labels": data.labels("evidence"),
         "types": types,
         "type_by_code": {t["code"]: t for t in types},
         "towns": data.tables["towns"],
