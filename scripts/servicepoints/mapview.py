@@ -53,6 +53,7 @@ def map_parts(data: SiteData) -> dict:
         ("markercluster_default_css", f"{VENDOR}leaflet.markercluster/MarkerCluster.Default.css"),
     ]
     figure = fmap.get_root()
+    _stable_ids(figure)
     figure.render()
     links = [c.render() for c in figure.header._children.values() if isinstance(c, JavascriptLink | CssLink)]
     script = "\n".join(line for line in figure.script.render().splitlines() if line.strip())
@@ -62,6 +63,15 @@ def map_parts(data: SiteData) -> dict:
         "script": script,
         "config": _config(data, provider.datum, fmap.get_name(), cluster.get_name()),
     }
+
+
+def _stable_ids(element, counter: list[int] | None = None) -> None:
+    """folium names elements with random ids; number them instead, so two builds give the same bytes."""
+    counter = counter if counter is not None else [0]
+    element._id = f"{counter[0]:032x}"
+    counter[0] += 1
+    for child in element._children.values():
+        _stable_ids(child, counter)
 
 
 def _config(data: SiteData, datum: str, map_name: str, cluster_name: str) -> dict:
