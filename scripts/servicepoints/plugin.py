@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from . import mapview
 from .changes import read_previous
 from .export import build_opendata, describe_files
 from .load import read_registry
@@ -62,6 +63,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         for uri, text in render_pages(self.site, self.templates, describe_files(opendata), opendata).items():
             hidden = uri.startswith("points/") or (uri.startswith("towns/") and uri != "towns/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
