@@ -287,7 +287,7 @@ def _nearest(driver) -> list[dict]:
     return driver.execute_script(
         "return [...document.querySelectorAll('#nearest li')].map(li => "
         "({id: li.dataset.pointId, distance: li.querySelector('.sp-distance').textContent.trim(),"
-        " tie: !!li.dataset.tie}))"
+        " tie: !!li.dataset.tie, km: parseFloat(li.dataset.km)}))"
     )
 
 
@@ -343,10 +343,24 @@ def test_deep_link_followed_during_a_zoom_animation(browser, server, map_site, w
         MAP + "map.setView([22.3, 113.5], 11, {animate: false}); map.fitBounds([[22.2, 113.2], [22.7, 113.7]], "
         "{animate: true}); location.hash = '#point=gcj02';"
     )
-    time.sleep(1.0)
-    lat, lon, zoom = _view(browser)
-    assert zoom >= 15
-    assert geo.distance_km(lat, lon, point["lat"], point["lon"]) * 1000 < 100
+    assert _settles_on(browser, (point["lat"], point["lon"]))
+
+
+def _settles_on(driver, goal: tuple[float, float], seconds: float = 5) -> bool:
+    """The view reaches the goal (zoom >= 15, centre within 100 m) and is still there half a second later.
+    A swallowed setView leaves the map elsewhere for good, so waiting does not hide that fault."""
+
+    def there() -> bool:
+        lat, lon, zoom = _view(driver)
+        return zoom >= 15 and geo.distance_km(lat, lon, *goal) * 1000 < 100
+
+    deadline = time.time() + seconds
+    while not there():
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return there()
 
 
 def test_map_ready_is_set_once_markers_are_drawn(browser, server, map_site):
@@ -449,6 +463,7 @@ def test_estimated_positions_are_worded_and_ties_explained(browser, server, map_
     shown = _nearest(browser)
     hits = nearest(points, *position, n=5)
     assert [i["id"] for i in shown] == [p["id"] for p, _ in hits]
+    assert [i["km"] for i in shown] == pytest.approx([km for _, km in hits], abs=2e-6)  # same sphere, same formula
     assert shown[0]["id"] == "gcj02" and shown[0]["distance"] == f"{hits[0][1]:.2f} km"
     assert 0.09 < hits[0][1] < 0.11
     assert any(point["precision"] == "town" for point, _ in hits[1:])

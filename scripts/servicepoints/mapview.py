@@ -108,7 +108,8 @@ def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
 
 def map_data(data: SiteData) -> bytes:
     """The map's points: one array per point (see COLUMNS), codes as indexes, hours as an index into a table
-    of distinct strings with their Chinese reading. WGS-84 coordinates rounded to 6 decimals (~0.1 m)."""
+    of distinct strings with their Chinese reading. WGS-84 coordinates exactly as validated, so the browser's
+    distances and ranking are the `nearest` command's to the last digit."""
     codes = {
         "type": [t["code"] for t in data.tables["types"]],
         "status": list(data.labels("status")),
@@ -130,8 +131,8 @@ def map_data(data: SiteData) -> bytes:
                 index["type"].get(p["type"], -1),
                 index["status"].get(p["status"], -1),
                 index["town"].get(p["town"], -1),
-                round(p["lat"], 6) if located else None,
-                round(p["lon"], 6) if located else None,
+                p["lat"] if located else None,
+                p["lon"] if located else None,
                 index["precision"].get(p.get("precision") or "", -1),
                 1 if p.get("evidence") == "inferred" else 0,
                 p["address"] or "",

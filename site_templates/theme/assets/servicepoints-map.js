@@ -13,7 +13,7 @@
   var NEAREST_COUNT = 5;
   var POINT_ZOOM = 17, TOWN_ZOOM = 15;
   var MAX_ZOOM = config.maxZoom || 18;
-  var LIST_LIMIT = 50;
+  var LIST_LIMIT = 50, TOWN_LIST_LIMIT = 100;
 
   /* ---- coordinates: data and distances stay WGS-84; GCJ-02 only for drawing on Amap tiles ---- */
   var A = 6378245.0;
@@ -145,82 +145,123 @@
       " 个有位置的网点" + (points.length > located.length ? "，另有 " + (points.length - located.length) +
       " 个位置待补充" : "") + "）。";
     count.setAttribute("data-shown", String(shown.length));
-    index = new Supercluster({ radius: 56, maxZoom: MAX_ZOOM, minPoints: 2 });
-    index.load(shown.map(function (p) {
-      return { type: "Feature", geometry: { type: "Point", coordinates: [p.display[1], p.display[0]] }, properties: { id: p.id } };
-    }));
+    indexSites();
     drawMarkers();
     if (here) showNearest(here.lat, here.lon, here.label, true);
     if (currentTown) listTown(currentTown);
+  }
+
+  /* supercluster groups the points up to CLUSTER_ZOOM; above it every point is drawn on its own, except that
+   * points at one and the same position (several placed at a town's estimated centre, say), which no zoom
+   * can pull apart, are drawn as one "stack" that lists them. */
+  var CLUSTER_ZOOM = 15;
+  function indexSites() {
+    index = new Supercluster({ radius: 56, minZoom: 8, maxZoom: CLUSTER_ZOOM, minPoints: 2 });
+    index.load(shown.map(function (p, i) {
+      return { type: "Feature", geometry: { type: "Point", coordinates: [p.display[1], p.display[0]] }, properties: { i: i } };
+    }));
+    layer.clearLayers();
+    drawn = {};
   }
 
   /* ---- markers: clusters and single points for the visible area only ---- */
   map.createPane("sp-labels").style.zIndex = 450;   // town names: above tiles, below markers
   map.createPane("sp-here").style.zIndex = 640;     // the user's position: above every cluster and marker
   var layer = L.layerGroup().addTo(map);
-  var icons = {};
+  var icons = {}, drawn = {};
 
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
+  // Icons are shared by many markers, so they carry HTML text (each marker parses its own copy); a DOM node
+  // would be moved from marker to marker. The text comes from the page config's type styles, escaped anyway.
   function pointIcon(p) {
     var key = p.type + (p.estimated ? "~" : "");
     if (!icons[key]) {
-      var t = typeOf(p), pin = el("span", t.glyph || "点", { "class": "sp-pin" + (p.estimated ? " sp-pin--estimated" : ""),
-                                                           style: "background:" + (t.color || "#455a64") });
-      icons[key] = L.divIcon({ html: pin, className: "sp-pin-icon", iconSize: [26, 26], iconAnchor: [13, 13],
-                               popupAnchor: [0, -12] });
+      var t = typeOf(p);
+      icons[key] = L.divIcon({
+        html: '<span class="sp-pin' + (p.estimated ? " sp-pin--estimated" : "") + '" style="background:' +
+          escapeHtml(t.color || "#455a64") + '">' + escapeHtml(t.glyph || "点") + "</span>",
+        className: "sp-pin-icon", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12]
+      });
     }
     return icons[key];
   }
 
-  function clusterIcon(n) {
+  function clusterIcon(n, stack) {
     var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
-    return L.divIcon({ html: el("span", String(n)), className: "sp-cluster", iconSize: [size, size] });
+    return L.divIcon({ html: "<span>" + Number(n) + "</span>", className: "sp-cluster" + (stack ? " sp-stack" : ""),
+                       iconSize: [size, size] });
   }
 
-  function drawMarkers() {
-    layer.clearLayers();
+  function countMarker(ll, n, stack, onClick) {
+    var title = stack ? "同一位置的 " + n + " 个网点，点击列出" : n + " 个网点，点击放大";
+    var m = L.marker(ll, { icon: clusterIcon(n, stack), title: title, alt: title, keyboard: true });
+    m.on("click", onClick);
+    m.on("add", function () { m.getElement().setAttribute("data-count", String(n)); });
+    return m;
+  }
+
+  function clusterMarker(f) {
+    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    return countMarker(ll, f.properties.point_count, false, function () {
+      land(ll, Math.min(index.getClusterExpansionZoom(f.properties.cluster_id), MAX_ZOOM));
+    });
+  }
+
+  function pointMarker(p) {
+    var m = L.marker(p.display, { icon: pointIcon(p), title: p.name, alt: p.name, keyboard: true });
+    m.on("click", function () { openPoint(p, true); });
+    m.on("add", function () { m.getElement().setAttribute("data-point-id", p.id); });
+    return m;
+  }
+
+  function drawMarkers() {  // add what came into view, remove what left it, keep the rest as they are
     if (!index) return;
-    var b = map.getBounds().pad(0.25);
-    var zoom = Math.min(Math.round(map.getZoom()), MAX_ZOOM);
+    var b = map.getBounds().pad(0.15), next = {}, stacks = {};
+    var zoom = Math.min(Math.round(map.getZoom()), CLUSTER_ZOOM + 1);
     index.getClusters([b.getWest(), Math.max(b.getSouth(), -85), b.getEast(), Math.min(b.getNorth(), 85)], zoom)
       .forEach(function (f) {
-        var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], m;
         if (f.properties.cluster) {
-          var n = f.properties.point_count;
-          m = L.marker(ll, { icon: clusterIcon(n), title: n + " 个网点，点击放大", alt: n + " 个网点", keyboard: true });
-          m.on("click", function () { openCluster(f, ll); });
-          m.on("add", function () { m.getElement().setAttribute("data-count", String(n)); });
-        } else {
-          var p = byId[f.properties.id];
-          m = L.marker(ll, { icon: pointIcon(p), title: p.name, alt: p.name, keyboard: true });
-          m.on("click", function () { openPoint(p, true); });
-          m.on("add", function () { m.getElement().setAttribute("data-point-id", p.id); });
+          var key = "c" + f.properties.cluster_id;
+          next[key] = drawn[key] || clusterMarker(f);
+          return;
         }
-        layer.addLayer(m);
+        var p = shown[f.properties.i], at = p.display[0] + "," + p.display[1];
+        (stacks[at] = stacks[at] || { ll: p.display, points: [] }).points.push(p);
       });
+    Object.keys(stacks).forEach(function (at) {
+      var site = stacks[at], one = site.points.length === 1;
+      var key = one ? "p" + site.points[0].id : "s" + at + "|" + site.points.length;
+      next[key] = drawn[key] || (one ? pointMarker(site.points[0])
+        : countMarker(site.ll, site.points.length, true, function () { openSite(site); }));
+    });
+    Object.keys(drawn).forEach(function (key) { if (!next[key]) layer.removeLayer(drawn[key]); });
+    Object.keys(next).forEach(function (key) { if (!drawn[key]) layer.addLayer(next[key]); });
+    drawn = next;
   }
 
-  function openCluster(f, ll) {
-    var zoom = index.getClusterExpansionZoom(f.properties.cluster_id);
-    if (zoom <= MAX_ZOOM && map.getZoom() < MAX_ZOOM) { land(ll, zoom); return; }
-    // The points cannot be told apart at any zoom: they share one position. List them instead.
-    var leaves = index.getLeaves(f.properties.cluster_id, LIST_LIMIT).map(function (l) { return byId[l.properties.id]; });
+  function openSite(site) {  // several points share this position: list them
+    var list = site.points.slice().sort(function (a, b) { return a.id < b.id ? -1 : 1; });
     var box = el("div", null, { "class": "sp-popup" });
-    box.appendChild(el("strong", "此处有 " + f.properties.point_count + " 个网点"));
-    var estimated = leaves.every(function (p) { return p.estimated; });
-    box.appendChild(el("div", estimated ? "它们的位置都按所在镇街的中心估算，所以重叠在同一处，实际地址各不相同。"
-                                        : "它们的坐标相同。"));
-    var list = el("ul");
-    leaves.forEach(function (p) {
-      var item = el("li");
+    box.appendChild(el("strong", "此处有 " + list.length + " 个网点"));
+    var estimated = list.every(function (p) { return p.estimated; });
+    box.appendChild(el("div", estimated ? "它们的位置都按所在镇街的中心估算，所以落在同一处，实际地址各不相同。"
+                                        : "它们登记的坐标相同。", { "class": estimated ? "sp-estimated" : "" }));
+    var ul = el("ul");
+    list.slice(0, LIST_LIMIT).forEach(function (p) {
+      var item = el("li", null, { "data-point-id": p.id });
       item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
-      item.appendChild(document.createTextNode(" · " + (typeOf(p).short || p.type) + (p.inferred ? " · 推断" : "")));
-      list.appendChild(item);
+      item.appendChild(document.createTextNode(" · " + (typeOf(p).short || p.type) + (p.inferred ? " · 推断的网点" : "")));
+      ul.appendChild(item);
     });
-    box.appendChild(list);
-    if (f.properties.point_count > leaves.length) box.appendChild(el("div", "……另有 " + (f.properties.point_count - leaves.length) + " 个，请用上方的筛选缩小范围。"));
+    box.appendChild(ul);
+    if (list.length > LIST_LIMIT) box.appendChild(el("div", "……另有 " + (list.length - LIST_LIMIT) + " 个，请用上方的筛选缩小范围。"));
     popup.options.autoPan = true;
     popup.options.maxHeight = popupHeight();
-    popup.setLatLng(ll).setContent(box).openOn(map);
+    popup.options.offset = L.point(0, -8);
+    popup.setLatLng(site.ll).setContent(box).openOn(map);
   }
 
   /* ---- popups ---- */
@@ -299,11 +340,20 @@
   }
 
   /* ---- nearest ---- */
-  function nearest(lat, lon) {
-    return shown
-      .map(function (p) { return { p: p, km: Math.round(distanceKm(lat, lon, p.lat, p.lon) * 1e6) / 1e6 }; })
-      .sort(function (a, b) { return a.km - b.km || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0); })
-      .slice(0, NEAREST_COUNT);
+  function before(km, id, hit) { return km < hit.km || (km === hit.km && id < hit.p.id); }
+
+  function nearest(lat, lon) {  // one pass, keeping the best few in order: no sort of every point
+    var best = [];
+    for (var i = 0; i < shown.length; i++) {
+      var p = shown[i], km = Math.round(distanceKm(lat, lon, p.lat, p.lon) * 1e6) / 1e6;
+      if (best.length === NEAREST_COUNT && !before(km, p.id, best[NEAREST_COUNT - 1])) continue;
+      var j = best.length;
+      best.push(null);
+      while (j > 0 && before(km, p.id, best[j - 1])) { best[j] = best[j - 1]; j--; }
+      best[j] = { p: p, km: km };
+      if (best.length > NEAREST_COUNT) best.pop();
+    }
+    return best;
   }
 
   function distanceText(hit) {
@@ -320,7 +370,7 @@
     list.textContent = "";
     var ties = 0, tiesEstimated = true;
     hits.forEach(function (hit) {
-      var p = hit.p, item = el("li", null, { "data-point-id": p.id });
+      var p = hit.p, item = el("li", null, { "data-point-id": p.id, "data-km": String(hit.km) });
       var tied = seen[hit.km] > 1;
       if (tied) { ties++; tiesEstimated = tiesEstimated && p.estimated; item.setAttribute("data-tie", "true"); }
       item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
@@ -356,17 +406,25 @@
     var list = $("town-points"), f = filterState(), hidden = 0;
     list.textContent = "";
     $("town-empty").hidden = true;
+    var listed = 0, more = 0;
     points.filter(function (p) { return p.town === town.name; })
       .sort(function (a, b) { return a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : 1; })
       .forEach(function (p) {
         if (!matches(p, f)) { hidden++; return; }
+        if (++listed > TOWN_LIST_LIMIT) { more++; return; }
         var item = el("li", null, { "data-point-id": p.id });
         item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
         item.appendChild(document.createTextNode(" · " + (typeOf(p).short || "") + " · " + (config.statuses[p.status] || "") +
           (p.estimated ? " · 位置按镇街中心估算" : "") + (p.display ? "" : " · 位置待补充") + (p.inferred ? " · 推断的网点" : "")));
         list.appendChild(item);
       });
-    $("town-hidden").textContent = hidden ? town.name + "另有 " + hidden + " 个网点不符合当前筛选条件，未列出。" : "";
+    var note = $("town-hidden");
+    note.textContent = hidden ? town.name + "另有 " + hidden + " 个网点不符合当前筛选条件，未列出。" : "";
+    if (more) {
+      note.appendChild(document.createTextNode("这里只列出前 " + TOWN_LIST_LIMIT + " 个，还有 " + more + " 个：请用上方的筛选缩小范围，或打开"));
+      note.appendChild(el("a", town.name + "的页面", { href: "../towns/" + encodeURIComponent(town.slug) + "/" }));
+      note.appendChild(document.createTextNode("。"));
+    }
   }
 
   function showTown(slug) {
@@ -484,6 +542,8 @@
     history.replaceState(null, "", text ? "#" + text : window.location.pathname + window.location.search);
   }
 
+  function mark(name) { if (window.performance && performance.mark) performance.mark(name); }
+
   /* ---- wiring ---- */
   map.fitBounds(config.bounds.map(function (c) { return toDisplay(c[0], c[1]); }), { animate: false });
   $("find-nearest").addEventListener("click", locate);
@@ -505,16 +565,19 @@
   if (window.ResizeObserver) new ResizeObserver(function () { map.invalidateSize(); }).observe(map.getContainer());
   window.addEventListener("hashchange", applyHash);
 
-  fetch(config.data).then(function (r) {
+  fetch(config.data, { credentials: "same-origin" }).then(function (r) {
     if (!r.ok) throw new Error(r.status);
     return r.json();
   }).then(function (doc) {
+    mark("sp-map:data");      // fetched and parsed
     load(doc);
     drawTowns();
     noteUnlocated();
-    applyFilters();
-    applyHash();
-    drawMarkers();
+    mark("sp-map:points");    // rows turned into points, positions shifted for the tiles
+    applyFilters();           // clusters indexed, counts written, first markers drawn
+    mark("sp-map:index");
+    applyHash();              // a deep link: view, popup, nearest and town lists
+    mark("sp-map:ready");
     document.documentElement.setAttribute("data-map-ready", String(Math.round(performance.now())));
   }).catch(function (err) {
     $("map-status").textContent = "网点数据加载失败，请刷新页面，或到“服务目录”和“镇街”页面查看。";
