@@ -31,6 +31,7 @@ from servicepoints.validate import validate
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 TILE_HOST_SUFFIX = ".is.autonavi.com"
 HOSTILE = "<img src=x onerror=alert(1)>"
+HOURS = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
 WIDTHS = {"phone": (390, 844, True), "desktop": (1280, 900, False)}
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
@@ -163,7 +164,7 @@ def map_site(tmp_path_factory):
     flagged as inferred in the map's data file, so the popup's inferred mark is tested whatever the data."""
     root = tmp_path_factory.mktemp("map")
     records = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in (DATA / "points").rglob("*.yaml")}
-    records["gcj02.yaml"] = fixture("gcj02.yaml")
+    records["gcj02.yaml"] = fixture("gcj02.yaml") + f"hours: {HOURS}\n".encode()
     records["hostile.yaml"] = fixture("hostile.yaml").replace(
         b'"<script>alert(1)</script>"', json.dumps(HOSTILE).encode()
     )
@@ -493,6 +494,32 @@ def test_popups_mark_estimated_and_inferred_points(browser, server):
     assert "推断的网点" in popup_after("#point=hostile")
     text = popup_after("#point=gcj02")
     assert "推断" not in text and "估计位置" not in text and "高德导航" in text
+
+
+BADGES = """
+const cal = await window.ServicepointsHours.loadCalendar();
+await new Promise(r => setTimeout(r, 50));
+return [...document.querySelectorAll(arguments[0] + ' .sp-open')].map(b => ({
+  hidden: b.hidden, text: b.textContent, state: b.dataset.openState,
+  expected: window.ServicepointsHours.status(b.dataset.spHours, cal).text}));
+"""
+
+
+def test_open_now_badges_in_popup_and_nearest_list(browser, server, map_site):
+    """The badge is finder's servicepoints-hours.js (one grammar): the map only places it, with the record's hours."""
+    _, points = map_site
+    target = next(p for p in points if p["id"] == "gcj02")
+    _open(browser, f"{server}/map/#point=gcj02", (target["lat"], target["lon"]))
+    script = "const done = arguments[arguments.length - 1]; (async () => {" + BADGES + "})().then(done);"
+    (badge,) = browser.execute_async_script(script.replace("arguments[0]", "'.sp-popup'"))
+    assert not badge["hidden"] and badge["state"] in {"open", "closed", "unknown"}
+    assert badge["text"] == badge["expected"] and badge["text"]
+    browser.find_element("id", "find-nearest").click()
+    _wait(browser, "return document.querySelectorAll('#nearest li .sp-open').length === 5")
+    badges = browser.execute_async_script(script.replace("arguments[0]", "'#nearest'"))
+    assert [b["text"] for b in badges] == [b["expected"] for b in badges]
+    assert badges[0]["expected"] == badge["expected"]  # gcj02 comes first: it is where we stand
+    assert any(b["text"] == "服务时间待补充" for b in badges)  # the shipped estimated points have no hours
 
 
 def test_your_position_stays_above_the_clusters(browser, server):

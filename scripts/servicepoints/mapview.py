@@ -13,12 +13,12 @@ import folium
 from folium.elements import CssLink, JavascriptLink
 
 from . import hours
+from .geo import ZHONGSHAN
 from .model import SiteData
 from .tiles import tile_provider
 
 VENDOR = "../assets/vendor/"
 DATA_FILE = "map/points.json"  # written next to the map page, so the page fetches "points.json"
-ZHONGSHAN_BOUNDS = [[22.18, 113.15], [22.79, 113.77]]
 TYPE_STYLE = {  # glyph and colour of each type's marker and legend swatch
     "protection-center": ("保", "#b71c1c"),
     "national-rapid-center": ("国", "#e65100"),
@@ -90,7 +90,7 @@ def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
         "datum": datum,
         "maxZoom": max_zoom,
         "data": DATA_FILE.rsplit("/", 1)[1],
-        "bounds": ZHONGSHAN_BOUNDS,
+        "bounds": ZHONGSHAN.leaflet(),
         "types": {
             t["code"]: dict(zip(("glyph", "color"), TYPE_STYLE.get(t["code"], DEFAULT_STYLE), strict=True))
             | {"name": t["name"], "short": t["short_name"]}
