@@ -459,7 +459,7 @@ def test_estimated_positions_are_worded_and_ties_explained(browser, server, map_
     target = next(p for p in points if p["id"] == "gcj02")
     position = (target["lat"] + 0.0009, target["lon"])  # about 100 m north of an exactly placed point
     _open(browser, f"{server}/map/", position)
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     _wait(browser, "return document.querySelectorAll('#nearest li').length")
     shown = _nearest(browser)
     hits = nearest(points, *position, n=5)
@@ -514,7 +514,7 @@ def test_open_now_badges_in_popup_and_nearest_list(browser, server, map_site):
     (badge,) = browser.execute_async_script(script.replace("arguments[0]", "'.sp-popup'"))
     assert not badge["hidden"] and badge["state"] in {"open", "closed", "unknown"}
     assert badge["text"] == badge["expected"] and badge["text"]
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     _wait(browser, "return document.querySelectorAll('#nearest li .sp-open').length === 5")
     badges = browser.execute_async_script(script.replace("arguments[0]", "'#nearest'"))
     assert [b["text"] for b in badges] == [b["expected"] for b in badges]
@@ -526,7 +526,7 @@ def test_your_position_stays_above_the_clusters(browser, server):
     town = _towns()["xiaolan"]
     position = (float(town["approx_lat"]), float(town["approx_lon"]))  # where xiaolan's estimated points sit
     _open(browser, f"{server}/map/", position)
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     _wait(browser, "return document.querySelector('.sp-here')")
     time.sleep(0.3)
     on_top, under = browser.execute_script(
@@ -546,7 +546,7 @@ def test_refused_geolocation_says_so_and_offers_the_towns(browser, server):
         {"permission": {"name": "geolocation"}, "setting": "denied", "origin": origin},
     )
     _open(browser, f"{server}/map/")
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     status = _wait(
         browser, "const t = document.getElementById('map-status').textContent; return t.includes('允许') && t"
     )
@@ -557,7 +557,7 @@ def test_refused_geolocation_says_so_and_offers_the_towns(browser, server):
 def test_missing_geolocation_says_so_and_offers_the_towns(browser, server):
     _before_load(browser, "Object.defineProperty(Navigator.prototype, 'geolocation', {get: () => undefined});")
     _open(browser, f"{server}/map/")
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     status = browser.find_element("id", "map-status").text
     assert "不能定位" in status and "选择你所在的镇街" in status
     assert browser.execute_script("return document.activeElement.id") == "town-select"
@@ -567,7 +567,7 @@ def test_find_nearest_matches_the_command(browser, server, map_site):
     _, points = map_site
     position = (22.52, 113.38)
     _open(browser, f"{server}/map/", position)
-    browser.find_element("id", "find-nearest").click()
+    browser.execute_script("document.getElementById('find-nearest').click()")
     assert _nearest_ids(browser) == [p["id"] for p, _ in nearest(points, *position, n=5)]
 
 
