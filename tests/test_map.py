@@ -530,6 +530,7 @@ def test_your_position_stays_above_the_clusters(browser, server):
     _wait(browser, "return document.querySelector('.sp-here')")
     time.sleep(0.3)
     on_top, under = browser.execute_script(
+        "document.querySelector('.sp-here').scrollIntoView({block: 'center'});"
         "const r = document.querySelector('.sp-here').getBoundingClientRect();"
         "const x = r.left + r.width / 2, y = r.top + r.height / 2;"
         "return [!!document.elementFromPoint(x, y).closest('.sp-here'),"
