@@ -72,6 +72,7 @@ def map_parts(data: SiteData) -> dict:
             subdomains=provider.subdomains,
         ).add_to(fmap)
     figure = fmap.get_root()
+    _stable_ids(figure)
     figure.render()
     links = [c.render() for c in figure.header._children.values() if isinstance(c, JavascriptLink | CssLink)]
     script = "\n".join(line for line in figure.script.render().splitlines() if line.strip())
@@ -81,6 +82,15 @@ def map_parts(data: SiteData) -> dict:
         "script": script,
         "config": _config(data, provider.datum, provider.max_zoom, fmap.get_name()),
     }
+
+
+def _stable_ids(element, counter: list[int] | None = None) -> None:
+    """folium names elements with random ids; number them instead, so two builds give the same bytes."""
+    counter = counter if counter is not None else [0]
+    element._id = f"{counter[0]:032x}"
+    counter[0] += 1
+    for child in element._children.values():
+        _stable_ids(child, counter)
 
 
 def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
