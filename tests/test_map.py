@@ -92,9 +92,10 @@ def test_map_data_rows_follow_the_columns():
     points = _shipped_points()
     flagged = dict(points[0], evidence="inferred", hours="Mo-Fr 09:00-17:00", phones=["0760-1"])
     unlocated = dict(points[1], lat=None, lon=None, precision="unknown")
-    doc = json.loads(mapview.map_data(_site_data([flagged, unlocated, points[2]])))
+    named = dict(points[2], evidence="named")
+    doc = json.loads(mapview.map_data(_site_data([flagged, unlocated, named])))
     rows = [dict(zip(doc["columns"], row, strict=True)) for row in doc["points"]]
-    assert [r["id"] for r in rows] == [flagged["id"], unlocated["id"], points[2]["id"]]
+    assert [r["id"] for r in rows] == [flagged["id"], unlocated["id"], named["id"]]
     first = rows[0]
     assert doc["codes"]["type"][first["type"]] == flagged["type"]
     assert doc["codes"]["town"][first["town"]] == flagged["town"]
