@@ -24,7 +24,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 
 from .load import Registry, SetupError, display_path
 from .plugin import Preset
-from .settings import Settings
+from .settings import Settings, check_site_url
 from .validate import Report
 
 MARKER = ".servicepoints-build"
@@ -42,6 +42,7 @@ def build_site(
     Raises SetupError (nothing written, nothing removed) for an output folder we may not replace.
     """
     config = _config(config_file)
+    settings.check()
     out_dir = check_out_dir(out_dir, protected_paths(config, data_dir, settings), _package_name(data_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     recover(out_dir)
@@ -69,9 +70,11 @@ def check_output(config_file: Path, data_dir: Path, out_dir: Path, settings: Set
 
 def _config(config_file: Path) -> MkDocsConfig:
     try:
-        return load_config(str(config_file), strict=True)
+        config = load_config(str(config_file), strict=True)
     except (Abort, MkDocsException) as exc:
         raise SetupError(f"mkdocs 配置 {config_file} 有误：{_one_line(exc)}") from None
+    check_site_url(config.site_url)
+    return config
 
 
 def _one_line(exc: BaseException) -> str:

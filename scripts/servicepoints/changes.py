@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +19,10 @@ def read_previous(ref: str | None) -> dict | None:
     try:
         descriptor = json.loads(_fetch(ref))
         resource = next(r for r in descriptor["resources"] if r["name"] == "points")
+        if not isinstance(resource.get("path"), str) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9._-]*", resource["path"]
+        ):
+            raise ValueError(f"points 表的 path 应是同一文件夹中的文件名，不能是 {resource.get('path')!r}")
         base = ref.rsplit("/", 1)[0] if "/" in ref else "."
         text = _fetch(f"{base}/{resource['path']}").decode("utf-8-sig")
     except (OSError, ValueError, StopIteration, KeyError) as exc:

@@ -17,15 +17,16 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import mapview, material
 from .changes import read_previous
+from .escape import neutralise_links
 from .export import build_opendata, describe_files
 from .holidays import browser_json
-from .load import Registry, read_registry
+from .load import Registry, SetupError, read_registry
 from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
 from .parallel import OrderedMap, default_workers
 from .render import PointPages, render_pages, site_view
-from .settings import Settings, load_settings
+from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
 
@@ -70,6 +71,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         registry, report = checked
         if not report.ok:
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
+        try:
+            check_site_url(config.site_url)
+        except SetupError as exc:
+            raise PluginError(str(exc)) from None
         site_url = config.site_url or "http://127.0.0.1:8000/"
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
         self.templates = base / self.config.templates_dir
@@ -128,9 +133,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return html
 
     def on_post_page(self, output: str, page, config) -> str:
-        """Drop a written page's HTML: mkdocs would keep all of them until the end."""
+        """Drop a written page's HTML: mkdocs would keep all of them until the end.
+        Every page passes the last link guard: no unsafe address is ever live."""
         page.content = None
-        return output
+        return neutralise_links(output)
 
     @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, config) -> None:

@@ -14,7 +14,7 @@ import jinja2
 from . import hours
 from .catalog import schema_org_dataset
 from .counts import count_points, inferred_reason
-from .escape import md, script_json
+from .escape import link, md, script_json
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
@@ -40,6 +40,7 @@ def environment(templates: Path) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
+    env.globals.update(link=link)
     env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe, map_links=map_links)
     return env
 

@@ -188,7 +188,7 @@ class _Mapper:
 def _cell_problem(record: Record, name: str, field: dict, error) -> Problem:
     rid, line = record.id, record.line(name)
     label = f"{field.get('title', name)}（{name}）"
-    cell = record.values.get(name)
+    cell = _shown(record.values.get(name))
     if error.type == "type-error":
         msg = f"{label}的值“{cell}”{TYPE_HINTS.get(field['type'], '类型不对')}。"
         return Problem(record.file, line, "type-error", msg, rid, name)
@@ -204,6 +204,13 @@ def _cell_problem(record: Record, name: str, field: dict, error) -> Problem:
             name,
         )
     return Problem(record.file, line, "constraint-error", _constraint_message(label, cell, field, which), rid, name)
+
+
+def _shown(value) -> str:
+    """A value as the editor wrote it: list items joined, nothing for an empty value."""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value if v is not None)
+    return "" if value is None else str(value)
 
 
 def _constraint_message(label: str, cell, field: dict, which: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from .load import SetupError
@@ -25,7 +26,7 @@ _TIANDITU += "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILER
 
 def tile_provider(settings: Settings) -> Provider:
     """The provider the settings choose; the review number (审图号) is added when the settings give it."""
-    review = f" {settings.tiles_review_number}" if settings.tiles_review_number else ""
+    review = f" {html.escape(settings.tiles_review_number)}" if settings.tiles_review_number else ""  # shown as HTML
     if settings.tiles == "gaode":
         url = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
         return Provider("gaode", url, f"© 高德地图{review}", "gcj02", "1234")
