@@ -13,13 +13,8 @@ import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
-<<<<<<< HEAD
-from .counts import count_points, inferred_reason
-from .escape import link, md, script_json
-=======
 from .counts import Counts, inferred_reason, query
-from .escape import md, script_json
->>>>>>> main
+from .escape import link, md, script_json
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
