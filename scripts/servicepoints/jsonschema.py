@@ -15,7 +15,21 @@ from .load import allowed_services
 from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
 
 NUMBER_TEXT = f"^{textcheck.NUMBER_TEXT}$"  # what the validator accepts in a number field
-DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# A date that exists: 31-day and 30-day months, 28 days of February, and 29 February in leap years only.
+_REAL_DATE = (
+    r"([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+    r"|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
+)
+DATE_TEXT = f"^{_REAL_DATE}$"
+PARTIAL_DATE_TEXT = rf"^([0-9]{{4}}(-(0[1-9]|1[0-2]))?|{_REAL_DATE})$"
+# Text the validator accepts: something besides spaces, and no control or invisible characters
+# (textcheck.bad_character; the validator also refuses unassigned code points, which a regex cannot name).
+_HIDDEN = (
+    r"\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb\uffa0\ue000-\uf8ff"
+)
+TEXT_PATTERN = rf"^(?=[\s\S]*\S)[^{_HIDDEN}\u000a]*$"
+MULTILINE_TEXT_PATTERN = rf"^(?=[\s\S]*\S)[^{_HIDDEN}]*$"
 _DAY = r"(Mo|Tu|We|Th|Fr|Sa|Su)"
 _SEL = rf"({_DAY}(-{_DAY})?|PH|SH)(,({_DAY}(-{_DAY})?|PH|SH))*"
 _TIME = r"([01][0-9]|2[0-4]):[0-5][0-9]"
@@ -52,11 +66,12 @@ def _property(field: dict, codes: list[str] | None) -> dict:
     spec: dict = {"title": field.get("title", field["name"]), "description": field.get("description", "")}
     limits = field.get("constraints", {})
     if field.get("x-list"):
-        item: dict = {"type": ["string", "integer"]}
+        item: dict = {"type": ["string", "integer"], "allOf": [{"pattern": TEXT_PATTERN}]}
         if codes:
             item = {"enum": codes}
         elif "x-item-pattern" in field:
-            item["pattern"] = f"^({field['x-item-pattern']})$"
+            item["allOf"].append({"pattern": f"^({field['x-item-pattern']})$"})
+            item |= {"minimum": 10000, "maximum": 10**24}  # a number an editor typed: at least 5 digits
         return spec | {"type": "array", "items": item, "uniqueItems": True}
     if field["type"] == "array":
         return spec | {"type": "array", "minItems": 1}
@@ -65,12 +80,16 @@ def _property(field: dict, codes: list[str] | None) -> dict:
         return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": low, "maximum": high}
     if field["type"] == "date":
         return spec | {"type": "string", "pattern": DATE_TEXT}
+    if field.get("x-format") == "partial-date":
+        return spec | {"type": ["string", "integer"], "pattern": PARTIAL_DATE_TEXT, "minimum": 1000, "maximum": 9999}
     if codes:
         spec["enum"] = codes
     elif "enum" in limits:
         spec["enum"] = limits["enum"]
     else:
         spec["type"] = ["string", "integer"] if field["name"] == "established" else "string"
+    if "enum" not in spec:
+        spec["allOf"] = [{"pattern": MULTILINE_TEXT_PATTERN if field.get("x-multiline") else TEXT_PATTERN}]
     if "pattern" in limits:
         spec["pattern"] = f"^({limits['pattern']})$"
     if field.get("x-format") == "opening_hours":

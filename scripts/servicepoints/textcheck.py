@@ -3,6 +3,7 @@ that are not plain finite decimals. Each is a Problem at the value's line, never
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -80,12 +81,35 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
             elif is_blank(text):
                 msg = f"{label}只有空格，没有内容：有内容就填写，没有就删去这一行（或这一项）。"
                 out.append(Problem(record.file, line, "blank-value", msg, record.id, key))
+        dated = spec.get("type") == "date" and isinstance(value, str) and not found_any(out, key)
+        if dated and not (re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and _real_date(value)):
+            msg = f"{label}应是真实存在的日期，写成 YYYY-MM-DD（月和日都写两位），例如 2025-03-31。"
+            out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
+        if spec.get("x-list") and isinstance(value, list):
+            seen: set = set()
+            for i, item in enumerate(value):
+                if isinstance(item, str) and item in seen and key != "services":  # services: tablecheck says so
+                    msg = f"{label}中的“{item}”写了两次，请删去一处。"
+                    out.append(Problem(record.file, record.line(f"{key}.{i}"), "constraint-error", msg, record.id, key))
+                seen.add(item)
+        partial = spec.get("x-format") == "partial-date" and isinstance(value, str) and not found_any(out, key)
+        if partial and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and not _real_date(value):
+            msg = f"{label}的日期 {value} 不存在（例如 2 月没有 30 日），请写真实的日期，或只写年份、年月。"
+            out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
         numeric = spec.get("type") in ("number", "integer") and isinstance(value, str) and not found_any(out, key)
         if numeric and (finite_number(value) is None or (spec["type"] == "integer" and "." in value)):
             kind = "整数" if spec["type"] == "integer" else "普通的十进制数字，例如 22.61"
             msg = f"{label}应是{kind}（不能写成科学计数法、无穷大或非数字，整数部分最多 3 位）。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
     return out
+
+
+def _real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def found_any(problems: list[Problem], key: str) -> bool:

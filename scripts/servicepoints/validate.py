@@ -154,7 +154,7 @@ def _location_problems(record: Record) -> list[Problem]:
 
 def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Problem]:
     services, type_code = record.values.get("services"), record.values.get("type")
-    if not isinstance(services, list) or type_code not in allowed:
+    if not isinstance(services, list) or not isinstance(type_code, str) or type_code not in allowed:
         return []
     known = set().union(*allowed.values())
     out = []
