@@ -59,6 +59,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.generated: GeneratedPages | None = None
         self.kinds: dict[str, dict] = {}
         self.towns: dict[str, dict] = {}
+        self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
@@ -109,6 +110,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         for n in range(len(self.site.points)):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
         self.generated.urls = {f.src_uri: f.url for f in files}
+        self.need_entries = self.generated.need_entries()
         return files
 
     def on_nav(self, nav, config, files):
@@ -135,6 +137,13 @@ class ServicepointsPlugin(BasePlugin[_Options]):
                 meta=material.SKIP_SEARCH,
             )
         return nav
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        """Need-finder pages list every point that offers the need: Material's search would parse and
+        segment all of them (the points have their own entries). Index each by its need instead."""
+        if page.file.src_uri in self.need_entries and page.file.generated_by:
+            page.meta["search"] = material.SKIP_SEARCH["search"]
+        return markdown
 
     def on_env(self, env, config, files):
         install(env, self.frames)
@@ -164,6 +173,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def on_post_build(self, config) -> None:
         self._close()
         entries = [self.generated.town_entry(town) for town in self.towns.values()]
+        entries += list(self.need_entries.values())
         entries += [self.entries[n] for n in sorted(self.entries)]
         self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
 

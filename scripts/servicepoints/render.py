@@ -117,6 +117,22 @@ class GeneratedPages:
         html = self.env.get_template("type.html.j2").render(kind=kind, rows=rows, toc=toc, **self.view)
         return Body(html, toc.tokens)
 
+    def need_entries(self) -> dict[str, dict]:
+        """One search entry per need-finder page (``find/CODE.md``): its name, description and services.
+        Material would otherwise parse and segment every point listed there, thousands at scale."""
+        delimiter = self.view["delimiter"]
+        names = {s["code"]: s["name"] for s in self.data.tables["services"]}
+        entries = {}
+        for need in self.data.tables.get("needs", []):
+            codes = [c.strip() for c in (need["services"] or "").split(delimiter) if c.strip()]
+            words = [need.get("description") or "", *(names.get(c, c) for c in codes)]
+            entries[f"find/{need['code']}.md"] = {
+                "location": f"find/{need['code']}/",
+                "title": segment(escape(f"我要办：{need['name']}", quote=False)),
+                "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+            }
+        return entries
+
     def town_entry(self, town: dict) -> dict:
         here = self.by_town.get(town["name"], [])
         text = f"{town['kind']} 统计用区划代码 {town['code']} 本站收录 {len(here)} 个网点"
