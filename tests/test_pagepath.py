@@ -47,8 +47,8 @@ def test_every_filled_frame_is_the_themes_own_rendering(every_page_checked):
     _, _, plugin = every_page_checked
     stats = plugin.frames.stats
     assert stats["rejected"] == 0, "the theme renders our pages differently from the filled frame"
-    assert stats["filled"] == len(plugin.site.points) + len(plugin.towns) and stats["full"] == 0
-    point_frames = {key for key in plugin.frames.frames if key[1][0][2][0][0] == ("服务项目", "services")}
+    assert stats["filled"] == len(plugin.site.points) + len(plugin.towns) + len(plugin.needs) and stats["full"] == 0
+    point_frames = [key for key in plugin.frames.frames if "('服务项目', 'services')" in repr(key[1])]
     assert len(point_frames) == 1, "every point page should share one frame"
 
 
@@ -56,7 +56,8 @@ def test_titles_that_need_escaping_get_the_themes_full_rendering(tmp_path, monke
     monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
     data = make_registry(tmp_path, {"good.yaml": fixture("good.yaml"), "hostile.yaml": fixture("hostile.yaml")})
     _, plugin = build_with_plugin(data, tmp_path / "site")
-    assert plugin.frames.stats == {"filled": 1 + len(plugin.towns), "full": 1, "rejected": 0}
+    filled = 1 + len(plugin.towns) + len(plugin.needs)
+    assert plugin.frames.stats == {"filled": filled, "full": 1, "rejected": 0}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -79,6 +80,7 @@ SAMPLE = {
     "point": ["protection-center", "guzhen-lighting-center", "tm-xiaolan", "aid-minzhong", "tm-guzhen"],
     "town": ["guzhen", "xiaolan", "shiqi"],
     "type": ["trademark-station", "rapid-center", "enterprise-studio", "other"],
+    "need": ["register-trademark", "patent-infringed", "ip-management"],
 }
 
 
@@ -101,9 +103,13 @@ def _legacy_content(config, plugin, kind: str, slug: str) -> str:
     elif kind == "town":
         town = next(t for t in view["towns"] if t["slug"] == slug)
         text, uri = env.get_template("town.md.j2").render(town=town, **view), f"towns/{slug}.md"
-    else:
+    elif kind == "type":
         kind_row = view["type_by_code"][slug]
         text, uri = env.get_template("type.md.j2").render(kind=kind_row, **view), f"types/{slug}.md"
+    else:
+        need = plugin.needs[f"find/{slug}.md"]
+        extra = plugin.generated._need_extra
+        text, uri = env.get_template("need.md.j2").render(need=need, **extra, **view), f"find/{slug}.md"
     file = File.generated(config, uri, content=text)
     files = get_files(config)
     files.append(File.generated(config, "types/index.md", content="# x"))
@@ -132,7 +138,7 @@ def _is_subsequence(small: list[str], big: list[str]) -> bool:
 def test_no_generated_page_loses_text_or_links(every_page_checked, kind, slug):
     site, config, plugin = every_page_checked
     old = BeautifulSoup(_legacy_content(config, plugin, kind, slug), "html.parser")
-    folder = {"point": "points", "town": "towns", "type": "types"}[kind]
+    folder = {"point": "points", "town": "towns", "type": "types", "need": "find"}[kind]
     built = BeautifulSoup((site / folder / slug / "index.html").read_text(encoding="utf-8"), "html.parser")
     new = built.select_one("article.md-content__inner")
     assert _words(old) and _is_subsequence(_words(old), _words(new)), slug

@@ -59,6 +59,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.generated: GeneratedPages | None = None
         self.kinds: dict[str, dict] = {}
         self.towns: dict[str, dict] = {}
+        self.needs: dict[str, dict] = {}
         self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
         self.entries: dict[int, dict] = {}
@@ -105,7 +106,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         for uri in self.kinds:
             files.append(File.generated(config, uri, content=""))
         self.towns = {f"towns/{town['slug']}.md": town for town in view["towns"]}
-        for uri in self.towns:
+        self.needs = self.generated.needs()
+        for uri in [*self.towns, *self.needs]:
             files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
@@ -114,36 +116,30 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return files
 
     def on_nav(self, nav, config, files):
-        """Point and town pages skip Markdown and Material's search parser: their bodies come from our
+        """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
         templates, one at a time while writing (point pages from worker processes at scale)."""
         count = len(self.site.points)
         workers = default_workers(count)
         if workers:
             material.segment("中山市")  # load jieba's dictionary once, before the workers fork
         self.bodies = OrderedMap(self.generated.point, count, workers)
+        skip = material.SKIP_SEARCH
         for n, point in enumerate(self.site.points):
             file = files.get_file_from_path(self.generated.point_uri(n))
-            title = page_title(point["name"])
-            GeneratedPage(file, config, title=title, slug=point["id"], body=_Body(self, n), meta=material.SKIP_SEARCH)
+            GeneratedPage(
+                file, config, title=page_title(point["name"]), slug=point["id"], body=_Body(self, n), meta=skip
+            )
         for uri, town in self.towns.items():
             body = functools.partial(self.generated.town, town)
-            title = page_title(town["name"])
+            file = files.get_file_from_path(uri)
+            GeneratedPage(file, config, title=page_title(town["name"]), slug=town["slug"], body=body, meta=skip)
+        for uri, need in self.needs.items():  # the need-finder's pages (issue 16), their nav hidden as before
+            body = functools.partial(self.generated.need, need)
+            file, title = files.get_file_from_path(uri), page_title(f"我要办：{need['name']}")
             GeneratedPage(
-                files.get_file_from_path(uri),
-                config,
-                title=title,
-                slug=town["slug"],
-                body=body,
-                meta=material.SKIP_SEARCH,
+                file, config, title=title, slug=need["code"], body=body, meta={"hide": ["navigation"], **skip}
             )
         return nav
-
-    def on_page_markdown(self, markdown: str, page, config, files) -> str:
-        """Need-finder pages list every point that offers the need: Material's search would parse and
-        segment all of them (the points have their own entries). Index each by its need instead."""
-        if page.file.src_uri in self.need_entries and page.file.generated_by:
-            page.meta["search"] = material.SKIP_SEARCH["search"]
-        return markdown
 
     def on_env(self, env, config, files):
         install(env, self.frames)

@@ -117,6 +117,16 @@ class GeneratedPages:
         html = self.env.get_template("type.html.j2").render(kind=kind, rows=rows, toc=toc, **self.view)
         return Body(html, toc.tokens)
 
+    def needs(self) -> dict[str, dict]:
+        """``find/CODE.md`` -> the need, for the need-finder's pages (straight HTML: they list many points)."""
+        needs, self._need_extra = _need_context(self.data, self.view)
+        return {f"find/{need['code']}.md": need for need in needs}
+
+    def need(self, need: dict) -> Body:
+        toc = Toc(self.permalink)
+        html = self.env.get_template("need.html.j2").render(need=need, toc=toc, **self._need_extra, **self.view)
+        return Body(html, toc.tokens)
+
     def need_entries(self) -> dict[str, dict]:
         """One search entry per need-finder page (``find/CODE.md``): its name, description and services.
         Material would otherwise parse and segment every point listed there, thousands at scale."""
@@ -157,25 +167,24 @@ def search_entry(point: dict, view: dict) -> dict:
 
 
 def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
-    """The need-finder: find/ lists the needs, find/CODE/ the points offering one (issue 16)."""
+    """The need-finder's index, find/ (issue 16); each need's own page is a GeneratedPages.need()."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    return {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+
+
+def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
+    """The needs, and what each need page shows besides its need: channels, towns, types offering a service."""
     needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
     towns = [
         {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
         for t in data.tables["towns"]
         if t.get("approx_lat") and t.get("approx_lon")
     ]
-    pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
-    need_page = env.get_template("need.md.j2")
-    channels = data.tables.get("channels", [])
     offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
     for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
         for code in codes:
             offered_by.setdefault(code, []).append(kind)
-    for need in needs:
-        pages[f"find/{need['code']}.md"] = need_page.render(
-            need=need, channels=channels, town_points=towns, offered_by=offered_by, **view
-        )
-    return pages
+    return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
 
 
 def _view(data: SiteData) -> dict:
