@@ -141,7 +141,11 @@ def test_no_generated_page_loses_text_or_links(every_page_checked, kind, slug):
     folder = {"point": "points", "town": "towns", "type": "types", "need": "find"}[kind]
     built = BeautifulSoup((site / folder / slug / "index.html").read_text(encoding="utf-8"), "html.parser")
     new = built.select_one("article.md-content__inner")
-    assert _words(old) and _is_subsequence(_words(old), _words(new)), slug
+    hint = (
+        f"{slug}: tests/legacy_pages/{kind}.md.j2 (the old Markdown template) shows more than the page built from "
+        f"site_templates/pages/{kind}.html.j2. If you changed the page, change the .html.j2 template."
+    )
+    assert _words(old) and _is_subsequence(_words(old), _words(new)), hint
     missing = _links(old) - _links(new)
-    assert not missing, f"{slug} lost links: {missing}"
+    assert not missing, f"{hint} Lost links: {missing}"
     assert built.select_one("h1").get_text().strip().rstrip("¶") == old.select_one("h1").get_text().strip().rstrip("¶")
