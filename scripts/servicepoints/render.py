@@ -13,7 +13,7 @@ import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
-from .counts import count_points, inferred_reason
+from .counts import Counts, inferred_reason, query
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
@@ -143,10 +143,11 @@ def _view(data: SiteData) -> dict:
     reported = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
-    counts = count_points(data.points, types, data.tables["towns"], data.tables["reported"])
+    counts = Counts(data.points, data.tables["reported"])
     names = {t["code"]: t["name"] for t in types}
     return {
         "counts": counts,
+        "count_query": query,
         "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
         "evidence_labels": data.labels("evidence"),
         "types": types,
