@@ -19,6 +19,7 @@ from jsonschema import Draft7Validator
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, build, fixture, make_registry, soup
 from servicepoints.cli import main
+from servicepoints.geo import ZHONGSHAN
 from servicepoints.load import read_registry
 from servicepoints.tables import FORMULA_START, inert
 from servicepoints.validate import validate
@@ -84,6 +85,9 @@ def test_descriptor_has_catalogue_metadata(opendata):
         "types",
         "services",
         "reported",
+        "holidays",
+        "needs",
+        "channels",
     }
     points = next(r for r in descriptor["resources"] if r["name"] == "points")
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
@@ -109,7 +113,8 @@ def _sheet(book, title):
 def test_xlsx_has_one_header_row_numbers_a_filter_and_a_frozen_header(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
     assert book.sheetnames[:2] == ["网点", "字段说明"]
-    assert book.sheetnames[2:] == ["网点服务项目", "镇街", "网点类型", "服务项目", "公开报告数量"]
+    descriptor = json.loads((opendata / "datapackage.json").read_text(encoding="utf-8"))
+    assert book.sheetnames[2:] == [r["title"] for r in descriptor["resources"][1:]]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
@@ -169,7 +174,7 @@ def test_geojson_is_rfc7946_flat_and_round_trips(opendata, points):
             assert point["lat"] is None
             continue
         lon, lat = feature["geometry"]["coordinates"]
-        assert 113.10 <= lon <= 113.80 and 22.15 <= lat <= 22.82  # [lon, lat], inside Zhongshan
+        assert ZHONGSHAN.contains(lat, lon)  # [lon, lat], inside Zhongshan
         assert (lat, lon) == (point["lat"], point["lon"])
         assert all(len(repr(c).split(".")[-1]) <= 7 for c in (lat, lon))
 
@@ -184,6 +189,9 @@ def test_zip_holds_the_package(opendata):
             "types.csv",
             "services.csv",
             "reported.csv",
+            "holidays.csv",
+            "needs.csv",
+            "channels.csv",
         }
         assert archive.read("points.csv") == (opendata / "points.csv").read_bytes()
 
@@ -232,7 +240,8 @@ def test_failed_build_leaves_the_previous_site_untouched(tmp_path, monkeypatch):
     site = build(data, tmp_path / "site")
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     (data / "points" / "bad.yaml").write_bytes(fixture("outside.yaml").replace(b"id: outside", b"id: bad"))
-    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site)])
+    config = str(DATA.parent / "mkdocs.yml")
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site), "--config", config])
     assert result.exit_code == 1 and "coords-outside" in result.output
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []

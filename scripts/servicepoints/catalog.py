@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from .geo import ZHONGSHAN
+
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
@@ -24,7 +26,6 @@ FORMATS = {
     "jsonld": ("JSON-LD", "application/ld+json", "JSON_LD"),
 }
 DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
-ZHONGSHAN_BBOX = "POLYGON((113.15 22.18,113.77 22.18,113.77 22.79,113.15 22.79,113.15 22.18))"
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
 LANGUAGE = "http://publications.europa.eu/resource/authority/language/ZHO"
@@ -85,7 +86,7 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
         "dcat:landingPage": _iri(base, "foaf:Document"),
         "dct:spatial": {
             "@type": "dct:Location",
-            "dcat:bbox": {"@value": ZHONGSHAN_BBOX, "@type": "gsp:wktLiteral"},
+            "dcat:bbox": {"@value": ZHONGSHAN.wkt(), "@type": "gsp:wktLiteral"},
         },
         "dcat:contactPoint": {
             "@type": ["vcard:Organization", "vcard:Kind"],
@@ -128,7 +129,7 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
         "spatialCoverage": {
             "@type": "Place",
             "name": "中山市",
-            "geo": {"@type": "GeoShape", "box": "22.18 113.15 22.79 113.77"},
+            "geo": {"@type": "GeoShape", "box": ZHONGSHAN.schema_org()},
         },
         "distribution": [
             {

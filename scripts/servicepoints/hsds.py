@@ -36,8 +36,6 @@ STATUS = {
     "closed": "defunct",
     "unknown": "inactive",
 }
-DAYS = {"Mo": "MO", "Tu": "TU", "We": "WE", "Th": "TH", "Fr": "FR", "Sa": "SA", "Su": "SU"}
-ORDER = list(DAYS)
 
 
 @cache
@@ -147,37 +145,14 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
         )
 
 
-def weekly_spans(text: str | None) -> list[tuple[str, str, list[str]]]:
-    """(opens HH:MM, closes HH:MM, days Mo…Su) per time span of the weekday rules of hours.parse.
-
-    PH/SH and ``off`` rules have no weekly form and are left out; ``24/7`` is every day 00:00–24:00.
-    """
-    out = []
-    for selector, times in (hours.parse(text) or []) if text else []:
-        days = _days(selector)
-        if times == "24/7":
-            out.append(("00:00", "24:00", list(ORDER)))
-        elif times != "off" and days:
-            out += [(*span.split("-"), days) for span in times.split(",")]
-    return out
-
-
 def schedule_spans(text: str | None) -> list[tuple[str, str, str]]:
-    """(opens_at, closes_at, BYDAY) for HSDS, times as HH:MM:SS; 24:00 is written 23:59:59, HSDS's last time."""
-    return [(_time(a), _time(b), ",".join(DAYS[d] for d in days)) for a, b, days in weekly_spans(text)]
+    """(opens_at, closes_at, BYDAY) per span of the ordinary week, read by the one grammar (hours.weekly).
+
+    Times as HH:MM:SS; 24:00 is written 23:59:59, the last time an HSDS time can hold. Public holidays
+    and make-up workdays have no HSDS form (they stay in the schedule's description and notes).
+    """
+    return [(_time(a), _time(b), ",".join(days)) for a, b, days in hours.weekly(text)]
 
 
 def _time(hhmm: str) -> str:
     return "23:59:59" if hhmm == "24:00" else f"{hhmm}:00"
-
-
-def _days(selector: str) -> list[str]:
-    if not selector:
-        return list(ORDER)
-    days: list[str] = []
-    for part in selector.split(","):
-        first, _, last = part.partition("-")
-        if first not in DAYS:
-            continue
-        days += ORDER[ORDER.index(first) : ORDER.index(last) + 1] if last else [first]
-    return days

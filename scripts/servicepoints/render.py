@@ -15,11 +15,11 @@ from .catalog import schema_org_dataset
 from .escape import md, script_json
 from .export import GROUPS
 from .freshness import is_fresh
-from .hsds import weekly_spans
 from .links import map_links
 from .load import allowed_services, list_delimiter
 from .mapview import map_parts
 from .model import SiteData
+from .needs import needs_view
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
@@ -38,7 +38,7 @@ def environment(templates: Path) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe)
+    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe, map_links=map_links)
     return env
 
 
@@ -60,9 +60,26 @@ def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendat
     town_page = env.get_template("town.md.j2")
     for town in view["towns"]:
         pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
+    pages.update(_finder_pages(env, data, view))
     point_page = env.get_template("point.md.j2")
     for point in data.points:
         pages[f"points/{point['id']}.md"] = point_page.render(point=point, extra=_point_extra(point, data), **view)
+    return pages
+
+
+def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
+    """The need-finder: find/ lists the needs, find/CODE/ the points offering one (issue 16)."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    towns = [
+        {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
+        for t in data.tables["towns"]
+        if t.get("approx_lat") and t.get("approx_lon")
+    ]
+    pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+    need_page = env.get_template("need.md.j2")
+    channels = data.tables.get("channels", [])
+    for need in needs:
+        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
     return pages
 
 
@@ -100,7 +117,7 @@ def _point_extra(point: dict, data: SiteData) -> dict:
 
 
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-SCHEMA_DAYS = dict(zip(hours.DAYS, WEEK, strict=True))
+SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
 
 
 def _jsonld(point: dict, url: str) -> dict:
@@ -144,7 +161,7 @@ def _opening_hours(text: str | None) -> list[dict]:
             "opens": opens,
             "closes": "23:59" if closes == "24:00" else closes,
         }
-        for opens, closes, days in weekly_spans(text)
+        for opens, closes, days in hours.weekly(text)
     ]
 
 
