@@ -45,8 +45,13 @@ PUBLIC = [
     "established",
     "description",
     "verified",
-    "source",
+    "evidence",
 ]
+NESTED = "sources"  # published as the point_sources table (a related table for GIS too), nested in JSON
+
+
+def _flat(points: list[dict]) -> list[dict]:
+    return [{k: v for k, v in p.items() if k != NESTED} for p in points]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +86,7 @@ def test_descriptor_has_catalogue_metadata(opendata):
     assert {r["name"] for r in descriptor["resources"]} == {
         "points",
         "point_services",
+        "point_sources",
         "towns",
         "types",
         "services",
@@ -97,12 +103,21 @@ def test_csv_round_trip_with_bom(opendata, points):
     raw = (opendata / "points.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [_from_text(r) for r in rows] == points
+    assert [_from_text(r) for r in rows] == _flat(points)
 
 
 def test_point_services_link_table_matches(opendata, points):
     rows = list(csv.DictReader(io.StringIO((opendata / "point_services.csv").read_text(encoding="utf-8-sig"))))
     assert [(r["point_id"], r["service"]) for r in rows] == [(p["id"], s) for p in points for s in p["services"]]
+
+
+def test_point_sources_table_matches(opendata, points):
+    rows = list(csv.DictReader(io.StringIO((opendata / "point_sources.csv").read_text(encoding="utf-8-sig"))))
+    expected = [
+        {"point_id": p["id"], **{k: s[k] or "" for k in ("title", "url", "date")}} for p in points for s in p["sources"]
+    ]
+    assert rows == expected
+    assert {r["point_id"] for r in rows} == {p["id"] for p in points}  # every point cites a source
 
 
 def _sheet(book, title):
@@ -185,6 +200,7 @@ def test_zip_holds_the_package(opendata):
             "datapackage.json",
             "points.csv",
             "point_services.csv",
+            "point_sources.csv",
             "towns.csv",
             "types.csv",
             "services.csv",
@@ -254,7 +270,7 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
             target = data / "points" / path.relative_to(DATA / "points")
             target.parent.mkdir(parents=True, exist_ok=True)
             text = path.read_text(encoding="utf-8")
-            if path.stem == "tm-guzhen":
+            if path.stem == "nantou-appliance-center":
                 text = text.replace("status: operating", "status: suspended")
             target.write_text(text, encoding="utf-8")
     (data / "points" / "good.yaml").write_bytes(fixture("good.yaml"))
@@ -263,9 +279,11 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
     changes = json.loads((site / "opendata" / "changes.json").read_text(encoding="utf-8"))
     assert changes["first_release"] is False
     assert changes["added"] == ["good"] and changes["removed"] == ["aid-banfu"]
-    assert changes["changed"] == [{"id": "tm-guzhen", "fields": {"status": {"old": "operating", "new": "suspended"}}}]
+    assert changes["changed"] == [
+        {"id": "nantou-appliance-center", "fields": {"status": {"old": "operating", "new": "suspended"}}}
+    ]
     page = (site / "opendata" / "changes" / "index.html").read_text(encoding="utf-8")
-    assert "tm-guzhen" in page and "suspended" in page
+    assert "nantou-appliance-center" in page and "suspended" in page
 
 
 SPECS = Path(__file__).resolve().parent / "specs"
