@@ -165,7 +165,10 @@ def test_xlsx_round_trip_through_the_field_sheet(opendata, points):
     guzhen = by_id["tm-guzhen"]
     assert guzhen[header.index("网点类型")] == "商标品牌培育指导站"
     assert guzhen[header.index("网点类型代码")] == "trademark-station"
-    assert guzhen[header.index("服务状态")] == "运营中" and guzhen[header.index("镇街区划代码")] == "442000105"
+    labels = {"unknown": "待核实", "operating": "运营中", "suspended": "暂停服务"}
+    status = next(p["status"] for p in points if p["id"] == "tm-guzhen")
+    assert guzhen[header.index("服务状态")] == labels[status] and guzhen[header.index("服务状态代码")] == status
+    assert guzhen[header.index("镇街区划代码")] == "442000105"
 
 
 def test_json_round_trip(opendata, points):
