@@ -1,13 +1,16 @@
-"""Refresh the vendored map libraries from the npm registry (``make vendor``).
+"""Refresh the vendored browser libraries from the npm registry (``make vendor``).
 
 The site serves every script and style itself (jsDelivr and cdnjs are unreachable from much of
 mainland China). This fetches the pinned packages with ``npm pack``, copies the files the map
-uses, and records version, licence, the registry's integrity hash and each file's sha256 in
-``manifest.json``. Bump a version in PACKAGES, run it, look at the diff, commit.
+and the editing page (/admin/, Decap CMS) use, and records version, licence, the registry's
+integrity hash and each file's sha256 in ``manifest.json``. A file name may be a glob
+(``dist/*.decap-cms.js``: the CMS loads its lazy chunks from beside its main script).
+Bump a version in PACKAGES, run it, look at the diff, commit.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import subprocess
@@ -29,6 +32,11 @@ PACKAGES = {
             "MIT-LICENCE.txt",
         ],
     ),
+    # The editing page. Only the package's own bundle and chunks; the .map files (25 MB) stay out.
+    "decap-cms": (
+        "3.16.3",
+        ["dist/decap-cms.js", "dist/decap-cms.js.LICENSE.txt", "dist/*.decap-cms.js", "dist/*.wasm"],
+    ),
 }
 
 
@@ -46,10 +54,15 @@ def fetch(name: str, version: str, files: list[str], work: Path) -> dict:
     with tarfile.open(work / info["filename"]) as archive:
         meta = json.load(archive.extractfile("package/package.json"))
         entry["license"] = meta.get("license")
-        for path in files:
-            body = archive.extractfile(f"package/{path}").read()
-            (target / Path(path).name).write_bytes(body)
-            entry["files"][f"{name}/{Path(path).name}"] = hashlib.sha256(body).hexdigest()
+        members = [m.name.removeprefix("package/") for m in archive.getmembers() if m.isfile()]
+        for pattern in files:
+            matched = sorted(m for m in members if fnmatch.fnmatchcase(m, pattern))
+            if not matched:
+                raise SystemExit(f"{name}@{version}: no file matches {pattern}")
+            for path in matched:
+                body = archive.extractfile(f"package/{path}").read()
+                (target / Path(path).name).write_bytes(body)
+                entry["files"][f"{name}/{Path(path).name}"] = hashlib.sha256(body).hexdigest()
     return entry
 
 
@@ -58,7 +71,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         for name, (version, files) in PACKAGES.items():
             manifest[name] = fetch(name, version, files, Path(work))
-            print(f"{name}@{version}: {len(files)} files")
+            print(f"{name}@{version}: {len(manifest[name]['files'])} files")
     (VENDOR / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 

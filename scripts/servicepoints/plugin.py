@@ -11,6 +11,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .changes import read_previous
+from .cms import admin_files, record_layout
 from .export import build_opendata, describe_files
 from .load import read_registry
 from .model import SiteData
@@ -54,6 +55,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
         site_url = config.site_url or "http://127.0.0.1:8000/"
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
+        self.site.paths, self.site.key_orders = record_layout(registry)
         self.templates = base / self.config.templates_dir
         self.previous = read_previous(settings.previous_release)
         return config
@@ -62,6 +64,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        for name, body in admin_files(self.site).items():  # the browser editor, /admin/
+            files.append(File.generated(config, name, content=body))
         for uri, text in render_pages(self.site, self.templates, describe_files(opendata), opendata).items():
             hidden = uri.startswith("points/") or (uri.startswith("towns/") and uri != "towns/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
