@@ -225,25 +225,25 @@ def cms_config(
     descriptor: dict,
     tables: dict[str, list[dict]],
     folders: dict[str, str],
-    key_orders: list[list[str]],
+    key_orders: dict[str, list[list[str]]],
     repo: Repo | None,
     site_url: str,
     auth: dict | None = None,
 ) -> dict:
     """The whole Decap configuration (``admin/config.yml``) as a dict.
 
-    ``folders``: type code -> folder under ``points/`` (see ``type_folders``); ``key_orders``: each
-    record's keys in file order (see ``field_order``); ``repo``: the git repository (None: only the
+    ``folders``: type code -> folder under ``points/`` (see ``type_folders``); ``key_orders``: per
+    type, each record's keys in file order (see ``field_order``; each collection writes its own order); ``repo``: the git repository (None: only the
     local backend works); ``auth``: extra backend settings (``base_url`` of a GitHub OAuth proxy,
     ``app_id`` of a GitLab OAuth application).
     """
     points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]["fields"]
     by_name = {f["name"]: f for f in points}
-    order = field_order(points, key_orders)
     offered = allowed_services(descriptor, tables)
     collections = []
     for kind in sorted(tables["types"], key=lambda t: int(t["sort"])):
         code = kind["code"]
+        order = field_order(points, key_orders.get(code, []))
         fields = [_point_field(by_name[n], code, descriptor, tables, offered[code]) for n in order]
         collections.append(
             {
@@ -347,17 +347,18 @@ def admin_data(tables: dict[str, list[dict]], taken: list[str]) -> dict:
     return {"townSlugs": {t["name"]: t["slug"] for t in tables["towns"]}, "taken": sorted(taken)}
 
 
-def record_layout(registry) -> tuple[dict[str, str], list[list[str]]]:
-    """From a read registry: id -> path under ``points/``, and every record's keys in file order."""
+def record_layout(registry) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
+    """From a read registry: id -> path under ``points/``, and per type every record's keys in file order."""
     from .load import display_path
 
     shown = display_path(registry.root / "points")
-    paths, orders = {}, []
+    paths: dict[str, str] = {}
+    orders: dict[str, list[list[str]]] = {}
     for record in registry.records:
         point_id = record.values.get("id")
         if isinstance(point_id, str):
             paths[point_id] = record.file[len(shown) + 1 :] if record.file.startswith(shown + "/") else record.file
-        orders.append(list(record.values))
+        orders.setdefault(str(record.values.get("type")), []).append(list(record.values))
     return paths, orders
 
 
@@ -407,3 +408,45 @@ def admin_files(data) -> dict[str, str]:
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
     header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.cms），请勿手工修改。\n"
     return {"admin/config.yml": header + text, "admin/index.html": ADMIN_PAGE.replace("{data}", script_json(extra))}
+
+
+CORRECTION_BODY = """网点：{name}
+编号：{id}
+记录文件：{path}
+页面：{url}
+
+请填写你知道的部分：
+
+1. 哪一项有误或缺失（例如：地址、电话、服务时间、服务项目）：
+
+2. 正确的内容是：
+
+3. 依据或出处（文件或网页的标题、网址、发布日期；或“本人到网点/致电核实”及日期）：
+
+（议题是公开的，请不要填写个人手机号等不宜公开的信息。）
+"""
+
+
+def correction_url(repo: Repo | None, point: dict, path: str, page_url: str) -> str | None:
+    """A new-issue link on the git host, title and body filled in; None without a repository."""
+    from urllib.parse import urlencode
+
+    if repo is None:
+        return None
+    title = f"更正网点信息：{point['name']}（{point['id']}）"
+    body = CORRECTION_BODY.format(name=point["name"], id=point["id"], path=path, url=page_url)
+    if repo.host == "github":
+        return f"{repo.url}/issues/new?" + urlencode({"title": title, "body": body})
+    return f"{repo.url}/-/issues/new?" + urlencode({"issue[title]": title, "issue[description]": body})
+
+
+def point_links(data, point: dict, page_url: str) -> dict:
+    """The correction link and the CMS edit link of one point page (relative to the page)."""
+    settings = data.settings
+    repo = parse_repo(settings.repo_url, settings.repo_branch, settings.repo_host)
+    relative = data.paths.get(point["id"], f"{point['type']}/{point['id']}.yaml")
+    return {
+        "report": correction_url(repo, point, repo_path(relative), page_url),
+        "edit": f"../../admin/#/collections/{collection_name(point['type'])}/entries/{point['id']}",
+        "path": repo_path(relative),
+    }

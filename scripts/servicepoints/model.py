@@ -18,7 +18,7 @@ class SiteData:
     site_url: str
     # Per record, as the editor wrote it: path under points/ and keys in file order (browser editor, links).
     paths: dict[str, str] = field(default_factory=dict)
-    key_orders: list[list[str]] = field(default_factory=list)
+    key_orders: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def fields(self, resource: str = "points") -> list[dict]:
         return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]

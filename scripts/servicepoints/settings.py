@@ -26,7 +26,7 @@ class Settings:
     tiles_review_number: str | None = None
     tianditu_key: str | None = None
     # The git repository editors propose changes to (browser editor /admin/, correction links).
-    repo_url: str | None = None
+    repo_url: str | None = "https://github.com/zs-ip-servicepoints/servicepoints"
     repo_branch: str = "main"
     repo_host: str | None = None  # github | gitlab; else guessed from repo_url
     cms_auth_url: str | None = None  # GitHub: base URL of the OAuth helper that Decap CMS logs in through
