@@ -143,7 +143,11 @@ def test_repo_settings_choose_the_backend():
     github = cms.parse_repo("https://github.com/a/b")
     assert (github.host, github.path) == ("github", "a/b")
     gitlab = cms.parse_repo("https://gitlab.example.cn/group/sub/repo.git")
-    assert (gitlab.host, gitlab.path, gitlab.url) == ("gitlab", "group/sub/repo", "https://gitlab.example.cn/group/sub/repo")
+    assert (gitlab.host, gitlab.path, gitlab.url) == (
+        "gitlab",
+        "group/sub/repo",
+        "https://gitlab.example.cn/group/sub/repo",
+    )
     assert cms.parse_repo(None) is None
     with pytest.raises(cms.CmsConfigError):
         cms.parse_repo("ftp://x/y")
@@ -179,7 +183,11 @@ def test_every_point_page_has_a_prefilled_correction_link(shipped_site, registry
     for record in registry.records:
         point_id, name = record.values["id"], record.values["name"]
         url = urlparse(_report_link(shipped_site, point_id))
-        assert (url.scheme, url.netloc, url.path) == ("https", "github.com", "/zs-ip-servicepoints/servicepoints/issues/new")
+        assert (url.scheme, url.netloc, url.path) == (
+            "https",
+            "github.com",
+            "/zs-ip-servicepoints/servicepoints/issues/new",
+        )
         query = parse_qs(url.query)
         assert query["title"] == [f"更正网点信息：{name}（{point_id}）"]
         body = query["body"][0]
@@ -201,6 +209,7 @@ def test_gitlab_correction_link():
 
 def _recount(records: list[dict]) -> dict[str, set[str]]:
     """Straight from the YAML files: which ids lack each field."""
+
     def lacks(r, key):
         if key == "located":
             return not (r.get("lat") is not None and r.get("precision") in ("exact", "street"))

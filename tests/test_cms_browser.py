@@ -68,7 +68,9 @@ def backend(repo):
     deadline = time.time() + 20
     while True:
         try:
-            request = urllib.request.Request(url, data=b'{"action":"info"}', headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                url, data=b'{"action":"info"}', headers={"Content-Type": "application/json"}
+            )
             urllib.request.urlopen(request, timeout=2).read()
             break
         except OSError:
@@ -198,7 +200,10 @@ def _publish(driver) -> None:
     from selenium.webdriver.common.by import By
 
     driver.find_element(By.XPATH, "//*[self::button or @role='button'][normalize-space()='发布']").click()
-    _wait(driver, "return [...document.querySelectorAll('[role=menuitem], li')].some(e => e.textContent.trim() === '立即发布')")
+    _wait(
+        driver,
+        "return [...document.querySelectorAll('[role=menuitem], li')].some(e => e.textContent.trim() === '立即发布')",
+    )
     driver.find_element(By.XPATH, "//*[normalize-space()='立即发布']").click()
     _wait(driver, "return document.body.innerText.includes('已发布') || document.body.innerText.includes('条目已保存')")
 
@@ -242,7 +247,9 @@ def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, ad
             _shot(browser, "collection.png")
     assert sum(map(len, by_type.values())) == len(registry.records)
     assert _requested_hosts(browser) <= {"127.0.0.1"}
-    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    errors = [
+        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]
+    ]
     assert errors == []
 
 

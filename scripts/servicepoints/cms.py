@@ -141,9 +141,7 @@ def _scalar_widget(field: dict, required: bool) -> dict:
     return spec | {"widget": "text" if long_text else "string"}
 
 
-def _point_field(
-    field: dict, kind: str, descriptor: dict, tables: dict[str, list[dict]], offered: list[str]
-) -> dict:
+def _point_field(field: dict, kind: str, descriptor: dict, tables: dict[str, list[dict]], offered: list[str]) -> dict:
     """One point-record field as a Decap widget for the collection of type ``kind``."""
     name = field["name"]
     required = bool(field.get("constraints", {}).get("required"))
@@ -233,9 +231,9 @@ def cms_config(
     """The whole Decap configuration (``admin/config.yml``) as a dict.
 
     ``folders``: type code -> folder under ``points/`` (see ``type_folders``); ``key_orders``: per
-    type, each record's keys in file order (see ``field_order``; each collection writes its own order); ``repo``: the git repository (None: only the
-    local backend works); ``auth``: extra backend settings (``base_url`` of a GitHub OAuth proxy,
-    ``app_id`` of a GitLab OAuth application).
+    type, each record's keys in file order (see ``field_order``; each collection writes its own
+    order); ``repo``: the git repository (None: only the local backend works); ``auth``: extra
+    backend settings (``base_url`` of a GitHub OAuth proxy, ``app_id`` of a GitLab OAuth application).
     """
     points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]["fields"]
     by_name = {f["name"]: f for f in points}

@@ -17,7 +17,9 @@ def _has(name: str) -> Callable[[dict], bool]:
 
 def _located(point: dict) -> bool:
     """A coordinate better than a town centre: exact or street precision, with lat/lon."""
-    return point.get("lat") is not None and point.get("lon") is not None and point.get("precision") in ("exact", "street")
+    return (
+        point.get("lat") is not None and point.get("lon") is not None and point.get("precision") in ("exact", "street")
+    )
 
 
 def _sourced(point: dict) -> bool:
