@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, build, fixture, make_registry
 from servicepoints.cli import main
+from servicepoints.geo import ZHONGSHAN
 from servicepoints.load import read_registry
 from servicepoints.validate import validate
 
@@ -79,6 +80,9 @@ def test_descriptor_has_catalogue_metadata(opendata):
         "types",
         "services",
         "reported",
+        "holidays",
+        "needs",
+        "channels",
     }
     points = next(r for r in descriptor["resources"] if r["name"] == "points")
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
@@ -98,7 +102,17 @@ def test_point_services_link_table_matches(opendata, points):
 
 def test_xlsx_round_trip(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
-    assert book.sheetnames == ["points", "point_services", "towns", "types", "services", "reported"]
+    assert book.sheetnames == [
+        "points",
+        "point_services",
+        "towns",
+        "types",
+        "services",
+        "reported",
+        "holidays",
+        "needs",
+        "channels",
+    ]
     rows = list(book["points"].iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "名称", "别名")
     assert list(rows[1]) == PUBLIC
@@ -135,7 +149,7 @@ def test_geojson_is_rfc7946_and_round_trips(opendata, points):
             assert point["lat"] is None
             continue
         lon, lat = feature["geometry"]["coordinates"]
-        assert 113.10 <= lon <= 113.80 and 22.15 <= lat <= 22.82  # [lon, lat], inside Zhongshan
+        assert ZHONGSHAN.contains(lat, lon)  # [lon, lat], inside Zhongshan
         assert (lat, lon) == (point["lat"], point["lon"])
         assert all(len(repr(c).split(".")[-1]) <= 7 for c in (lat, lon))
 
@@ -150,6 +164,9 @@ def test_zip_holds_the_package(opendata):
             "types.csv",
             "services.csv",
             "reported.csv",
+            "holidays.csv",
+            "needs.csv",
+            "channels.csv",
         }
         assert archive.read("points.csv") == (opendata / "points.csv").read_bytes()
 
@@ -208,7 +225,8 @@ def test_failed_build_leaves_the_previous_site_untouched(tmp_path, monkeypatch):
     site = build(data, tmp_path / "site")
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     (data / "points" / "bad.yaml").write_bytes(fixture("outside.yaml").replace(b"id: outside", b"id: bad"))
-    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site)])
+    config = str(DATA.parent / "mkdocs.yml")
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site), "--config", config])
     assert result.exit_code == 1 and "coords-outside" in result.output
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .geo import ZHONGSHAN
 from .load import allowed_services
-from .validate import LAT_RANGE, LON_RANGE
 
 NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
@@ -55,8 +55,8 @@ def _property(field: dict, codes: list[str] | None) -> dict:
             item["pattern"] = f"^({field['x-item-pattern']})$"
         return spec | {"type": "array", "items": item, "uniqueItems": True}
     if field["type"] == "number":
-        bounds = LAT_RANGE if field["name"] == "lat" else LON_RANGE
-        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": bounds[0], "maximum": bounds[1]}
+        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if field["name"] == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": low, "maximum": high}
     if field["type"] == "date":
         return spec | {"type": "string", "pattern": DATE_TEXT}
     if codes:

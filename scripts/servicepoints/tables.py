@@ -13,7 +13,7 @@ def published_descriptor(data: SiteData) -> dict:
     descriptor = copy.deepcopy(data.descriptor)
     settings = data.settings
     for resource in descriptor["resources"]:
-        for key in ("x-source", "x-derived-from"):
+        for key in ("x-source", "x-derived-from", "x-checked-by"):
             resource.pop(key, None)
         resource.update(path=f"{resource['name']}.csv", format="csv", mediatype="text/csv", encoding="utf-8")
         schema = resource["schema"]
