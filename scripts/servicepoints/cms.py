@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from .geo import ZHONGSHAN
 from .jsonschema import DATE_TEXT, HOURS_PATTERN
 from .load import allowed_services
-from .validate import LAT_RANGE, LON_RANGE
 
 DATA_ROOT = "data"  # the data folder, relative to the repository root (what the git backend sees)
 SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
@@ -169,7 +169,7 @@ def _point_field(field: dict, kind: str, descriptor: dict, tables: dict[str, lis
             "hint": spec["hint"] + " 这里只列出本类型网点可提供的服务。",
         }
     if name in ("lat", "lon"):
-        low, high = LAT_RANGE if name == "lat" else LON_RANGE
+        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if name == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
         return spec | {
             "widget": "number",
             "value_type": "float",
