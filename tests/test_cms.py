@@ -156,6 +156,7 @@ def test_repo_settings_choose_the_backend():
 def test_built_admin_page_loads_only_local_files(shipped_site):
     page = soup(shipped_site / "admin" / "index.html")
     scripts = [s.get("src") for s in page.find_all("script") if s.get("src")]
+    assert page.find("script", src="../assets/servicepoints-cms.js")["type"] == "module"
     assert scripts == ["../assets/vendor/decap-cms/decap-cms.js", "../assets/servicepoints-cms.js"]
     assert not page.find_all("link", href=lambda h: h and "//" in h)
     for src in scripts:

@@ -33,6 +33,7 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DECAP_SERVER = ROOT / ".cache" / "decap-server" / "node_modules" / ".bin" / "decap-server"
 SHOTS = ROOT / "docs" / "assets" / "cms"
 EDITED = "trademark-stations/tm-xiaolan.yaml"
+TRICKY = "小榄商标站: \"测试\" #1 & 'x' - yes"  # colon-space, quotes, hash, ampersand, a YAML 1.1 boolean
 
 
 def _require(paths: list[Path], hint: str) -> None:
@@ -54,6 +55,11 @@ def repo(tmp_path_factory) -> Path:
     """A throwaway repository root holding a copy of data/."""
     root = tmp_path_factory.mktemp("cmsrepo")
     shutil.copytree(DATA, root / "data")
+    edited = root / "data" / "points" / EDITED  # a hand comment and hand quoting the save must keep
+    text = edited.read_text(encoding="utf-8")
+    name = re.search(r"^name: (.*)$", text, re.M).group(1)
+    text = text.replace(f"\nname: {name}\n", f'\n# 名称按挂牌写\nname: "{name}"\n')
+    edited.write_text(text, encoding="utf-8")
     return root
 
 
@@ -167,20 +173,20 @@ def _requested_hosts(driver) -> set[str]:
     return hosts
 
 
-def _field(driver, label: str):
-    """The input of the form field whose label starts with ``label``."""
+def _field(driver, label: str, last: bool = False):
+    """The input of the form field whose label starts with ``label`` (the last such: a list's new item)."""
     from selenium.webdriver.common.by import By
 
-    for node in driver.find_elements(By.CSS_SELECTOR, "label[for]"):
-        if node.text.strip().startswith(label):
-            return driver.find_element(By.ID, node.get_attribute("for"))
-    raise AssertionError(f"no field labelled {label}")
+    found = [n for n in driver.find_elements(By.CSS_SELECTOR, "label[for]") if n.text.strip().startswith(label)]
+    if not found:
+        raise AssertionError(f"no field labelled {label}")
+    return driver.find_element(By.ID, found[-1 if last else 0].get_attribute("for"))
 
 
-def _type(driver, label: str, text: str) -> None:
+def _type(driver, label: str, text: str, last: bool = False) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    box = _field(driver, label)
+    box = _field(driver, label, last)
     box.click()
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
@@ -256,6 +262,7 @@ def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, ad
 def test_2_change_one_field_writes_exactly_that_change(browser, admin, repo):
     path = repo / "data" / "points" / EDITED
     before = path.read_text(encoding="utf-8")
+    assert '\n# 名称按挂牌写\nname: "' in before
     old = re.search(r"^lat: ([0-9.]+)$", before, re.M).group(1)
     new = old + "12" if "." in old else old + ".12"
     browser.get(f"{admin}/admin/#/collections/points-trademark-station/entries/tm-xiaolan")
@@ -286,12 +293,30 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     browser.get(f"{admin}/admin/#/collections/points-trademark-station/new")
     _wait(browser, "return document.querySelectorAll('label[for]').length > 10")
     time.sleep(0.5)
+    from selenium.webdriver.common.by import By
+
+    fields = {f["name"] for f in read_registry(repo / "data").schema("points")["fields"]}
     _type(browser, "名称", "中山市小榄镇商标品牌培育指导站（测试分站）")
+    _type(browser, "别名", TRICKY)
     _choose(browser, "服务状态", "待核实")
     _choose(browser, "所在镇街", "小榄镇")
     _choose(browser, "位置精度", "位置待补充")
     _choose(browser, "服务项目", "商标业务受理")
+    _type(browser, "服务时间", "Mo-Fr 09:00-12:00,13:30-17:00; PH off")
+    _type(browser, "设立时间", "2021-11")
     _type(browser, "核实日期", "2025-03-31")
+    browser.find_element(
+        By.XPATH, "//button[contains(., '新增联系电话') or contains(., '联系电话')][contains(., '新增')]"
+    ).click()
+    _type(browser, "联系电话", "0760-22223333", last=True)
+    if "evidence" in fields:
+        _choose(browser, "依据", "有公开出处")
+    if "sources" in fields:
+        browser.find_element(By.XPATH, "//button[contains(., '新增')][contains(., '信息来源')]").click()
+        time.sleep(0.3)
+        _type(browser, "出处标题", "测试：小榄镇商标站开通公告")
+        _type(browser, "网址", "https://www.zs.gov.cn/xl/test.html", last=True)
+        _type(browser, "发布日期", "2024-01-19")
     _shot(browser, "new.png")
     _publish(browser)
     deadline = time.time() + 10
@@ -304,3 +329,8 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     assert '""' not in text and "[]" not in text
     code, output = _validate(repo / "data")
     assert code == 0, output
+    record = next(r for r in read_registry(repo / "data").records if r.values["id"] == "trademark-station-xiaolan-1")
+    assert record.values["alternate_name"] == TRICKY
+    assert record.values["phones"] == ["0760-22223333"]
+    assert record.values["established"] == "2021-11" and record.values["verified"] == "2025-03-31"
+    assert record.values["services"] == ["trademark-filing"]

@@ -137,7 +137,7 @@ def _scalar_widget(field: dict, required: bool) -> dict:
         spec["pattern"] = _pattern(limits["pattern"], f"{spec['label']}的格式不对：{spec['hint']}")
     elif field.get("format") == "email":
         spec["pattern"] = [r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "电子邮箱格式不对"]
-    long_text = limits.get("maxLength", 0) > 300
+    long_text = limits.get("maxLength", 0) > 300 and "pattern" not in spec
     return spec | {"widget": "text" if long_text else "string"}
 
 
@@ -251,7 +251,7 @@ def cms_config(
                 "description": f"类型为 {kind['name']}（{code}）的网点记录，每个网点一个 YAML 文件。",
                 "folder": f"{DATA_ROOT}/points/{folders[code]}".rstrip("/"),
                 "extension": "yaml",
-                "format": "yml",
+                "format": "servicepoints-yaml",  # registered by assets/servicepoints-cms.js
                 "filter": {"field": "type", "value": code},
                 "create": True,
                 "delete": False,  # a closed point keeps its record (status: closed)
@@ -342,7 +342,11 @@ def edit_url(site_url: str, type_code: str, point_id: str) -> str:
 
 def admin_data(tables: dict[str, list[dict]], taken: list[str]) -> dict:
     """What the admin page's script needs to name a new record: town slugs and the ids already taken."""
-    return {"townSlugs": {t["name"]: t["slug"] for t in tables["towns"]}, "taken": sorted(taken)}
+    return {
+        "townSlugs": {t["name"]: t["slug"] for t in tables["towns"]},
+        "taken": sorted(taken),
+        "schemaComment": SCHEMA_COMMENT,
+    }
 
 
 def record_layout(registry) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
@@ -379,7 +383,7 @@ ADMIN_PAGE = """<!doctype html>
 <script type="application/json" id="sp-cms-data">{data}</script>
 <script>window.CMS_MANUAL_INIT = true;</script>
 <script src="../assets/vendor/decap-cms/decap-cms.js"></script>
-<script src="../assets/servicepoints-cms.js"></script>
+<script type="module" src="../assets/servicepoints-cms.js"></script>
 </body>
 </html>
 """

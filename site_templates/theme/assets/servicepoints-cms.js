@@ -1,5 +1,10 @@
-/* The browser editor (/admin/): the project's rules on top of the vendored Decap CMS.
+/* The browser editor (/admin/): the project's rules on top of the vendored Decap CMS. An ES module.
  *
+ * - point records are read and written by a "servicepoints-yaml" format built on the vendored `yaml`
+ *   package's Document API: saving patches only the values that changed into the file as it was read,
+ *   so comments, key order, quoting and number spelling of everything else stay exactly as they were
+ *   (Decap's own YAML format rewrites the whole file); a new record is written in the form's order,
+ *   with the schema line first;
  * - code lists (towns.csv, types.csv, services.csv) are edited as lists of rows: a "servicepoints-csv"
  *   format reads and writes RFC 4180 CSV with the header the data package declares;
  * - before a point record is saved, empty optional values are dropped (so the file never holds
@@ -8,6 +13,8 @@
  *   the file name is the id (the collection's slug is {{id}}).
  * The configuration itself (admin/config.yml) is generated at build time by servicepoints.cms.
  */
+import * as YAML from "./vendor/yaml/index.js";
+
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("sp-cms-data").textContent);
@@ -70,6 +77,78 @@
         lines.push(header.map(function (name) { return csvCell(row[name]); }).join(","));
       });
       return lines.join("\n") + "\n";
+    }
+  });
+
+  var originals = new Map(); // record id -> the file's text as last read or written
+  var TEXT = { lineWidth: 0 }; // never fold long lines: a re-written line must stay one line
+
+  function same(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  // Patch `node` (which holds `before`) so that it holds `after`, touching only what differs.
+  function patch(doc, node, before, after, order) {
+    if (same(before, after)) { return node; }
+    if (YAML.isMap(node) && isObject(before) && isObject(after)) {
+      Object.keys(before).forEach(function (key) { if (!(key in after)) { node.delete(key); } });
+      Object.keys(after).forEach(function (key) {
+        if (node.has(key)) {
+          node.set(key, patch(doc, node.get(key, true), before[key], after[key], null));
+          return;
+        }
+        var pair = doc.createPair(key, after[key]);
+        var at = node.items.length;
+        if (order) { // after the last present key that the form puts before this one
+          var rank = order.indexOf(key);
+          for (var i = 0; i < node.items.length; i += 1) {
+            var other = order.indexOf(String(node.items[i].key));
+            if (rank >= 0 && other > rank) { at = i; break; }
+          }
+        }
+        node.items.splice(at, 0, pair);
+      });
+      return node;
+    }
+    if (YAML.isSeq(node) && Array.isArray(before) && Array.isArray(after)) {
+      node.items = after.map(function (value, i) {
+        return i < before.length ? patch(doc, node.items[i], before[i], value, null) : doc.createNode(value);
+      });
+      return node;
+    }
+    return doc.createNode(after);
+  }
+
+  function ordered(value, order) {
+    var out = {};
+    order.forEach(function (key) { if (key in value) { out[key] = value[key]; } });
+    Object.keys(value).forEach(function (key) { if (!(key in out)) { out[key] = value[key]; } });
+    return out;
+  }
+
+  CMS.registerCustomFormat("servicepoints-yaml", "yaml", {
+    fromFile: function (text) {
+      var value = YAML.parseDocument(text || "").toJS() || {};
+      if (typeof value.id === "string") { originals.set(value.id, text); }
+      return value;
+    },
+    toFile: function (value, order) {
+      order = order || [];
+      var text = originals.get(value.id);
+      var out;
+      if (text !== undefined) {
+        var doc = YAML.parseDocument(text);
+        patch(doc, doc.contents, doc.toJS(), value, order);
+        out = doc.toString(TEXT);
+      } else {
+        out = "# " + data.schemaComment + "\n" + new YAML.Document(ordered(value, order)).toString(TEXT);
+      }
+      if (typeof value.id === "string") { originals.set(value.id, out); }
+      return out;
     }
   });
 
