@@ -28,6 +28,7 @@ from conftest import DATA, ROOT
 from servicepoints.cli import main
 from servicepoints.cms import collection_name
 from servicepoints.load import read_registry
+from servicepoints.scaffold import fresh_id
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DECAP_SERVER = ROOT / ".cache" / "decap-server" / "node_modules" / ".bin" / "decap-server"
@@ -290,6 +291,9 @@ def _wait_changed(path: Path, before: str) -> str:
 def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     folder = repo / "data" / "points" / "trademark-stations"
     before = {p.name for p in folder.iterdir()}
+    taken = {r.values["id"] for r in read_registry(repo / "data").records}
+    expected = fresh_id("trademark-station", "xiaolan", taken)  # the rule `servicepoints new` uses
+    assert expected == "trademark-station-xiaolan-1"
     browser.get(f"{admin}/admin/#/collections/points-trademark-station/new")
     _wait(browser, "return document.querySelectorAll('label[for]').length > 10")
     time.sleep(0.5)
@@ -323,13 +327,13 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     while time.time() < deadline and {p.name for p in folder.iterdir()} == before:
         time.sleep(0.1)
     created = {p.name for p in folder.iterdir()} - before
-    assert created == {"trademark-station-xiaolan-1.yaml"}
-    text = (folder / "trademark-station-xiaolan-1.yaml").read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../point.schema.json\nid: trademark-station-xiaolan-1\n")
+    assert created == {f"{expected}.yaml"}
+    text = (folder / f"{expected}.yaml").read_text(encoding="utf-8")
+    assert text.startswith(f"# yaml-language-server: $schema=../../point.schema.json\nid: {expected}\n")
     assert '""' not in text and "[]" not in text
     code, output = _validate(repo / "data")
     assert code == 0, output
-    record = next(r for r in read_registry(repo / "data").records if r.values["id"] == "trademark-station-xiaolan-1")
+    record = next(r for r in read_registry(repo / "data").records if r.values["id"] == expected)
     assert record.values["alternate_name"] == TRICKY
     assert record.values["phones"] == ["0760-22223333"]
     assert record.values["established"] == "2021-11" and record.values["verified"] == "2025-03-31"
