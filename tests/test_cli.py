@@ -101,7 +101,11 @@ def test_new_writes_a_record_that_validates_once_located(registry_dir):
     assert "#   可选值：rapid-enforcement（快速维权）" in text  # the studio's own services, not another type's
     assert "trademark-filing" not in text and "exact（精确到门牌）" in text
     assert run("validate", "--data", str(data)).exit_code == 1  # lat/lon still empty
-    path.write_text(text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n"), "utf-8")
+    located = text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n")
+    path.write_text(located, "utf-8")
+    assert run("validate", "--data", str(data)).exit_code == 1  # no evidence and no source yet
+    cited = located.replace("\nevidence:\n", "\nevidence: named\n").replace("  - title:\n", "  - title: 网点来电核实\n")
+    path.write_text(cited, "utf-8")
     assert run("validate", "--data", str(data)).exit_code == 0
 
 

@@ -40,8 +40,13 @@ PUBLIC = [
     "established",
     "description",
     "verified",
-    "source",
+    "evidence",
 ]
+NESTED = "sources"  # published as the point_sources table, and nested in JSON and GeoJSON
+
+
+def _flat(points: list[dict]) -> list[dict]:
+    return [{k: v for k, v in p.items() if k != NESTED} for p in points]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +81,7 @@ def test_descriptor_has_catalogue_metadata(opendata):
     assert {r["name"] for r in descriptor["resources"]} == {
         "points",
         "point_services",
+        "point_sources",
         "towns",
         "types",
         "services",
@@ -92,7 +98,7 @@ def test_csv_round_trip_with_bom(opendata, points):
     raw = (opendata / "points.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [_from_text(r) for r in rows] == points
+    assert [_from_text(r) for r in rows] == _flat(points)
 
 
 def test_point_services_link_table_matches(opendata, points):
@@ -100,11 +106,21 @@ def test_point_services_link_table_matches(opendata, points):
     assert [(r["point_id"], r["service"]) for r in rows] == [(p["id"], s) for p in points for s in p["services"]]
 
 
+def test_point_sources_table_matches(opendata, points):
+    rows = list(csv.DictReader(io.StringIO((opendata / "point_sources.csv").read_text(encoding="utf-8-sig"))))
+    expected = [
+        {"point_id": p["id"], **{k: s[k] or "" for k in ("title", "url", "date")}} for p in points for s in p["sources"]
+    ]
+    assert rows == expected
+    assert {r["point_id"] for r in rows} == {p["id"] for p in points}  # every point cites a source
+
+
 def test_xlsx_round_trip(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
     assert book.sheetnames == [
         "points",
         "point_services",
+        "point_sources",
         "towns",
         "types",
         "services",
@@ -125,7 +141,7 @@ def test_xlsx_round_trip(opendata, points):
         )
         for row in rows[2:]
     ]
-    assert back == points
+    assert back == _flat(points)
 
 
 def test_json_round_trip(opendata, points):
@@ -144,7 +160,8 @@ def test_geojson_is_rfc7946_and_round_trips(opendata, points):
             for k in PUBLIC
             if k not in ("lat", "lon")
         }
-        assert props == {k: v for k, v in point.items() if k not in ("lat", "lon")}
+        assert props == {k: v for k, v in point.items() if k not in ("lat", "lon", NESTED)}
+        assert feature["properties"][NESTED] == point[NESTED]
         if feature["geometry"] is None:
             assert point["lat"] is None
             continue
@@ -160,6 +177,7 @@ def test_zip_holds_the_package(opendata):
             "datapackage.json",
             "points.csv",
             "point_services.csv",
+            "point_sources.csv",
             "towns.csv",
             "types.csv",
             "services.csv",
@@ -239,7 +257,7 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
             target = data / "points" / path.relative_to(DATA / "points")
             target.parent.mkdir(parents=True, exist_ok=True)
             text = path.read_text(encoding="utf-8")
-            if path.stem == "tm-guzhen":
+            if path.stem == "nantou-appliance-center":
                 text = text.replace("status: operating", "status: suspended")
             target.write_text(text, encoding="utf-8")
     (data / "points" / "good.yaml").write_bytes(fixture("good.yaml"))
@@ -248,6 +266,8 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
     changes = json.loads((site / "opendata" / "changes.json").read_text(encoding="utf-8"))
     assert changes["first_release"] is False
     assert changes["added"] == ["good"] and changes["removed"] == ["aid-banfu"]
-    assert changes["changed"] == [{"id": "tm-guzhen", "fields": {"status": {"old": "operating", "new": "suspended"}}}]
+    assert changes["changed"] == [
+        {"id": "nantou-appliance-center", "fields": {"status": {"old": "operating", "new": "suspended"}}}
+    ]
     page = (site / "opendata" / "changes" / "index.html").read_text(encoding="utf-8")
-    assert "tm-guzhen" in page and "suspended" in page
+    assert "nantou-appliance-center" in page and "suspended" in page

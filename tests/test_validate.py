@@ -84,7 +84,7 @@ def test_unknown_field_is_reported_with_a_suggestion(registry_dir):
     path = data / "points" / "good.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "adress: 某路1号\n", encoding="utf-8")
     (problem,) = validate(read_registry(data), today=TODAY).problems
-    assert (problem.code, problem.line) == ("unknown-field", 15)
+    assert (problem.code, problem.line) == ("unknown-field", 20)
     assert "“address”" in problem.message
 
 

@@ -14,6 +14,7 @@ from . import hours
 from .catalog import schema_org_dataset
 from .cms import point_links
 from .completeness import completeness
+from .counts import count_points, inferred_reason
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
@@ -94,7 +95,12 @@ def _view(data: SiteData) -> dict:
     reported = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
+    counts = count_points(data.points, types, data.tables["towns"], data.tables["reported"])
+    names = {t["code"]: t["name"] for t in types}
     return {
+        "counts": counts,
+        "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
+        "evidence_labels": data.labels("evidence"),
         "types": types,
         "type_by_code": {t["code"]: t for t in types},
         "towns": data.tables["towns"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import re
 import shutil
 import tempfile
@@ -42,14 +43,25 @@ def check_package(registry: Registry) -> list[Problem]:
     delimiter = list_delimiter(registry.descriptor)
     names = [f["name"] for f in schema["fields"]]
     lists = list_fields(schema)
-    rows = [[cell_text(r.values.get(n), n in lists, delimiter) for n in names] for r in registry.records]
+    nested = {f["name"] for f in schema["fields"] if f["type"] == "array"}
+    rows = [
+        [
+            _nested_text(r.values.get(n)) if n in nested else cell_text(r.values.get(n), n in lists, delimiter)
+            for n in names
+        ]
+        for r in registry.records
+    ]
     links, origins = [], []
     for index, record in enumerate(registry.records):
         services = record.values.get("services")
         for item, code in enumerate(services if isinstance(services, list) else [services] if services else []):
             links.append([record.values.get("id"), code if isinstance(code, str) else None])
             origins.append((index, item))
-    derived = {"points": [names, *rows], "point_services": [["point_id", "service"], *links]}
+    derived = {
+        "points": [names, *rows],
+        "point_services": [["point_id", "service"], *links],
+        "point_sources": [["point_id", "title", "url", "date"], *_source_rows(registry)],
+    }
     with tempfile.TemporaryDirectory(prefix="servicepoints-") as scratch:
         report = _package(registry, derived, Path(scratch)).validate()
     mapper = _Mapper(registry, origins)
@@ -60,6 +72,22 @@ def check_package(registry: Registry) -> list[Problem]:
             if problem:
                 problems.append(problem)  # duplicates are removed once, by validate
     return problems
+
+
+def _nested_text(value) -> str | None:
+    """A nested value (the sources list) as the JSON text of a Table Schema array cell."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list) and value else None
+
+
+def _source_rows(registry: Registry) -> list[list]:
+    """Rows of the derived point_sources table from well-formed source items."""
+    rows = []
+    for record in registry.records:
+        items = record.values.get("sources")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and all(v is None or isinstance(v, str) for v in item.values()):
+                rows.append([record.values.get("id"), item.get("title"), item.get("url"), item.get("date")])
+    return rows
 
 
 def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> frictionless.Package:
@@ -100,6 +128,8 @@ class _Mapper:
 
     def map(self, resource: str, error) -> Problem | None:
         row = getattr(error, "row_number", None)
+        if resource == "point_sources":
+            return None  # each source is checked, with its own line, in provenance.py
         if resource == "points" and row:
             return self._point(self.registry.records[row - 2], error)
         if resource == "point_services" and row:
@@ -123,6 +153,8 @@ class _Mapper:
         if name is None:
             return Problem(record.file, 1, "constraint-error", error.message, rid)
         field = self.fields[name]
+        if field["type"] == "array":
+            return None  # nested values (sources) are checked item by item in provenance.py
         return _cell_problem(record, name, field, error)
 
     def _foreign(self, record: Record, error) -> Problem:

@@ -54,6 +54,8 @@ def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
             records = data.points
         elif resource["name"] == "point_services":
             records = [{"point_id": p["id"], "service": s} for p in data.points for s in p["services"]]
+        elif resource["name"] == "point_sources":
+            records = [{"point_id": p["id"], **s} for p in data.points for s in p["sources"]]
         else:
             records = data.tables[resource["name"]]
         tables[resource["name"]] = [names] + [[cell(r.get(n), delimiter) for n in names] for r in records]

@@ -13,6 +13,7 @@ from .holidays import check_holidays
 from .load import Record, Registry, allowed_services
 from .needs import check_needs
 from .problems import Problem, errors
+from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
 from .tablecheck import check_package, list_fields
 
@@ -45,6 +46,7 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
+        problems += check_provenance(record, registry.descriptor, today)
     problems = _unique(problems)
     report = Report(problems=problems)
     if report.ok:
@@ -69,6 +71,8 @@ def _shape_problems(record: Record, schema: dict) -> list[Problem]:
     out, rid = [], record.id
     for key, value in record.values.items():
         line = record.line(key)
+        if fields.get(key, {}).get("type") == "array":
+            continue  # nested values (sources) are checked item by item in provenance.py
         if key not in fields:
             hint = did_you_mean(key, {name: name for name in fields})
             out.append(Problem(record.file, line, "unknown-field", f"没有名为 {key} 的字段。{hint}", rid, key))
@@ -183,7 +187,7 @@ def public_points(registry: Registry) -> list[dict]:
     """Typed public records, WGS-84, sorted by id; input-only fields and private blocks dropped."""
     schema = registry.schema("points")
     lists = list_fields(schema)
-    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") == "public"]
+    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") in ("public", "related")]
     points = []
     for record in registry.records:
         point = {f["name"]: _typed(record.values.get(f["name"]), f, f["name"] in lists) for f in fields}
@@ -195,6 +199,8 @@ def public_points(registry: Registry) -> list[dict]:
 
 
 def _typed(value, spec: dict, is_list: bool):
+    if spec["type"] == "array":
+        return public_sources(value)
     if value is None:
         return [] if is_list else None
     if is_list:
