@@ -74,7 +74,8 @@ def needs_view(points: list[dict], needs: list[dict], services: list[dict], deli
     for need in needs:
         codes = [s.strip() for s in (need["services"] or "").split(delimiter) if s.strip()]
         offering = [p for p in points if p["status"] != "closed" and any(c in p["services"] for c in codes)]
-        show = not offering or any(c in HELP_SERVICES for c in codes)
+        reachable = any(p["phones"] or p["lat"] is not None for p in offering)
+        show = not reachable or any(c in HELP_SERVICES for c in codes)
         out.append(
             need
             | {"codes": codes, "names": [names.get(c, c) for c in codes], "points": offering, "show_channels": show}

@@ -84,8 +84,14 @@ def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[s
     pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
     need_page = env.get_template("need.md.j2")
     channels = data.tables.get("channels", [])
+    offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
+    for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
+        for code in codes:
+            offered_by.setdefault(code, []).append(kind)
     for need in needs:
-        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
+        pages[f"find/{need['code']}.md"] = need_page.render(
+            need=need, channels=channels, town_points=towns, offered_by=offered_by, **view
+        )
     return pages
 
 
