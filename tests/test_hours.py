@@ -50,7 +50,7 @@ def test_validator_accepts_exactly_the_valid_cases(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("case", STATUS, ids=[c["name"] for c in STATUS])
 def test_open_now_in_china_time(case, calendar):
-    status = hours.status(case["hours"], calendar, dt.datetime.fromisoformat(case["at"]))
+    status = hours.status(case["hours"], calendar, dt.datetime.fromisoformat(case["at"]), case.get("point_status"))
     assert (status.state, status.text) == (case["state"], case["text"])
 
 
