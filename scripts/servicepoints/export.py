@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
+from .completeness import completeness
 from .hsds import hsds_descriptor, hsds_tables
 from .jsonschema import point_json_schema
 from .load import list_delimiter
@@ -47,6 +48,7 @@ def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, by
     files["changes.json"] = _json(changes_since(previous, tables["points"], descriptor))
     files.update({f"hsds/{name}": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
     files["hsds/datapackage.json"] = _json(hsds_descriptor())
+    files["completeness.json"] = _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
     package = {n: files[n] for n in ["datapackage.json", *(f"{name}.csv" for name in tables)]}
     files[ZIP_NAME] = zip_bytes(package, data.settings.release())
     files["catalog.jsonld"] = _json(dcat_catalog(descriptor, files, data.site_url))
@@ -260,6 +262,7 @@ FILE_INFO = {
     ),
     "catalog.jsonld": ("meta", "供数据门户（如 CKAN）采集本数据集的目录信息。", "DCAT-AP 3.0.1（JSON-LD）"),
     "point.schema.json": ("meta", "编辑网点记录时的校验规则，编辑器可以据此提示。", "JSON Schema"),
+    "completeness.json": ("meta", "每类网点、每个镇街的记录有多完整（数据完整度页面的数字）。", "JSON"),
     "changes.json": ("meta", "与上一版相比新增、删除和修改的网点。", "JSON"),
     "SHA256SUMS": ("meta", "核对下载的文件是否完整：sha256sum -c SHA256SUMS。", "sha256sum 校验清单"),
     "hsds/datapackage.json": ("hsds", "HSDS 3.0 官方表格描述，只保留本站发布的表。", "Open Referral HSDS 3.0"),
