@@ -88,7 +88,9 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
         if spec.get("x-list") and isinstance(value, list):
             seen: set = set()
             for i, item in enumerate(value):
-                if isinstance(item, str) and item in seen and key != "services":  # services: tablecheck says so
+                if not isinstance(item, str):
+                    continue  # a list or mapping inside a list: a type error, reported by the shape check
+                if item in seen and key != "services":  # services: tablecheck says so
                     msg = f"{label}中的“{item}”写了两次，请删去一处。"
                     out.append(Problem(record.file, record.line(f"{key}.{i}"), "constraint-error", msg, record.id, key))
                 seen.add(item)

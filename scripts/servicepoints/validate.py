@@ -159,7 +159,7 @@ def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Pro
     known = set().union(*allowed.values())
     out = []
     for i, code in enumerate(services):
-        if code in known and code not in allowed[type_code]:
+        if isinstance(code, str) and code in known and code not in allowed[type_code]:
             ok = "、".join(sorted(allowed[type_code]))
             msg = f"服务项目“{code}”不是 {type_code} 类型网点提供的服务。该类型可提供：{ok}。"
             out.append(
