@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from . import glossary, wayfinding
 from .changes import read_previous
 from .export import build_opendata, describe_files
 from .load import read_registry
@@ -56,6 +57,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
         self.templates = base / self.config.templates_dir
         self.previous = read_previous(settings.previous_release)
+        self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
+        terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
+        self.terms = glossary.read_terms(terms) if terms.is_file() else {}
+        glossary.keep_words_whole(glossary.search_words(self.site.tables))
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -74,7 +79,19 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         page.markdown = ""  # not None: mkdocs reads None as "no title yet"
         if page.file.generated_by:
             page.file.content_string = ""
-        return html
+        return self._link_glossary(html, page)
+
+    def _link_glossary(self, html: str, page) -> str:
+        """Glossary terms link to their entry where they first appear (not on the many point pages)."""
+        if page.file.src_uri == glossary.GLOSSARY_PAGE or page.file.src_uri.startswith("points/"):
+            return html
+        up = "../" * page.url.count("/")
+        return glossary.link_terms(html, f"{up}glossary/", self.terms)
+
+    def on_page_context(self, context, page, config, nav):
+        """Breadcrumbs and the edit link of the page's own file, for the theme (wayfinding.py)."""
+        wayfinding.annotate(page, config, self.way)
+        return context
 
     def on_post_page(self, output: str, page, config) -> str:
         """Drop a written page's HTML: mkdocs would keep all of them until the end."""
