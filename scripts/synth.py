@@ -49,7 +49,8 @@ def record(n: int, rng: random.Random, towns: list[dict], allowed: dict[str, lis
         f"# yaml-language-server: $schema=../point.schema.json\nid: {point_id}\nname: {town['name']}第{n}号测试网点\n"
         f"type: {kind}\ntown: {town['name']}\nstatus: {status}\nlat: {lat:.6f}\nlon: {lon:.6f}\nprecision: exact\n"
         f"address: 测试路{n}号\nphones:\n  - 0760-8{n:07d}\nhours: Mo-Fr 09:00-12:00,13:30-17:00; PH off\n"
-        f"services:{services}\nverified: 2026-01-15\nsource: 合成测试数据\n"
+        f"services:{services}\nverified: 2026-01-15\nevidence: named\n"
+        f"sources:\n  - title: 合成测试数据\n    url: https://example.org/{point_id}\n    date: 2026-01-01\n"
     )
     return point_id, text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import DATA
@@ -100,7 +101,11 @@ def test_new_writes_a_record_that_validates_once_located(registry_dir):
     assert "#   可选值：rapid-enforcement（快速维权）" in text  # the studio's own services, not another type's
     assert "trademark-filing" not in text and "exact（精确到门牌）" in text
     assert run("validate", "--data", str(data)).exit_code == 1  # lat/lon still empty
-    path.write_text(text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n"), "utf-8")
+    located = text.replace("\nlat:\n", "\nlat: 22.67\n").replace("\nlon:\n", "\nlon: 113.25\n")
+    path.write_text(located, "utf-8")
+    assert run("validate", "--data", str(data)).exit_code == 1  # no evidence and no source yet
+    cited = located.replace("\nevidence:\n", "\nevidence: named\n").replace("  - title:\n", "  - title: 网点来电核实\n")
+    path.write_text(cited, "utf-8")
     assert run("validate", "--data", str(data)).exit_code == 0
 
 
@@ -119,3 +124,52 @@ def test_build_command_writes_the_site_from_the_records_it_validated(registry_di
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "points" / "good" / "index.html").is_file()
     assert "1 个网点" in result.output
+
+
+def test_nearest_reports_the_great_circle_distance_in_km(registry_dir):
+    data = registry_dir({"good.yaml": "good.yaml"})  # at 22.61, 113.19
+    rows = json.loads(run("nearest", "22.52", "113.38", "--data", str(data), "--format", "json").output)
+    assert rows == [{"id": "good", "name": "测试商标站", "type": "trademark-station", "distance_km": 21.927}]
+    text = run("nearest", "22.61", "113.29", "--data", str(data)).output  # 0.1° of longitude at 22.61° N: 10.265 km
+    assert text.startswith("1. 10.26 km  测试商标站")
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        ("inf", "113.3"),
+        ("22.5", "nan"),
+        ("-inf", "113.3"),
+        ("1e309", "113.3"),
+        ("90.5", "113.3"),
+        ("22.5", "180.01"),
+        ("north", "113.3"),
+        ("22.5", ""),
+    ],
+)
+def test_nearest_refuses_coordinates_that_are_not_a_place_with_exit_two(lat, lon, monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    result = CliRunner().invoke(main, ["nearest", "--", lat, lon])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and ("纬度" in result.output or "经度" in result.output)
+
+
+def test_nearest_accepts_the_extremes_of_the_globe(monkeypatch):
+    monkeypatch.chdir(DATA.parent)
+    assert run("nearest", "-n", "1", "--", "-90", "-180").exit_code == 0
+
+
+def test_stale_days_zero_means_zero_not_the_default(registry_dir):
+    import datetime as dt
+
+    data = registry_dir({"good.yaml": "good.yaml"})
+    recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    path = data / "points" / "good.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("2025-01-15", recent), encoding="utf-8")
+    zero = json.loads(run("stale", "--data", str(data), "--days", "0", "--format", "json").stdout)
+    assert zero == {"古镇镇": [{"id": "good", "name": "测试商标站", "verified": recent}]}
+    assert json.loads(run("stale", "--data", str(data), "--format", "json").stdout) == {}  # default 365
+    assert json.loads(run("stale", "--data", str(data), "--days", "29", "--format", "json").stdout) != {}
+    assert json.loads(run("stale", "--data", str(data), "--days", "30", "--format", "json").stdout) == {}
+    assert run("stale", "--data", str(data), "--days", "-1").exit_code == 2

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, build, fixture, make_registry
 from servicepoints.cli import main
+from servicepoints.geo import ZHONGSHAN
 from servicepoints.load import read_registry
 from servicepoints.validate import validate
 
@@ -39,8 +40,13 @@ PUBLIC = [
     "established",
     "description",
     "verified",
-    "source",
+    "evidence",
 ]
+NESTED = "sources"  # published as the point_sources table, and nested in JSON and GeoJSON
+
+
+def _flat(points: list[dict]) -> list[dict]:
+    return [{k: v for k, v in p.items() if k != NESTED} for p in points]
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +81,14 @@ def test_descriptor_has_catalogue_metadata(opendata):
     assert {r["name"] for r in descriptor["resources"]} == {
         "points",
         "point_services",
+        "point_sources",
         "towns",
         "types",
         "services",
         "reported",
+        "holidays",
+        "needs",
+        "channels",
     }
     points = next(r for r in descriptor["resources"] if r["name"] == "points")
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
@@ -88,7 +98,7 @@ def test_csv_round_trip_with_bom(opendata, points):
     raw = (opendata / "points.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [_from_text(r) for r in rows] == points
+    assert [_from_text(r) for r in rows] == _flat(points)
 
 
 def test_point_services_link_table_matches(opendata, points):
@@ -96,9 +106,29 @@ def test_point_services_link_table_matches(opendata, points):
     assert [(r["point_id"], r["service"]) for r in rows] == [(p["id"], s) for p in points for s in p["services"]]
 
 
+def test_point_sources_table_matches(opendata, points):
+    rows = list(csv.DictReader(io.StringIO((opendata / "point_sources.csv").read_text(encoding="utf-8-sig"))))
+    expected = [
+        {"point_id": p["id"], **{k: s[k] or "" for k in ("title", "url", "date")}} for p in points for s in p["sources"]
+    ]
+    assert rows == expected
+    assert {r["point_id"] for r in rows} == {p["id"] for p in points}  # every point cites a source
+
+
 def test_xlsx_round_trip(opendata, points):
     book = openpyxl.load_workbook(opendata / "points.xlsx")
-    assert book.sheetnames == ["points", "point_services", "towns", "types", "services", "reported"]
+    assert book.sheetnames == [
+        "points",
+        "point_services",
+        "point_sources",
+        "towns",
+        "types",
+        "services",
+        "reported",
+        "holidays",
+        "needs",
+        "channels",
+    ]
     rows = list(book["points"].iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "名称", "别名")
     assert list(rows[1]) == PUBLIC
@@ -111,7 +141,7 @@ def test_xlsx_round_trip(opendata, points):
         )
         for row in rows[2:]
     ]
-    assert back == points
+    assert back == _flat(points)
 
 
 def test_json_round_trip(opendata, points):
@@ -130,12 +160,13 @@ def test_geojson_is_rfc7946_and_round_trips(opendata, points):
             for k in PUBLIC
             if k not in ("lat", "lon")
         }
-        assert props == {k: v for k, v in point.items() if k not in ("lat", "lon")}
+        assert props == {k: v for k, v in point.items() if k not in ("lat", "lon", NESTED)}
+        assert feature["properties"][NESTED] == point[NESTED]
         if feature["geometry"] is None:
             assert point["lat"] is None
             continue
         lon, lat = feature["geometry"]["coordinates"]
-        assert 113.10 <= lon <= 113.80 and 22.15 <= lat <= 22.82  # [lon, lat], inside Zhongshan
+        assert ZHONGSHAN.contains(lat, lon)  # [lon, lat], inside Zhongshan
         assert (lat, lon) == (point["lat"], point["lon"])
         assert all(len(repr(c).split(".")[-1]) <= 7 for c in (lat, lon))
 
@@ -146,10 +177,14 @@ def test_zip_holds_the_package(opendata):
             "datapackage.json",
             "points.csv",
             "point_services.csv",
+            "point_sources.csv",
             "towns.csv",
             "types.csv",
             "services.csv",
             "reported.csv",
+            "holidays.csv",
+            "needs.csv",
+            "channels.csv",
         }
         assert archive.read("points.csv") == (opendata / "points.csv").read_bytes()
 
@@ -208,7 +243,8 @@ def test_failed_build_leaves_the_previous_site_untouched(tmp_path, monkeypatch):
     site = build(data, tmp_path / "site")
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     (data / "points" / "bad.yaml").write_bytes(fixture("outside.yaml").replace(b"id: outside", b"id: bad"))
-    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site)])
+    config = str(DATA.parent / "mkdocs.yml")
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(site), "--config", config])
     assert result.exit_code == 1 and "coords-outside" in result.output
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
@@ -221,7 +257,7 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
             target = data / "points" / path.relative_to(DATA / "points")
             target.parent.mkdir(parents=True, exist_ok=True)
             text = path.read_text(encoding="utf-8")
-            if path.stem == "tm-guzhen":
+            if path.stem == "nantou-appliance-center":
                 text = text.replace("status: operating", "status: suspended")
             target.write_text(text, encoding="utf-8")
     (data / "points" / "good.yaml").write_bytes(fixture("good.yaml"))
@@ -230,6 +266,8 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
     changes = json.loads((site / "opendata" / "changes.json").read_text(encoding="utf-8"))
     assert changes["first_release"] is False
     assert changes["added"] == ["good"] and changes["removed"] == ["aid-banfu"]
-    assert changes["changed"] == [{"id": "tm-guzhen", "fields": {"status": {"old": "operating", "new": "suspended"}}}]
+    assert changes["changed"] == [
+        {"id": "nantou-appliance-center", "fields": {"status": {"old": "operating", "new": "suspended"}}}
+    ]
     page = (site / "opendata" / "changes" / "index.html").read_text(encoding="utf-8")
-    assert "tm-guzhen" in page and "suspended" in page
+    assert "nantou-appliance-center" in page and "suspended" in page

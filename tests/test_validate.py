@@ -84,7 +84,7 @@ def test_unknown_field_is_reported_with_a_suggestion(registry_dir):
     path = data / "points" / "good.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "adress: 某路1号\n", encoding="utf-8")
     (problem,) = validate(read_registry(data), today=TODAY).problems
-    assert (problem.code, problem.line) == ("unknown-field", 15)
+    assert (problem.code, problem.line) == ("unknown-field", 20)
     assert "“address”" in problem.message
 
 
@@ -120,3 +120,63 @@ def test_phone_items_are_checked_one_by_one(registry_dir):
         path.read_text(encoding="utf-8").replace("  - 07608888888", "  - 07608888888\n  - 找王科长"), "utf-8"
     )
     assert problems(data) == [("constraint-error", "data/points/good.yaml", 11)]
+
+
+def _good_with(data, old: str, new: str, name: str = "good.yaml"):
+    path = data / "points" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "code"),
+    [
+        ("22.18", "113.15", None),  # the box's corner is inside
+        ("22.79", "113.77", None),
+        ("22.17", "113.40", "coords-outside"),  # 珠海 to the south: inside the old, wider validation box
+        ("22.80", "113.40", "coords-outside"),  # 广州南沙 to the north
+        ("22.50", "113.12", "coords-outside"),  # 江门 to the west
+        ("22.50", "113.79", "coords-outside"),  # the estuary to the east
+        ("113.40", "22.50", "coords-swapped"),
+    ],
+)
+def test_coordinates_are_checked_against_the_one_bounding_box(registry_dir, lat, lon, code):
+    data = registry_dir({"good.yaml": "good.yaml"})
+    _good_with(data, "lat: 22.61\nlon: 113.19\n", f"lat: {lat}\nlon: {lon}\n")
+    assert problems(data) == ([(code, "data/points/good.yaml", 6)] if code else [])
+
+
+@pytest.mark.parametrize(
+    ("verified", "days", "stale"),
+    [("2025-01-01", 365, False), ("2024-12-31", 365, True), ("2026-01-01", 0, False), ("2025-12-31", 0, True)],
+)
+def test_one_stale_rule_for_the_validator_the_stale_command_and_the_stats(registry_dir, verified, days, stale):
+    from servicepoints.freshness import is_fresh, stale_by_town
+
+    data = registry_dir({"good.yaml": "good.yaml"})
+    _good_with(data, "verified: 2025-01-15", f"verified: {verified}")
+    report = validate(read_registry(data), today=TODAY, stale_days=days)
+    assert [(p.code, p.line) for p in report.problems] == ([("stale", 14)] if stale else [])
+    (point,) = report.points
+    assert is_fresh(point, days, TODAY) is not stale
+    assert bool(stale_by_town(report.points, days, TODAY)) is stale
+
+
+@pytest.mark.parametrize("id_line", ["", "id:\n", "id: ''\n", "id: '  '\n", "id: [a, b]\n"])
+def test_records_without_a_usable_id_are_never_called_duplicates_of_none(registry_dir, id_line):
+    data = registry_dir({"a.yaml": "good.yaml", "b.yaml": "good.yaml"})
+    for name in ("a.yaml", "b.yaml"):
+        _good_with(data, "id: good\n", id_line, name)
+    report = validate(read_registry(data), today=TODAY)
+    assert report.problems and "duplicate-id" not in {p.code for p in report.problems}
+    assert {p.file for p in report.problems} == {"data/points/a.yaml", "data/points/b.yaml"}
+    assert all(p.record is None and "None" not in p.message for p in report.problems), report.problems
+
+
+def test_the_record_id_helper():
+    from servicepoints.load import Record
+
+    assert Record("f", {"id": "tm-guzhen"}, {}).id == "tm-guzhen"
+    assert [Record("f", {"id": v}, {}).id for v in (None, "", " \t", ["a"], {"a": "b"})] == [None] * 5
+    assert Record("f", {}, {}).id is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from .geo import ZHONGSHAN
+
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
@@ -22,7 +24,6 @@ FORMATS = {
     "jsonld": ("JSON-LD", "application/ld+json"),
 }
 DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
-ZHONGSHAN_BBOX = "POLYGON((113.15 22.18,113.77 22.18,113.77 22.79,113.15 22.79,113.15 22.18))"
 
 
 def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
@@ -65,7 +66,7 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
         "dct:publisher": publisher,
         "dct:license": {"@id": licence},
         "dcat:landingPage": {"@id": base},
-        "dct:spatial": {"@type": "dct:Location", "dcat:bbox": ZHONGSHAN_BBOX},
+        "dct:spatial": {"@type": "dct:Location", "dcat:bbox": ZHONGSHAN.wkt()},
         "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": publisher["foaf:name"]},
         "dcat:distribution": [_distribution(n, files[n], base, licence) for n in sorted(names)],
     }
@@ -101,7 +102,7 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
         "spatialCoverage": {
             "@type": "Place",
             "name": "中山市",
-            "geo": {"@type": "GeoShape", "box": "22.18 113.15 22.79 113.77"},
+            "geo": {"@type": "GeoShape", "box": ZHONGSHAN.schema_org()},
         },
         "distribution": [
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -83,9 +84,25 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path, settings_file: str, fm
     sys.exit(1 if errors(problems) else 0)
 
 
+class _Degrees(click.ParamType):
+    """A finite number of degrees within ±limit; anything else is a usage error (exit 2)."""
+
+    def __init__(self, limit: float, what: str) -> None:
+        self.limit, self.what, self.name = limit, what, what
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{self.what}应是一个数字，收到“{value}”。", param, ctx)
+        if not math.isfinite(number) or abs(number) > self.limit:
+            self.fail(f"{self.what}应在 -{self.limit:g} 到 {self.limit:g} 度之间，收到“{value}”。", param, ctx)
+        return number
+
+
 @main.command("nearest")
-@click.argument("lat", type=float)
-@click.argument("lon", type=float)
+@click.argument("lat", type=_Degrees(90, "纬度"))
+@click.argument("lon", type=_Degrees(180, "经度"))
 @click.option("--type", "type_code", help="只看这一类型的网点（类型代码）。")
 @click.option("--service", help="只看提供这项服务的网点（服务代码）。")
 @click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 1000))
@@ -125,8 +142,9 @@ def nearest_cmd(
 @click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
 def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: str) -> None:
     """校验数据，然后生成网站和开放数据；数据有错时什么也不写。"""
-    from .build import build_site
+    from .build import build_site, check_output
 
+    check_output(Path(config_file), data_dir, out_dir, load_settings(settings_file))
     registry, report, settings = _checked(data_dir, settings_file)
     if not report.ok:
         click.echo(output.problems_text(report.problems, _count(registry)), err=True)
@@ -169,18 +187,28 @@ def schema_cmd(data_dir: Path, write: bool) -> None:
 @main.command("stale")
 @DATA
 @SETTINGS
-@click.option("--days", type=int, help="超过多少天未核实算过期；默认取设置中的 stale_days。")
+@click.option("--days", type=click.IntRange(0, 36500), help="超过多少天未核实算过期；默认取设置中的 stale_days。")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天来判断（YYYY-MM-DD），默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def stale_cmd(data_dir: Path, settings_file: str, days: int | None, fmt: str) -> None:
-    """按镇街列出久未核实或从未核实的记录。"""
-    from .freshness import stale_by_town
+def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: str) -> None:
+    """按镇街列出久未核实或从未核实的记录；每年 12 月起，节假日表缺下一年时也提醒。"""
+    import datetime as dt
 
+    from .freshness import stale_by_town
+    from .holidays import missing_next_year
+
+    day = today.date() if today else dt.date.today()
     settings = load_settings(settings_file)
-    report = validate(read_registry(data_dir), stale_days=days or settings.stale_days)
+    days = settings.stale_days if days is None else days
+    registry = read_registry(data_dir)
+    report = validate(registry, today=day, stale_days=days)
     if not report.ok:
-        click.echo(output.problems_text(report.problems, len(report.points)), err=True)
+        click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         sys.exit(1)
-    groups = stale_by_town(report.points, days or settings.stale_days)
+    holiday_warning = missing_next_year(registry.tables.get("holidays", []), day)
+    if holiday_warning:
+        click.echo(f"警告：{holiday_warning}", err=fmt == "json")
+    groups = stale_by_town(report.points, days, day)
     if fmt == "json":
         click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
         return

@@ -1,13 +1,20 @@
-"""Freshness: which records have not been checked for too long."""
+"""Freshness: which records have not been checked for too long. The one stale rule."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 
+def too_old(verified: dt.date, days: int, today: dt.date) -> bool:
+    """The stale rule: verified more than ``days`` days before ``today`` (``days=0``: before today)."""
+    return (today - verified).days > days
+
+
 def is_fresh(point: dict, days: int, today: dt.date | None = None) -> bool:
-    today = today or dt.date.today()
-    return bool(point["verified"]) and (today - dt.date.fromisoformat(point["verified"])).days <= days
+    """Verified, and not too long ago."""
+    if not point["verified"]:
+        return False
+    return not too_old(dt.date.fromisoformat(point["verified"]), days, today or dt.date.today())
 
 
 def stale_by_town(points: list[dict], days: int, today: dt.date | None = None) -> dict[str, list[dict]]:

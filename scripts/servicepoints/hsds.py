@@ -19,8 +19,6 @@ STATUS = {
     "closed": "defunct",
     "unknown": "inactive",
 }
-DAYS = {"Mo": "MO", "Tu": "TU", "We": "WE", "Th": "TH", "Fr": "FR", "Sa": "SA", "Su": "SU"}
-ORDER = list(DAYS)
 
 COLUMNS = {
     "organization": ["id", "name", "alternate_name", "description", "email", "website", "parent_organization_id"],
@@ -126,26 +124,6 @@ def _location_rows(p: dict, rows: dict[str, list[dict]]) -> str:
 
 
 def _schedule(text: str | None) -> list[tuple[str, str, str]]:
-    """(opens, closes, BYDAY) per time span of weekday rules; PH/SH and 'off' rules have no HSDS form."""
-    out = []
-    for selector, times in hours.parse(text) or [] if text else []:
-        days = _days(selector)
-        if times in ("off", "24/7") or not days:
-            continue
-        for span in times.split(","):
-            start, end = span.split("-")
-            out.append((start, end, ",".join(days)))
-    return out
-
-
-def _days(selector: str) -> list[str]:
-    if not selector:
-        return list(DAYS.values())
-    days: list[str] = []
-    for part in selector.split(","):
-        first, _, last = part.partition("-")
-        if first not in DAYS:
-            continue
-        span = ORDER[ORDER.index(first) : ORDER.index(last) + 1] if last else [first]
-        days += [DAYS[d] for d in span]
-    return days
+    """(opens, closes, BYDAY) per time span of the ordinary week, read by the one grammar in hours.py;
+    public holidays and make-up workdays have no HSDS form."""
+    return [(opens, closes, ",".join(days)) for opens, closes, days in hours.weekly(text)]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from .geo import ZHONGSHAN
 from .load import allowed_services
-from .validate import LAT_RANGE, LON_RANGE
+from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
 
 NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
@@ -30,6 +31,8 @@ def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
         "services": sorted(s["code"] for s in tables["services"]),
     }
     properties = {f["name"]: _property(f, codes.get(f["name"])) for f in points["fields"]}
+    if "sources" in properties:
+        properties["sources"] |= _sources_items(descriptor)
     properties["private"] = {"type": "object", "description": "内部联系人等信息，永不发布。"}
     required = [f["name"] for f in points["fields"] if f.get("constraints", {}).get("required")]
     return {
@@ -40,7 +43,7 @@ def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
         "additionalProperties": False,
         "required": required,
         "properties": properties,
-        "allOf": [_location_rule(), *_service_rules(descriptor, tables)],
+        "allOf": [_location_rule(), _inferred_rule(), *_service_rules(descriptor, tables)],
     }
 
 
@@ -54,9 +57,11 @@ def _property(field: dict, codes: list[str] | None) -> dict:
         elif "x-item-pattern" in field:
             item["pattern"] = f"^({field['x-item-pattern']})$"
         return spec | {"type": "array", "items": item, "uniqueItems": True}
+    if field["type"] == "array":
+        return spec | {"type": "array", "minItems": 1}
     if field["type"] == "number":
-        bounds = LAT_RANGE if field["name"] == "lat" else LON_RANGE
-        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": bounds[0], "maximum": bounds[1]}
+        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if field["name"] == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": low, "maximum": high}
     if field["type"] == "date":
         return spec | {"type": "string", "pattern": DATE_TEXT}
     if codes:
@@ -74,6 +79,35 @@ def _property(field: dict, codes: list[str] | None) -> dict:
     if "x-labels" in field:
         spec["enumDescriptions"] = [field["x-labels"][v] for v in spec.get("enum", [])]
     return spec
+
+
+def _sources_items(descriptor: dict) -> dict:
+    """One source: an object with a required title, an http(s) url and a publication date."""
+    fields = source_fields(descriptor)
+    item = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [n for n, f in fields.items() if f.get("constraints", {}).get("required")],
+        "properties": {n: _property(f, None) for n, f in fields.items()},
+    }
+    if "title" in item["properties"]:
+        item["properties"]["title"]["minLength"] = 1
+    return {"items": item}
+
+
+def _inferred_rule() -> dict:
+    """An inferred point carries no fact of its own: no contact details, status unknown."""
+    return {
+        "if": {"properties": {"evidence": {"const": "inferred"}}, "required": ["evidence"]},
+        "then": {
+            "properties": {
+                **{name: False for name in INFERRED_FORBIDDEN},
+                "status": {"const": INFERRED_STATUS},
+                "precision": {"enum": list(INFERRED_PRECISIONS)},
+            },
+            "required": ["precision"],
+        },
+    }
 
 
 def _location_rule() -> dict:

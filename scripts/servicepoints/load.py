@@ -24,6 +24,12 @@ class Record:
     lines: dict[str, int]
     private: dict | None = None
 
+    @property
+    def id(self) -> str | None:
+        """The record's id as written, or None when it is missing, blank or not a single text value."""
+        value = self.values.get("id")
+        return value if isinstance(value, str) and value.strip() else None
+
     def line(self, key: str | None) -> int:
         """The line of a key (or list item ``key.N``), else of its parent, else 1."""
         while key:

@@ -8,11 +8,11 @@ from folium.elements import CssLink, JavascriptLink
 from folium.plugins import MarkerCluster
 
 from . import hours
+from .geo import ZHONGSHAN
 from .model import SiteData
 from .tiles import tile_provider
 
 VENDOR = "../assets/vendor/"
-ZHONGSHAN_BOUNDS = [[22.18, 113.15], [22.79, 113.77]]
 TYPE_STYLE = {  # glyph and colour of each type's marker and legend swatch
     "protection-center": ("保", "#b71c1c"),
     "national-rapid-center": ("国", "#e65100"),
@@ -70,7 +70,7 @@ def _config(data: SiteData, datum: str, map_name: str, cluster_name: str) -> dic
         "cluster": cluster_name,
         "datum": datum,
         "data": "../opendata/points.geojson",
-        "bounds": ZHONGSHAN_BOUNDS,
+        "bounds": ZHONGSHAN.leaflet(),
         "types": {
             t["code"]: dict(zip(("glyph", "color"), TYPE_STYLE.get(t["code"], DEFAULT_STYLE), strict=True))
             | {"name": t["name"], "short": t["short_name"]}

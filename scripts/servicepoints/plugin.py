@@ -13,6 +13,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from . import glossary, wayfinding
 from .changes import read_previous
 from .export import build_opendata, describe_files
+from .holidays import browser_json
 from .load import read_registry
 from .model import SiteData
 from .output import problems_text
@@ -67,8 +68,12 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
+        files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
         for uri, text in render_pages(self.site, self.templates, describe_files(opendata), opendata).items():
-            hidden = uri.startswith("points/") or (uri.startswith("towns/") and uri != "towns/index.md")
+            hidden = uri.startswith("points/") or any(
+                uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find")
+            )
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
         return files

@@ -29,6 +29,11 @@ CODES: dict[str, str] = {
     "verified-future": "核实日期晚于今天",
     "stale": "记录久未核实",
     "codelist-error": "代码表有误",
+    "sources-missing": "没有写信息来源",
+    "source-invalid": "信息来源写法不对",
+    "source-bad-url": "信息来源的网址不对",
+    "source-bad-date": "信息来源的发布日期不对",
+    "inferred-with-facts": "推定的网点写了没有出处的信息",
 }
 
 

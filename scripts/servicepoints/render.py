@@ -12,12 +12,14 @@ import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
+from .counts import count_points, inferred_reason
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
 from .mapview import map_parts
 from .model import SiteData
+from .needs import needs_view
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
@@ -35,7 +37,7 @@ def environment(templates: Path) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe)
+    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe, map_links=map_links)
     return env
 
 
@@ -57,9 +59,26 @@ def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendat
     town_page = env.get_template("town.md.j2")
     for town in view["towns"]:
         pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
+    pages.update(_finder_pages(env, data, view))
     point_page = env.get_template("point.md.j2")
     for point in data.points:
         pages[f"points/{point['id']}.md"] = point_page.render(point=point, extra=_point_extra(point, data), **view)
+    return pages
+
+
+def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
+    """The need-finder: find/ lists the needs, find/CODE/ the points offering one (issue 16)."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    towns = [
+        {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
+        for t in data.tables["towns"]
+        if t.get("approx_lat") and t.get("approx_lon")
+    ]
+    pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+    need_page = env.get_template("need.md.j2")
+    channels = data.tables.get("channels", [])
+    for need in needs:
+        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
     return pages
 
 
@@ -69,7 +88,12 @@ def _view(data: SiteData) -> dict:
     reported = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
+    counts = count_points(data.points, types, data.tables["towns"], data.tables["reported"])
+    names = {t["code"]: t["name"] for t in types}
     return {
+        "counts": counts,
+        "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
+        "evidence_labels": data.labels("evidence"),
         "types": types,
         "type_by_code": {t["code"]: t for t in types},
         "towns": data.tables["towns"],

@@ -43,6 +43,8 @@ def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str, choice
             )
         if name in values:
             lines.append(f"{name}: {yaml_text(values[name])}")
+        elif spec["type"] == "array":
+            lines.append(f"{name}:\n  - title:\n    url:\n    date:")
         elif spec.get("x-list"):
             lines.append(f"# {name}:\n#   - {next(iter(allowed), spec.get('example', ''))}")
         elif required:

@@ -13,7 +13,7 @@ def published_descriptor(data: SiteData) -> dict:
     descriptor = copy.deepcopy(data.descriptor)
     settings = data.settings
     for resource in descriptor["resources"]:
-        for key in ("x-source", "x-derived-from"):
+        for key in ("x-source", "x-derived-from", "x-checked-by"):
             resource.pop(key, None)
         resource.update(path=f"{resource['name']}.csv", format="csv", mediatype="text/csv", encoding="utf-8")
         schema = resource["schema"]
@@ -54,6 +54,8 @@ def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
             records = data.points
         elif resource["name"] == "point_services":
             records = [{"point_id": p["id"], "service": s} for p in data.points for s in p["services"]]
+        elif resource["name"] == "point_sources":
+            records = [{"point_id": p["id"], **s} for p in data.points for s in p["sources"]]
         else:
             records = data.tables[resource["name"]]
         tables[resource["name"]] = [names] + [[cell(r.get(n), delimiter) for n in names] for r in records]

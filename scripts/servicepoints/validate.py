@@ -8,14 +8,16 @@ import re
 from dataclasses import dataclass, field
 
 from . import geo, hours
+from .freshness import too_old
+from .holidays import check_holidays
 from .load import Record, Registry, allowed_services
+from .needs import check_needs
 from .problems import Problem, errors
+from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
 from .tablecheck import check_package, list_fields
 
-LAT_RANGE = (22.15, 22.82)
-LON_RANGE = (113.10, 113.80)
-BOUNDS_TEXT = f"中山市的纬度在 {LAT_RANGE[0]}–{LAT_RANGE[1]} 之间，经度在 {LON_RANGE[0]}–{LON_RANGE[1]} 之间"
+BOUNDS_TEXT = geo.ZHONGSHAN.text()
 HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
 SHAPE_NAMES = {"list": "列表", "dict": "一组字段"}
 
@@ -40,9 +42,11 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     for record in registry.records:
         problems += _shape_problems(record, schema)
     problems += check_package(registry)
+    problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
+        problems += check_provenance(record, registry.descriptor, today)
     problems = _unique(problems)
     report = Report(problems=problems)
     if report.ok:
@@ -64,9 +68,11 @@ def _shape_problems(record: Record, schema: dict) -> list[Problem]:
     """Unknown keys, and a list where one value belongs (or the reverse)."""
     fields = {f["name"]: f for f in schema["fields"]}
     lists = list_fields(schema)
-    out, rid = [], _rid(record)
+    out, rid = [], record.id
     for key, value in record.values.items():
         line = record.line(key)
+        if fields.get(key, {}).get("type") == "array":
+            continue  # nested values (sources) are checked item by item in provenance.py
         if key not in fields:
             hint = did_you_mean(key, {name: name for name in fields})
             out.append(Problem(record.file, line, "unknown-field", f"没有名为 {key} 的字段。{hint}", rid, key))
@@ -90,13 +96,13 @@ def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
         if item is not None and not re.fullmatch(spec["x-item-pattern"], item):
             where = record.line(f"{key}.{i}") if isinstance(value, list) else record.line(key)
             msg = f"{spec.get('title', key)}（{key}）中的“{item}”格式不对，应类似 {spec.get('example', '')}。"
-            out.append(Problem(record.file, where, "constraint-error", msg, _rid(record), key))
+            out.append(Problem(record.file, where, "constraint-error", msg, record.id, key))
     return out
 
 
 def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int) -> list[Problem]:
     out = []
-    rid, values = _rid(record), record.values
+    rid, values = record.id, record.values
     stem = record.file.rsplit("/", 1)[-1].removesuffix(".yaml")
     if isinstance(values.get("id"), str) and values["id"] != stem:
         msg = (
@@ -122,7 +128,7 @@ def _number(value) -> float | None:
 
 
 def _location_problems(record: Record) -> list[Problem]:
-    values, rid = record.values, _rid(record)
+    values, rid = record.values, record.id
     if values.get("precision") == "unknown":
         return []
     missing = [k for k in ("town", "lat", "lon") if values.get(k) is None]
@@ -134,17 +140,13 @@ def _location_problems(record: Record) -> list[Problem]:
         return []  # a type error, reported by the table check
     crs = values.get("crs") if values.get("crs") in ("gcj02", "bd09") else None
     wlat, wlon = geo.to_wgs84(lat, lon, crs)
-    if _inside(wlon, wlat) and not _inside(wlat, wlon):
+    if geo.ZHONGSHAN.contains(wlon, wlat) and not geo.ZHONGSHAN.contains(wlat, wlon):
         msg = f"纬度 {lat} 和经度 {lon} 写反了：{BOUNDS_TEXT}。请交换 lat 和 lon 的值。"
         return [Problem(record.file, record.line("lat"), "coords-swapped", msg, rid, "lat")]
-    if not _inside(wlat, wlon):
+    if not geo.ZHONGSHAN.contains(wlat, wlon):
         msg = f"坐标（纬度 {lat}，经度 {lon}）不在中山市范围内：{BOUNDS_TEXT}。请在地图上重新取点。"
         return [Problem(record.file, record.line("lat"), "coords-outside", msg, rid, "lat")]
     return []
-
-
-def _inside(lat: float, lon: float) -> bool:
-    return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
 
 
 def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Problem]:
@@ -158,7 +160,7 @@ def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Pro
             ok = "、".join(sorted(allowed[type_code]))
             msg = f"服务项目“{code}”不是 {type_code} 类型网点提供的服务。该类型可提供：{ok}。"
             out.append(
-                Problem(record.file, record.line(f"services.{i}"), "service-not-allowed", msg, _rid(record), "services")
+                Problem(record.file, record.line(f"services.{i}"), "service-not-allowed", msg, record.id, "services")
             )
     return out
 
@@ -171,26 +173,21 @@ def _date_problems(record: Record, today: dt.date, stale_days: int) -> list[Prob
         return []  # a type error, reported by the table check
     if verified is None:
         return []
-    line, rid = record.line("verified"), _rid(record)
+    line, rid = record.line("verified"), record.id
     if verified > today:
         msg = f"核实日期 {text} 晚于今天（{today.isoformat()}），请写实际核实的日期。"
         return [Problem(record.file, line, "verified-future", msg, rid, "verified")]
-    if (today - verified).days > stale_days:
+    if too_old(verified, stale_days, today):
         msg = f"本记录最近一次核实是 {text}，已超过 {stale_days} 天，请向网点核实后更新 verified。"
         return [Problem(record.file, line, "stale", msg, rid, "verified", severity="warning")]
     return []
-
-
-def _rid(record: Record) -> str | None:
-    value = record.values.get("id")
-    return value if isinstance(value, str) else None
 
 
 def public_points(registry: Registry) -> list[dict]:
     """Typed public records, WGS-84, sorted by id; input-only fields and private blocks dropped."""
     schema = registry.schema("points")
     lists = list_fields(schema)
-    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") == "public"]
+    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") in ("public", "related")]
     points = []
     for record in registry.records:
         point = {f["name"]: _typed(record.values.get(f["name"]), f, f["name"] in lists) for f in fields}
@@ -202,6 +199,8 @@ def public_points(registry: Registry) -> list[dict]:
 
 
 def _typed(value, spec: dict, is_list: bool):
+    if spec["type"] == "array":
+        return public_sources(value)
     if value is None:
         return [] if is_list else None
     if is_list:

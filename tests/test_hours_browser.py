@@ -1,0 +1,209 @@
+"""The open-now badge and the need-finder in headless Chromium (Playwright, Debian's /usr/bin/chromium),
+with a fixed clock: China time whatever the browser's own time zone."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, build, fixture, make_registry
+from servicepoints.load import read_registry
+from servicepoints.nearest import nearest
+from servicepoints.validate import validate
+
+CHROMIUM = "/usr/bin/chromium"
+CASES = json.loads((Path(__file__).parent / "hours_cases.json").read_text(encoding="utf-8"))
+BADGE_CASES = {  # the issue's "Done when" list, on a point with weekday hours, a lunch break and PH off
+    "weekday morning": "open",
+    "lunch break": "closed",
+    "evening": "closed",
+    "Saturday": "closed",
+    "Sunday make-up workday": "open",
+    "weekday public holiday": "closed",
+    "date beyond the table": "unknown",
+}
+ZONES = ["Asia/Shanghai", "Europe/Berlin"]
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright and os.path.exists(CHROMIUM):
+        return sync_playwright
+    message = "Playwright (test extra) and Debian's chromium are needed: run `make test` and `make browser`"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("finder")
+    """The shipped trademark stations (the need-finder's 注册商标) plus a point with weekday hours and PH off."""
+    shipped = (DATA / "points").rglob("tm-*.yaml")
+    records = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in shipped}
+    records["open-now.yaml"] = fixture("open-now.yaml")
+    data = make_registry(root, records)
+    return build(data, root / "site"), validate(read_registry(data)).points
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site[0]))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium(server):
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _context(chromium, zone: str, **options):
+    context = chromium.new_context(timezone_id=zone, locale="zh-CN", viewport={"width": 390, "height": 844}, **options)
+    offsite = []
+
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1"):
+            r.continue_()
+        else:
+            offsite.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context, offsite
+
+
+def _badge(page) -> tuple[str, str]:
+    page.wait_for_selector(".sp-open:not([hidden])")
+    el = page.locator(".sp-open").first
+    return el.get_attribute("data-open-state"), el.inner_text().strip()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_badge_on_a_point_page_uses_china_time(chromium, server, zone):
+    cases = {c["name"]: c for c in CASES["status"]}
+    context, offsite = _context(chromium, zone)
+    page = context.new_page()
+    try:
+        seen = {}
+        for name, state in BADGE_CASES.items():
+            case = cases[name]
+            assert case["hours"] == "Mo-Fr 09:00-12:00,13:30-17:00; PH off" and case["state"] == state
+            page.clock.set_fixed_time(case["at"] + ":00+08:00")
+            page.goto(f"{server}/points/open-now/")
+            seen[name] = _badge(page)
+        assert seen == {name: (cases[name]["state"], cases[name]["text"]) for name in BADGE_CASES}
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
+        assert offsite == []
+    finally:
+        context.close()
+
+
+def test_every_shared_case_in_the_browser(chromium, server):
+    """servicepoints-hours.js against the same cases as hours.py: grammar and state, word for word."""
+    context, _ = _context(chromium, "Europe/Berlin")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/points/open-now/")
+        page.wait_for_selector(".sp-open:not([hidden])")
+        got = page.evaluate(
+            """async (cases) => {
+                const H = window.ServicepointsHours, cal = await H.loadCalendar();
+                return {
+                    parse: cases.parse.map(c => H.parse(c.hours) !== null),
+                    status: cases.status.map(c => { const s = H.status(c.hours, cal, new Date(c.at + ':00+08:00'));
+                                                    return [s.state, s.text]; }),
+                };
+            }""",
+            CASES,
+        )
+        assert got["parse"] == [c["valid"] for c in CASES["parse"]]
+        assert got["status"] == [[c["state"], c["text"]] for c in CASES["status"]]
+    finally:
+        context.close()
+
+
+def test_missing_hours_show_unknown(chromium, server, site):
+    """A point without hours: unknown, with a plain explanation."""
+    pid = next(p["id"] for p in site[1] if not p["hours"])
+    context, _ = _context(chromium, "Asia/Shanghai")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/points/{pid}/")
+        assert _badge(page) == ("unknown", "服务时间待补充")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("how", ["geolocation", "town"])
+def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site, how):
+    points = site[1]
+    here = (22.67, 113.25) if how == "geolocation" else (22.52, 113.38)  # near 小榄; 石岐街道's centre in towns.csv
+    expected = [p["id"] for p, _ in nearest(points, *here, n=len(points), service="trademark-filing")]
+    offering = {p["id"] for p in points if "trademark-filing" in p["services"] and p["status"] != "closed"}
+    assert set(expected) == offering and len(expected) >= 20
+    options = {"geolocation": {"latitude": here[0], "longitude": here[1]}, "permissions": ["geolocation"]}
+    context, offsite = _context(chromium, "Europe/Berlin", **(options if how == "geolocation" else {}))
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
+        page.goto(f"{server}/find/")
+        page.get_by_role("link", name="注册商标").first.click()
+        page.wait_for_url("**/find/register-trademark/")
+        rows = page.locator("#find-results li.sp-result")
+        assert {rows.nth(i).get_attribute("data-point-id") for i in range(rows.count())} == offering
+        if how == "geolocation":
+            page.click("#find-locate")
+        else:
+            page.select_option("#find-town", "shiqi")
+        page.wait_for_function("document.getElementById('find-status').textContent.includes('由近到远')")
+        order = page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
+        assert order == expected
+        first = rows.first
+        assert first.locator("a[href^='tel:'], .sp-act-none").count() >= 1
+        assert first.locator("a[href^='https://uri.amap.com/']").count() == 1
+        assert first.locator(".sp-open").get_attribute("data-open-state") in ("open", "closed", "unknown")
+        box = first.locator(".sp-act").first.bounding_box()
+        assert box and box["height"] >= 44  # thumb-sized
+        assert offsite == []
+    finally:
+        context.close()
+
+
+def test_need_without_points_links_national_channels(chromium, server, site, tmp_path):
+    """Every need page with no point offering it shows 12330 as a tel: link."""
+    html = (site[0] / "find" / "patent-infringed" / "index.html").read_text(encoding="utf-8")
+    assert 'href="tel:12330"' in html  # infringement needs always show the national channel
+    from conftest import soup
+
+    for page in (site[0] / "find").glob("*/index.html"):
+        doc = soup(page)
+        if not doc.select("li.sp-result"):
+            assert doc.select_one('a[href="tel:12330"]'), page
