@@ -42,6 +42,8 @@ POINT, POINT_FILE = _shipped_point()
 PAGES = {
     "home": "",
     "map": "map/",
+    "find": "find/",
+    "need": "find/register-trademark/",
     "town": "towns/xiaolan/",
     "type": "types/trademark-station/",
     "point": f"points/{POINT['id']}/",

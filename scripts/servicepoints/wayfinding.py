@@ -21,6 +21,7 @@ TEMPLATES = {
     "data/fields.md": "fields.md.j2",
     "opendata/index.md": "opendata.md.j2",
     "opendata/changes.md": "changes.md.j2",
+    "find/index.md": "find.md.j2",
 }
 
 
@@ -92,6 +93,8 @@ def source_file(src_uri: str, docs_dir: str, way: Wayfinding, generated: bool) -
         return posixpath.join(way.data_dir, "towns.csv"), "在代码仓库中修改镇街代码表"
     if section == "types" and name in way.types:
         return posixpath.join(way.data_dir, "types.csv"), "在代码仓库中修改网点类型代码表"
+    if section == "find" and name != "index":
+        return posixpath.join(way.data_dir, "needs.csv"), "在代码仓库中修改办事需求表"
     if src_uri in TEMPLATES:
         return posixpath.join(way.templates_dir, TEMPLATES[src_uri]), "在代码仓库中修改本页模板"
     return None
