@@ -53,6 +53,7 @@
     });
   }
 
+  var named = 0;
   var SCROLLERS = ".md-typeset__scrollwrap, .sp-table-wrap, .md-typeset pre > code";
 
   function markScrollers() {
@@ -64,7 +65,9 @@
         box.dataset.spScroll = "1";
         if (!box.hasAttribute("aria-label")) {
           box.setAttribute("role", "region");
-          box.setAttribute("aria-label", box.matches("code") ? "代码（可左右滚动）" : "表格（可左右滑动）");
+          // numbered: two regions with one name cannot be told apart (axe landmark-unique)
+          named += 1;
+          box.setAttribute("aria-label", (box.matches("code") ? "代码 " : "表格 ") + named + "（可左右滑动）");
         }
         if (!box.matches("code")) {
           var hint = document.createElement("p");
