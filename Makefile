@@ -6,17 +6,29 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.test-installed
 
-.PHONY: site test validate lint format bench clean browser vendor
+UV     := uv==0.13.8
+LOCK   := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
 
-$(STAMP): pyproject.toml
+.PHONY: site test validate lint format bench clean browser vendor lock
+
+# Every install comes from the lock files, each package pinned and checked against its hashes.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(TSTAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(TSTAMP): $(STAMP) requirements-test.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
+
+## Re-pin every dependency (with hashes) after changing pyproject.toml: requirements.lock for the
+## site (plus setuptools, to install the package), requirements-test.lock for the tests, same versions.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(UV)"
+	printf 'setuptools>=68\n' | $(BIN)/uv pip compile pyproject.toml - $(LOCK) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements.lock $(LOCK) -o requirements-test.lock
 
 ## Validate the shipped data and build site/ (creates .venv on first run).
 site: $(STAMP)

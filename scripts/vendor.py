@@ -20,15 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "site_templates" / "theme" / "assets" / "vendor"
 PACKAGES = {
     "leaflet": ("1.9.4", ["dist/leaflet.js", "dist/leaflet.css", "LICENSE"]),
-    "leaflet.markercluster": (
-        "1.5.3",
-        [
-            "dist/leaflet.markercluster.js",
-            "dist/MarkerCluster.css",
-            "dist/MarkerCluster.Default.css",
-            "MIT-LICENCE.txt",
-        ],
-    ),
+    # supercluster's browser bundle (dist/) contains kdbush, its only dependency: kdbush's licence ships with it.
+    "supercluster": ("8.0.1", ["dist/supercluster.min.js", "LICENSE"]),
+    "kdbush": ("4.0.2", ["LICENSE"]),
 }
 
 

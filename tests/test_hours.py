@@ -50,7 +50,7 @@ def test_validator_accepts_exactly_the_valid_cases(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("case", STATUS, ids=[c["name"] for c in STATUS])
 def test_open_now_in_china_time(case, calendar):
-    status = hours.status(case["hours"], calendar, dt.datetime.fromisoformat(case["at"]))
+    status = hours.status(case["hours"], calendar, dt.datetime.fromisoformat(case["at"]), case.get("point_status"))
     assert (status.state, status.text) == (case["state"], case["text"])
 
 
@@ -159,3 +159,12 @@ def test_bad_need_service_code_is_a_problem_with_line(tmp_path, monkeypatch):
     problems = [p for p in validate(read_registry(data)).problems if p.file.endswith("needs.csv")]
     assert [(p.line, p.field) for p in problems] == [(3, "services"), (4, "code")]
     assert "trademark-filling" in problems[0].message
+
+
+def test_a_holiday_table_without_its_columns_is_one_problem_on_line_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = make_registry(tmp_path, {"good.yaml": fixture("good.yaml")})
+    (data / "holidays.csv").write_text("日期,类别\n2026-10-01,holiday\n", encoding="utf-8")
+    problems = [p for p in validate(read_registry(data)).problems if p.file.endswith("holidays.csv")]
+    assert [(p.line, p.field) for p in problems] == [(1, "date")]
+    assert "date、kind、name、source" in problems[0].message

@@ -22,8 +22,8 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 
-from . import plugin
 from .load import Registry, SetupError, display_path
+from .plugin import Preset
 from .settings import Settings
 from .validate import Report
 
@@ -49,7 +49,7 @@ def build_site(
     _show_mkdocs_warnings()
     try:
         config["site_dir"] = str(staging)
-        plugin.use(data_dir, settings, checked)
+        config.plugins["servicepoints"].preset = Preset(Path(data_dir), settings, checked)
         mkdocs_build(config)
         (staging / MARKER).write_text(_BUILT, encoding="utf-8")
     except (Abort, MkDocsException) as exc:
@@ -58,8 +58,6 @@ def build_site(
     except BaseException:
         _remove_ours(staging)
         raise
-    finally:
-        plugin.use(None, None, None)
     _swap(staging, out_dir)
 
 

@@ -1,80 +1,90 @@
-"""The one tally every page counts from: points by type, town, status and evidence, beside the
-reported totals. Home, stats, type and town pages all read these numbers, so they cannot disagree."""
+"""The one tally every page counts from.
+
+Home, stats, type and town pages ask ``Counts.value`` for each number they state, and print it
+with its query in a ``data-count`` attribute (see ``_counts.j2``), so a test can recompute every
+number from the published data. Points with unknown status or no town are counted like any other.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-EVIDENCE = ("named", "inferred")
-
-
-@dataclass
-class Tally:
-    """How many points are named by a source and how many are inferred, against a reported total."""
-
-    named: int = 0
-    inferred: int = 0
-    reported: int | None = None
-
-    @property
-    def total(self) -> int:
-        return self.named + self.inferred
-
-    @property
-    def missing(self) -> int | None:
-        """Reported but not in the registry (尚未收录); None when nothing was reported."""
-        return None if self.reported is None else max(self.reported - self.total, 0)
-
-    def add(self, point: dict) -> None:
-        if point.get("evidence") == "inferred":
-            self.inferred += 1
-        else:
-            self.named += 1
+MEASURES = ("named", "inferred", "total", "reported", "missing")
 
 
 @dataclass
 class Counts:
-    """All the counts the site states."""
+    """Counts of the registry's points against the reported totals."""
 
-    overall: Tally
-    types: dict[str, Tally]
-    towns: dict[str, Tally]
-    town_types: dict[tuple[str, str], Tally]
-    statuses: Counter = field(default_factory=Counter)
-    type_statuses: Counter = field(default_factory=Counter)
-    nowhere: Tally = field(default_factory=Tally)
+    points: list[dict]
+    reported_rows: list[dict]
 
-    def reported_total(self) -> int:
-        return sum(t.reported or 0 for t in self.types.values())
+    def __post_init__(self) -> None:
+        self._cache: dict[tuple, int | None] = {}
+        self._tally: Counter = Counter()
+        for p in self.points:
+            evidence = "inferred" if p.get("evidence") == "inferred" else "named"
+            for t in (p["type"], ""):
+                for town in (p.get("town") or "-", ""):
+                    for status in (p["status"], ""):
+                        self._tally[(evidence, t, town, status)] += 1
+
+    def value(self, measure: str, type: str = "", town: str = "", status: str = "") -> int | None:
+        """One number. ``town="-"`` means points without a town; "" means any.
+
+        - named / inferred / total: points in the registry with that evidence (total: both);
+        - reported: the officially reported count (None when nothing was reported for the query,
+          or when it asks for a town: reports give no town breakdown);
+        - missing (尚未收录): reported minus total, never below 0; None when reported is None.
+          Over all types it is the sum of each reported type's shortfall.
+        """
+        key = (measure, type, town, status)
+        if key not in self._cache:
+            self._cache[key] = self._compute(measure, type, town, status)
+        return self._cache[key]
+
+    def _compute(self, measure: str, type: str, town: str, status: str) -> int | None:
+        if measure in ("named", "inferred"):
+            return self._tally[(measure, type, town, status)]
+        if measure == "total":
+            return self.value("named", type, town, status) + self.value("inferred", type, town, status)
+        if measure == "reported":
+            if town:
+                return None
+            rows = [r for r in self.reported_rows if (not type or r["type"] == type)]
+            if status:
+                rows = [r for r in rows if r.get("status") == status]
+            return sum(int(r["count"]) for r in rows) if rows else None
+        if measure == "missing" and not type and not status:
+            kinds = sorted({r["type"] for r in self.reported_rows})
+            return sum(self.value("missing", t, town) or 0 for t in kinds) if not town else None
+        if measure == "missing":
+            reported = self.value("reported", type, town, status)
+            return None if reported is None else max(reported - self.value("total", type, town, status), 0)
+        raise ValueError(f"unknown measure {measure}")
+
+    def by_status(self, type: str) -> bool:
+        """Whether the report splits this type by status."""
+        return any(r["type"] == type and r.get("status") for r in self.reported_rows)
+
+    def statuses(self, type: str = "") -> list[str]:
+        """Statuses to show for a type: the reported ones first, then any others the registry has."""
+        reported = [r["status"] for r in self.reported_rows if r["type"] == type and r.get("status")]
+        present = sorted({p["status"] for p in self.points if not type or p["type"] == type} - set(reported))
+        return reported + present
 
 
-def count_points(points: list[dict], types: list[dict], towns: list[dict], reported: list[dict]) -> Counts:
-    """Count every point exactly once in each breakdown (unknown status and no town included)."""
-    by_type = {t["code"]: Tally() for t in types}
-    for row in reported:
-        tally = by_type.setdefault(row["type"], Tally())
-        tally.reported = (tally.reported or 0) + int(row["count"])
-    by_town = {t["name"]: Tally() for t in towns}
-    town_types: dict[tuple[str, str], Tally] = {}
-    counts = Counts(overall=Tally(), types=by_type, towns=by_town, town_types=town_types)
-    for p in points:
-        counts.overall.add(p)
-        by_type.setdefault(p["type"], Tally()).add(p)
-        counts.statuses[p["status"]] += 1
-        counts.type_statuses[(p["type"], p["status"])] += 1
-        if p.get("town"):
-            by_town.setdefault(p["town"], Tally()).add(p)
-            town_types.setdefault((p["town"], p["type"]), Tally()).add(p)
-        else:
-            counts.nowhere.add(p)
-    counts.overall.reported = counts.reported_total()
-    return counts
+def query(measure: str, type: str = "", town: str = "", status: str = "") -> str:
+    """The ``data-count`` text of one number, e.g. ``measure=inferred&type=assistance-station``."""
+    parts = {"measure": measure, "type": type, "town": town, "status": status}
+    return urlencode({k: v for k, v in parts.items() if v})
 
 
 def inferred_reason(point: dict, counts: Counts, type_name: str) -> str:
     """Why an inferred point is in the registry, in one plain sentence from the data."""
-    reported = counts.types.get(point["type"], Tally()).reported
+    reported = counts.value("reported", point["type"])
     where = point.get("town") or "这个镇街"
     if reported:
         return (

@@ -192,7 +192,11 @@ class Calendar:
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> Calendar:
-        days = {r["date"]: (r["kind"], r["name"] or "") for r in rows if r.get("date") and r.get("kind")}
+        days = {
+            r["date"]: (r["kind"], r.get("name") or "")
+            for r in rows
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.get("date") or "") and r.get("kind") in ("holiday", "workday")
+        }  # rows the validator rejects are left out, so a half-checked table never breaks a page
         return cls(days=days, years=frozenset(int(d[:4]) for d in days))
 
 
@@ -218,8 +222,23 @@ def _spans_on(hours: Hours, day: dt.date, calendar: Calendar) -> tuple[tuple[int
     return hours.day_spans(day.weekday())
 
 
-def status(text: str | None, calendar: Calendar, when: dt.datetime) -> Status:
-    """Is the point open at ``when``? The same answer, word for word, as the browser's."""
+# A point that is not operating is not open, whatever its hours say; one whose status is unknown may not be.
+NOT_OPERATING = {
+    "suspended": "暂停服务，暂不接待",
+    "closed": "已撤销，不再接待",
+    "pending": "尚未开始运营",
+    "building": "筹建中，尚未接待",
+}
+STATUS_UNKNOWN = "服务状态待核实，请电话确认"
+
+
+def status(text: str | None, calendar: Calendar, when: dt.datetime, point_status: str | None = None) -> Status:
+    """Is the point open at ``when``? The same answer, word for word, as the browser's.
+    ``point_status`` is the record's ``status``; None or ``operating`` lets the hours decide."""
+    if point_status in NOT_OPERATING:
+        return Status("closed", NOT_OPERATING[point_status])
+    if point_status == "unknown":
+        return Status("unknown", STATUS_UNKNOWN)
     if not text or not text.strip():
         return Status("unknown", "服务时间待补充")
     hours = parse(text)

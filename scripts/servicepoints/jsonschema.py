@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from . import textcheck
 from .geo import ZHONGSHAN
 from .load import allowed_services
 from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
 
-NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
+NUMBER_TEXT = f"^{textcheck.NUMBER_TEXT}$"  # what the validator accepts in a number field
 DATE_TEXT = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DAY = r"(Mo|Tu|We|Th|Fr|Sa|Su)"
 _SEL = rf"({_DAY}(-{_DAY})?|PH|SH)(,({_DAY}(-{_DAY})?|PH|SH))*"

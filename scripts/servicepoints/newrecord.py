@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .load import SetupError, allowed_services, read_registry
+from .load import SetupError, allowed_services, read_registry, record_stem
 from .scaffold import fresh_id, scaffold
 from .suggest import did_you_mean
 
@@ -18,7 +18,9 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
         raise SetupError(f"未知网点类型 {type_code}。{did_you_mean(type_code, {c: c for c in types})}")
     if town not in towns:
         raise SetupError(f"未知镇街 {town}。{did_you_mean(town, {t: t for t in towns})}")
-    taken = {r.values.get("id") for r in registry.records} | {p.file.rsplit("/", 1)[-1][:-5] for p in registry.problems}
+    taken = {r.values.get("id") for r in registry.records} | {
+        record_stem(p.file.rsplit("/", 1)[-1]) for p in registry.problems
+    }
     point_id = fresh_id(type_code, towns[town]["slug"], taken)
     folder = _folder_for(registry.root / "points", registry.records, type_code)
     path = folder / f"{point_id}.yaml"

@@ -1,41 +1,41 @@
-"""The mkdocs plugin: its event hooks add every generated page and data file at build time."""
+"""The mkdocs plugin: its event hooks add every generated page and data file at build time.
+
+All its state lives on the plugin instance. ``servicepoints build`` hands the instance the registry
+it has already validated (``preset``); a plain ``mkdocs build`` reads and validates it here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import glossary, wayfinding
+from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
 from .export import build_opendata, describe_files
 from .holidays import browser_json
-from .load import read_registry
+from .load import Registry, read_registry
 from .model import SiteData
 from .output import problems_text
-from .render import render_pages
+from .pagepath import Frames, GeneratedPage, install, page_title
+from .parallel import OrderedMap, default_workers
+from .render import PointPages, render_pages, site_view
 from .settings import Settings, load_settings
-from .validate import validate
-
-_override: dict = {}
+from .validate import Report, validate
 
 
-def use(data_dir: Path | None, settings: Settings | None, checked: tuple | None) -> None:
-    """Let the command layer choose the data folder and settings for the next build, and hand
-    over the registry and report it has already validated."""
-    _override.clear()
-    if data_dir is not None:
-        _override.update(data_dir=Path(data_dir), settings=settings, checked=checked)
+@dataclass
+class Preset:
+    """What the command layer chose for the next build: data folder, settings, and its checked registry."""
 
-
-def _validated(data_dir: Path, settings: Settings) -> tuple:
-    """Read and validate when run as plain ``mkdocs build`` (not through ``servicepoints build``)."""
-    registry = read_registry(data_dir)
-    return registry, validate(registry, stale_days=settings.stale_days)
+    data_dir: Path
+    settings: Settings
+    checked: tuple[Registry, Report] | None = None
 
 
 class _Options(Config):
@@ -47,17 +47,35 @@ class _Options(Config):
 class ServicepointsPlugin(BasePlugin[_Options]):
     """Validates the registry and generates the pages; a bad registry stops the build."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.preset: Preset | None = None
+        self.frames = Frames()
+        self.points: PointPages | None = None
+        self.bodies: OrderedMap | None = None
+        self.entries: dict[int, dict] = {}
+        self.search_index_bytes = 0
+
     def on_config(self, config):
         base = Path(config.config_file_path).parent
-        data_dir = _override.get("data_dir") or base / self.config.data_dir
-        settings = _override.get("settings") or load_settings(base / self.config.settings_file)
-        registry, report = _override.get("checked") or _validated(data_dir, settings)
+        if self.preset is not None:
+            data_dir, settings = self.preset.data_dir, self.preset.settings
+        else:
+            data_dir = base / self.config.data_dir
+            settings = load_settings(base / self.config.settings_file)
+        checked = self.preset.checked if self.preset is not None else None
+        if checked is None:
+            registry = read_registry(data_dir)
+            checked = registry, validate(registry, stale_days=settings.stale_days)
+        registry, report = checked
         if not report.ok:
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
         site_url = config.site_url or "http://127.0.0.1:8000/"
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
         self.templates = base / self.config.templates_dir
         self.previous = read_previous(settings.previous_release)
+        self.frames = Frames()
+        self.entries = {}
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
@@ -68,15 +86,42 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        for uri, text in render_pages(self.site, self.templates, describe_files(opendata), opendata).items():
-            hidden = uri.startswith("points/") or any(
-                uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find")
-            )
+        downloads = describe_files(opendata)
+        view = site_view(self.site, downloads, opendata)
+        for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
+            hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
+        self.points = PointPages(self.site, self.templates, view, dict(config))
+        for n in range(len(self.site.points)):
+            files.append(File.generated(config, self.points.uri(n), content="", inclusion=InclusionLevel.NOT_IN_NAV))
         return files
+
+    def on_nav(self, nav, config, files):
+        """Point pages skip Markdown: their bodies come from our templates, one at a time while writing."""
+        count = len(self.site.points)
+        workers = default_workers(count)
+        if workers:
+            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+        self.bodies = OrderedMap(self.points, count, workers)
+        for n, point in enumerate(self.site.points):
+            file = files.get_file_from_path(self.points.uri(n))
+            GeneratedPage(
+                file,
+                config,
+                title=page_title(point["name"]),
+                slug=point["id"],
+                body=_Body(self, n),
+                meta=material.SKIP_SEARCH,
+            )
+        return nav
+
+    def on_env(self, env, config, files):
+        install(env, self.frames)
+        return env
 
     def on_page_content(self, html: str, page, config, files) -> str:
         """Drop the Markdown once it is HTML: mkdocs converts every page before it writes any,
@@ -102,3 +147,29 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         """Drop a written page's HTML: mkdocs would keep all of them until the end."""
         page.content = None
         return output
+
+    @event_priority(-100)  # after Material's search plugin has written its index
+    def on_post_build(self, config) -> None:
+        self._close()
+        entries = [self.entries[n] for n in sorted(self.entries)]
+        self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
+
+    def on_build_error(self, error) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.bodies is not None:
+            self.bodies.close()
+            self.bodies = None
+
+
+class _Body:
+    """Point page ``n``'s body, fetched from the workers when the page is written; keeps its search entry."""
+
+    def __init__(self, plugin: ServicepointsPlugin, n: int) -> None:
+        self.plugin, self.n = plugin, n
+
+    def __call__(self):
+        body, entry = self.plugin.bodies.get(self.n)
+        self.plugin.entries[self.n] = entry
+        return body

@@ -6,20 +6,23 @@ import csv
 import io
 import json
 from collections import Counter
+from html import escape
 from pathlib import Path
 
 import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
-from .counts import count_points, inferred_reason
+from .counts import Counts, inferred_reason, query
 from .escape import md, script_json
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
 from .mapview import map_parts
+from .material import segment
 from .model import SiteData
 from .needs import needs_view
+from .pagepath import Body
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
@@ -41,10 +44,12 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes]) -> dict[str, str]:
-    """Every generated page: ``src_uri`` -> Markdown source."""
+def render_pages(
+    data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes], view: dict | None = None
+) -> dict[str, str]:
+    """Every generated page but the point pages: ``src_uri`` -> Markdown source."""
     env = environment(templates)
-    view = _view(data) | opendata_view(data, downloads, opendata)
+    view = view if view is not None else site_view(data, downloads, opendata)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
@@ -60,10 +65,54 @@ def render_pages(data: SiteData, templates: Path, downloads: list[dict], opendat
     for town in view["towns"]:
         pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
     pages.update(_finder_pages(env, data, view))
-    point_page = env.get_template("point.md.j2")
-    for point in data.points:
-        pages[f"points/{point['id']}.md"] = point_page.render(point=point, extra=_point_extra(point, data), **view)
     return pages
+
+
+def site_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+    """What every page template sees."""
+    return _view(data) | opendata_view(data, downloads, opendata)
+
+
+class PointPages:
+    """Point page ``n``: its body and its search entry, from the data alone (so workers can render it)."""
+
+    def __init__(self, data: SiteData, templates: Path, view: dict, markdown_config: dict) -> None:
+        self.data, self.view, self.markdown_config = data, view, markdown_config
+        self.template = environment(templates).get_template("point.md.j2")
+        self._md = None
+
+    def uri(self, n: int) -> str:
+        return f"points/{self.data.points[n]['id']}.md"
+
+    def __call__(self, n: int) -> tuple[Body, dict]:
+        point = self.data.points[n]
+        text = self.template.render(point=point, extra=_point_extra(point, self.data), **self.view)
+        return self._markdown(text), search_entry(point, self.view)
+
+    def _markdown(self, text: str) -> Body:
+        if self._md is None:
+            import markdown
+
+            self._md = markdown.Markdown(
+                extensions=self.markdown_config["markdown_extensions"],
+                extension_configs=self.markdown_config["mdx_configs"] or {},
+            )
+        self._md.reset()
+        html = self._md.convert(text)
+        return Body(html, getattr(self._md, "toc_tokens", []))
+
+
+def search_entry(point: dict, view: dict) -> dict:
+    """The point's one search entry: name; type, town, address and services, each segmented once."""
+    kind = view["type_by_code"][point["type"]]["name"]
+    address = f"{point['town'] or ''}{point['address'] or ''}"
+    services = [view["service_by_code"][code]["name"] for code in point["services"]]
+    words = [kind, point["town"] or "", address, *services]
+    return {
+        "location": f"points/{point['id']}/",
+        "title": segment(escape(point["name"], quote=False)),
+        "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+    }
 
 
 def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
@@ -77,8 +126,14 @@ def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[s
     pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
     need_page = env.get_template("need.md.j2")
     channels = data.tables.get("channels", [])
+    offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
+    for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
+        for code in codes:
+            offered_by.setdefault(code, []).append(kind)
     for need in needs:
-        pages[f"find/{need['code']}.md"] = need_page.render(need=need, channels=channels, town_points=towns, **view)
+        pages[f"find/{need['code']}.md"] = need_page.render(
+            need=need, channels=channels, town_points=towns, offered_by=offered_by, **view
+        )
     return pages
 
 
@@ -88,10 +143,11 @@ def _view(data: SiteData) -> dict:
     reported = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
-    counts = count_points(data.points, types, data.tables["towns"], data.tables["reported"])
+    counts = Counts(data.points, data.tables["reported"])
     names = {t["code"]: t["name"] for t in types}
     return {
         "counts": counts,
+        "count_query": query,
         "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
         "evidence_labels": data.labels("evidence"),
         "types": types,

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from . import geo, hours
 from .freshness import too_old
 from .holidays import check_holidays
-from .load import Record, Registry, allowed_services
+from .load import Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
 from .problems import Problem, errors
 from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
 from .tablecheck import check_package, list_fields
+from .textcheck import finite_number, text_problems
 
 BOUNDS_TEXT = geo.ZHONGSHAN.text()
 HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
@@ -39,8 +40,13 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     today = today or dt.date.today()
     schema = registry.schema("points")
     problems = list(registry.problems)
+    if not registry.records and not registry.problems:
+        shown = display_path(registry.root / "points")
+        msg = "points/ 文件夹中没有任何网点记录（.yaml 文件）：空名录不能发布。请先用 servicepoints new 新建记录。"
+        problems.append(Problem(shown, 1, "registry-empty", msg))
+    fields = {f["name"]: f for f in schema["fields"]}
     for record in registry.records:
-        problems += _shape_problems(record, schema)
+        problems += _shape_problems(record, schema) + text_problems(record, fields)
     problems += check_package(registry)
     problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
@@ -103,11 +109,11 @@ def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
 def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int) -> list[Problem]:
     out = []
     rid, values = record.id, record.values
-    stem = record.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+    filename = record.file.rsplit("/", 1)[-1]
+    stem = record_stem(filename)
     if isinstance(values.get("id"), str) and values["id"] != stem:
         msg = (
-            f"编号“{values['id']}”与文件名“{stem}.yaml”不一致："
-            f"请把文件改名为 {values['id']}.yaml，或把编号改为 {stem}。"
+            f"编号“{values['id']}”与文件名“{filename}”不一致：请把文件改名为 {values['id']}.yaml，或把编号改为 {stem}。"
         )
         out.append(Problem(record.file, record.line("id"), "id-filename-mismatch", msg, rid, "id"))
     out += _location_problems(record)
@@ -121,10 +127,7 @@ def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.da
 
 
 def _number(value) -> float | None:
-    try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    return finite_number(value)  # anything else is a type error, reported by the text check
 
 
 def _location_problems(record: Record) -> list[Problem]:

@@ -110,7 +110,8 @@ def edit_url(repo_url: str | None, edit_uri: str | None, docs_dir: str, path: st
 
 
 def annotate(page, config, way: Wayfinding) -> None:
-    """Set the page's breadcrumbs and edit link (``page.meta.sp_*``, ``page.edit_url``) for the theme."""
+    """Set the page's breadcrumbs and edit link (``page.meta.sp_*``, ``page.edit_url``) for the theme.
+    Nothing in the meta names the page itself (see above)."""
     base = Path(config.config_file_path).parent.resolve()
     try:
         docs_dir = Path(config.docs_dir).resolve().relative_to(base).as_posix()
@@ -118,10 +119,15 @@ def annotate(page, config, way: Wayfinding) -> None:
         docs_dir = "docs"
     src_uri = page.file.src_uri
     crumbs = trail(src_uri, way)
+    meta = dict(page.meta or {})  # never mutate a dict the page may share
     if crumbs:
-        page.meta["sp_breadcrumbs"] = crumbs
+        # The page itself (the last step) is drawn from page.title and "./" by the theme, so the meta of
+        # point pages varies by town only and perf's page frames (pagepath.py) can be reused.
+        meta["sp_breadcrumbs"] = crumbs[:-1]
     found = source_file(src_uri, docs_dir, way, page.file.generated_by is not None)
     url = found and edit_url(config.repo_url, config.edit_uri, docs_dir, found[0])
     page.edit_url = url or None
     if url:
-        page.meta["sp_edit_path"], page.meta["sp_edit_label"] = found
+        meta["sp_edit_label"] = found[1]
+        meta["sp_edit_base"] = url[: len(url) - len(found[0])]  # the repository root's edit URL
+    page.meta = meta

@@ -16,6 +16,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 64 * 1024
+MAX_DEPTH = 8  # a record is a mapping of values, lists and (for sources) lists of mappings
 _NULLS = {"", "~", "null", "Null", "NULL"}
 
 
@@ -52,19 +53,44 @@ def decode(raw: bytes) -> str:
 def parse(text: str) -> Parsed:
     """Text to a Parsed record, or a ReadError."""
     try:
-        if "&" in text or "*" in text:
-            _reject_anchors(text)
+        _check_events(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
+        if "nesting depth" in str(exc.problem or exc):
+            raise _too_deep(line) from None
         raise ReadError("yaml-syntax", line, f"YAML 语法错误：{_explain(exc)}") from None
+    except yaml.YAMLError as exc:  # no position known (e.g. a reader error)
+        raise ReadError("yaml-syntax", 1, f"YAML 语法错误：{exc}") from None
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 if node else 1
         raise ReadError("not-a-mapping", line, "文件应由“字段: 值”组成，例如 name: 网点名称。")
     parsed = Parsed()
     parsed.values = _mapping(node, parsed.lines, "")
     return parsed
+
+
+def _too_deep(line: int) -> ReadError:
+    msg = f"列表或字段嵌套超过 {MAX_DEPTH} 层：记录只需要“字段: 值”、列表，以及来源那样的一组字段。"
+    return ReadError("yaml-too-deep", line, msg)
+
+
+def _check_events(text: str) -> None:
+    """One pass over the parser's events (no tree is built yet): anchors and aliases (the alias
+    bomb's tools) are refused where first written, and so is nesting deeper than MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ReadError(
+                "yaml-alias", event.start_mark.line + 1, "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 # PyYAML's wording for the mistakes editors make most, said in Chinese (the original follows).
@@ -83,15 +109,6 @@ def _explain(exc: yaml.MarkedYAMLError) -> str:
     said = f"{exc.context or ''} {problem}"
     hint = next((text for key, text in _HINTS.items() if key in said), "")
     return f"{hint}（{problem}）" if hint else f"{problem}。"
-
-
-def _reject_anchors(text: str) -> None:
-    """Anchors and aliases (the alias bomb's tools) are refused where they are first written."""
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ReadError(
-                "yaml-alias", event.start_mark.line + 1, "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
-            )
 
 
 def _mapping(node: yaml.MappingNode, lines: dict[str, int], prefix: str) -> dict:

@@ -25,7 +25,7 @@
       var span = row.querySelector(".sp-distance");
       if (isNaN(plat) || isNaN(plon)) { unlocated.push(row); if (span) span.textContent = ""; return; }
       var km = Math.round(distanceKm(lat, lon, plat, plon) * 1e6) / 1e6;
-      if (span) span.textContent = " · 约 " + (km < 10 ? km.toFixed(1) : Math.round(km)) + " 公里";
+      if (span) span.textContent = " · " + (km < 0.1 ? "不到 0.1" : "约 " + (km < 10 ? km.toFixed(1) : Math.round(km))) + " 公里";
       located.push({ row: row, km: km, id: row.getAttribute("data-point-id") });
     });
     located.sort(function (a, b) { return a.km - b.km || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); });

@@ -12,11 +12,13 @@
  *   calendar(json)                   -> calendar object from the holidays JSON ({years: [...], days: {"YYYY-MM-DD": [kind, name]}})
  *   loadCalendar(url?)               -> Promise<calendar | null> (fetched once per page; null if it cannot be read)
  *   chinaTime(date?)                 -> {year, month, day, weekday, minute, iso}
- *   status(hoursText, calendar, date?) -> {state: "open" | "closed" | "unknown", text}
+ *   status(hoursText, calendar, date?, pointStatus?) -> {state: "open" | "closed" | "unknown", text}
+ *                                    (pointStatus = the record's status: suspended/closed/pending/building give
+ *                                    "closed", unknown gives "unknown", operating or none lets the hours decide)
  *   badge(element, calendar, date?)  -> status; writes it into element (text, data-open-state)
  *   renderAll(root?, date?)          -> Promise: every element with a data-sp-hours attribute in root
- * Markup: <span class="sp-open" data-sp-hours="Mo-Fr 09:00-12:00,13:30-17:00; PH off" data-open-state="unknown"></span>
- * (data-sp-hours="" when the record has no hours). The page re-renders its badges every minute.
+ * Markup: <span class="sp-open" data-sp-hours="Mo-Fr 09:00-12:00,13:30-17:00; PH off" data-sp-status="operating"
+ *   data-open-state="unknown" hidden></span> (data-sp-hours="" when the record has no hours). The page re-renders its badges every minute.
  */
 (function () {
   "use strict";
@@ -145,7 +147,12 @@
     return "";
   }
 
-  function status(text, cal, date) {
+  var NOT_OPERATING = {
+    suspended: "暂停服务，暂不接待", closed: "已撤销，不再接待", pending: "尚未开始运营", building: "筹建中，尚未接待"
+  };
+  function status(text, cal, date, pointStatus) {
+    if (Object.prototype.hasOwnProperty.call(NOT_OPERATING, pointStatus)) return { state: "closed", text: NOT_OPERATING[pointStatus] };
+    if (pointStatus === "unknown") return { state: "unknown", text: "服务状态待核实，请电话确认" };
     if (typeof text !== "string" || !text.trim()) return { state: "unknown", text: "服务时间待补充" };
     var hours = parse(text);
     if (!hours) return { state: "unknown", text: "服务时间无法识别，请电话确认" };
@@ -184,7 +191,7 @@
   }
 
   function badge(el, cal, date) {
-    var s = status(el.getAttribute("data-sp-hours"), cal, date);
+    var s = status(el.getAttribute("data-sp-hours"), cal, date, el.getAttribute("data-sp-status") || null);
     el.textContent = s.text;
     el.setAttribute("data-open-state", s.state);
     el.hidden = false;

@@ -1,0 +1,85 @@
+"""Independent work in worker processes: results by index, a bounded window ahead of the consumer.
+
+The writer asks for item ``n``; chunks of items are computed by forked workers a few chunks ahead,
+so at most ``window`` chunks of results wait in memory. The function and its data reach the workers
+by fork, not by pickling; each result depends only on its index, so the output is the same
+whatever the number of workers (``workers=0`` computes in this process).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any
+
+_TASK: Callable[[int], Any] | None = None  # set in the parent just before the fork; read in the workers
+
+
+def _run(start: int, stop: int) -> list:
+    assert _TASK is not None
+    return [_TASK(n) for n in range(start, stop)]
+
+
+def default_workers(count: int, threshold: int = 400) -> int:
+    """Workers worth forking for ``count`` items: none for small sites, else one per core.
+    ``SERVICEPOINTS_WORKERS=N`` chooses (0: everything in this process)."""
+    chosen = os.environ.get("SERVICEPOINTS_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    return 0 if count < threshold else os.cpu_count() or 1
+
+
+class OrderedMap:
+    """``get(n) == task(n)`` for ``0 <= n < count``, computed ahead in workers."""
+
+    def __init__(self, task: Callable[[int], Any], count: int, workers: int, chunk: int = 50, window: int = 6):
+        self.task, self.count, self.chunk, self.window = task, count, chunk, window
+        self.workers = workers
+        self.pool = None
+        self.pending: dict[int, Any] = {}
+        self.ready: dict[int, list] = {}
+        self.left: dict[int, int] = {}
+        self.submitted = 0
+
+    def _start(self) -> None:
+        global _TASK
+        _TASK = self.task
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+        finally:
+            _TASK = None
+
+    def _submit_through(self, last: int) -> None:
+        chunks = -(-self.count // self.chunk)
+        while self.submitted <= min(last, chunks - 1):
+            start = self.submitted * self.chunk
+            stop = min(start + self.chunk, self.count)
+            self.pending[self.submitted] = self.pool.apply_async(_run, (start, stop))
+            self.left[self.submitted] = stop - start
+            self.submitted += 1
+
+    def get(self, n: int) -> Any:
+        if not 0 <= n < self.count:
+            raise IndexError(n)
+        if not self.workers:
+            return self.task(n)
+        if self.pool is None:
+            self._start()
+        chunk = n // self.chunk
+        self._submit_through(chunk + self.window)
+        if chunk not in self.ready:
+            if chunk not in self.pending:  # asked again after it was released: compute here
+                return self.task(n)
+            self.ready[chunk] = self.pending.pop(chunk).get()
+        result = self.ready[chunk][n - chunk * self.chunk]
+        self.left[chunk] -= 1
+        if self.left[chunk] == 0:
+            del self.ready[chunk]
+        return result
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None

@@ -1,0 +1,61 @@
+"""What we rely on in mkdocs-material but it does not promise (servicepoints.material): these tests
+fail loudly when an upgrade changes any of it. Re-check each point, then move TESTED_SERIES."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from servicepoints import material
+
+search = pytest.importorskip("material.plugins.search.plugin")
+
+
+def test_material_is_the_series_our_assumptions_were_checked_against():
+    assert material.version().startswith(material.TESTED_SERIES + "."), (
+        f"mkdocs-material {material.version()} is installed, but servicepoints/material.py was checked against "
+        f"{material.TESTED_SERIES}.x: re-check the search index layout, page meta 'search.exclude', the Chinese "
+        "segmentation and the page frame (tests/test_pagepath.py), then update TESTED_SERIES."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中山市小榄镇知识产权维权援助服务站",
+        "小榄镇 测试路12号",
+        "商标注册、续展和变更咨询",
+        "Mo-Fr 09:00 中山 ABC 古镇镇灯饰",
+    ],
+)
+def test_segmentation_is_materials_own(text):
+    assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
+
+
+def _page(meta: dict):
+    return SimpleNamespace(meta=meta, content="<h1 id='t'>标题</h1><p>正文</p>", toc=[], url="points/x/", title="标题")
+
+
+def test_search_skips_a_page_with_our_meta():
+    index = search.SearchIndex()
+    index.add_entry_from_context(_page({}))
+    assert index.entries, "Material no longer indexes a plain page this way"
+    skipped = search.SearchIndex()
+    skipped.add_entry_from_context(_page(material.SKIP_SEARCH))
+    assert skipped.entries == []
+
+
+def test_our_entries_join_materials_index_layout(tmp_path):
+    index = search.SearchIndex(lang=["zh"], separator=r"[\s\u200b\-]", pipeline=["stemmer"], fields={})
+    index.add_entry_from_context(_page({}))
+    (tmp_path / "search").mkdir()
+    (tmp_path / material.SEARCH_INDEX).write_text(index.generate_search_index(None), encoding="utf-8")
+    ours = {"location": "points/y/", "title": material.segment("小榄镇"), "text": "x"}
+    size = material.add_search_entries(tmp_path, [ours])
+    written = json.loads((tmp_path / material.SEARCH_INDEX).read_text(encoding="utf-8"))
+    assert set(written) == {"config", "docs"} and written["config"]["lang"] == ["zh"]
+    assert set(written["docs"][0]) == {"location", "title", "text"}
+    assert written["docs"][-1] == ours
+    assert size == (tmp_path / material.SEARCH_INDEX).stat().st_size
