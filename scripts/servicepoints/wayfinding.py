@@ -130,4 +130,5 @@ def annotate(page, config, way: Wayfinding) -> None:
     if url:
         meta["sp_edit_label"] = found[1]
         meta["sp_edit_base"] = url[: len(url) - len(found[0])]  # the repository root's edit URL
+        meta["sp_edit_dir"] = posixpath.dirname(found[0])  # pages of one frame share their file's folder
     page.meta = meta
