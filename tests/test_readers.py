@@ -52,6 +52,7 @@ PAGES = {
     "standard": "standard/scope/",
     "guide": "guide/",
     "fields": "data/fields/",
+    "completeness": "data/completeness/",
     "glossary": "glossary/",
     "search": SEARCH,
 }

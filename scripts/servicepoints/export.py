@@ -16,6 +16,7 @@ import openpyxl
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
+from .completeness import completeness
 from .hsds import hsds_tables
 from .jsonschema import point_json_schema
 from .model import SiteData
@@ -43,6 +44,7 @@ def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, by
     files["point.schema.json"] = _json(point_json_schema(data.descriptor, data.tables))
     files["changes.json"] = _json(changes_since(previous, tables["points"], descriptor))
     files.update({f"hsds/{name}.csv": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
+    files["completeness.json"] = _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
     package = {n: files[n] for n in ["datapackage.json", *(f"{name}.csv" for name in tables)]}
     files[ZIP_NAME] = zip_bytes(package, data.settings.release())
     files["catalog.jsonld"] = _json(dcat_catalog(descriptor, files, data.site_url))

@@ -17,6 +17,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
+from .cms import admin_files, record_layout
 from .export import build_opendata, describe_files
 from .holidays import browser_json
 from .load import Registry, read_registry
@@ -72,6 +73,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
         site_url = config.site_url or "http://127.0.0.1:8000/"
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
+        self.site.paths, self.site.key_orders = record_layout(registry)
         self.templates = base / self.config.templates_dir
         self.previous = read_previous(settings.previous_release)
         self.frames = Frames()
@@ -86,6 +88,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         opendata = build_opendata(self.site, self.previous)
         for name, body in opendata.items():
             files.append(File.generated(config, f"opendata/{name}", content=body))
+        for name, body in admin_files(self.site).items():  # the browser editor, /admin/
+            files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))

@@ -13,6 +13,8 @@ import jinja2
 
 from . import hours
 from .catalog import schema_org_dataset
+from .cms import point_links
+from .completeness import completeness
 from .counts import Counts, inferred_reason, query
 from .escape import md, script_json
 from .freshness import is_fresh
@@ -58,6 +60,11 @@ def render_pages(
     pages["map.md"] = env.get_template("map.md.j2").render(map=map_parts(data), **view)
     pages["opendata/index.md"] = env.get_template("opendata.md.j2").render(**view)
     pages["opendata/changes.md"] = env.get_template("changes.md.j2").render(**view)
+    pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
+        completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
+        point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
+        **view,
+    )
     type_page = env.get_template("type.md.j2")
     for kind in view["types"]:
         pages[f"types/{kind['code']}.md"] = type_page.render(kind=kind, **view)
@@ -171,9 +178,19 @@ def _view(data: SiteData) -> dict:
     }
 
 
+def _page_url(data: SiteData, point: dict) -> str:
+    return f"{data.site_url.rstrip('/')}/points/{point['id']}/"
+
+
 def _point_extra(point: dict, data: SiteData) -> dict:
-    url = f"{data.site_url.rstrip('/')}/points/{point['id']}/"
-    return {"url": url, "qr": qr_svg(url), "links": map_links(point), "jsonld": _jsonld(point, url)}
+    url = _page_url(data, point)
+    return {
+        "url": url,
+        "qr": qr_svg(url),
+        "links": map_links(point),
+        "jsonld": _jsonld(point, url),
+        "cms": point_links(data, point, url),
+    }
 
 
 def _jsonld(point: dict, url: str) -> dict:

@@ -22,6 +22,7 @@ TEMPLATES = {
     "opendata/index.md": "opendata.md.j2",
     "opendata/changes.md": "changes.md.j2",
     "find/index.md": "find.md.j2",
+    "data/completeness.md": "completeness.md.j2",
 }
 
 
