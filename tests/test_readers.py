@@ -292,12 +292,12 @@ def test_link_terms_skips_links_headings_and_code_and_links_once():
     terms = {"快维中心": "rapid", "快维": "rapid", "调休": "day"}
     html = (
         "<h2>快维中心</h2><p><a href='x'>快维中心</a> <code>调休</code></p>"
-        "<p>古镇的快维中心和快维中心；调休 &amp; 调休</p>"
+        "<p>《关于快维中心的通知》古镇的快维中心和快维中心；调休 &amp; 调休</p>"
     )
     out = glossary.link_terms(html, "../glossary/", terms)
     assert out == (
         "<h2>快维中心</h2><p><a href='x'>快维中心</a> <code>调休</code></p>"
-        '<p>古镇的<a class="sp-term" href="../glossary/#rapid" title="名词解释">快维中心</a>和快维中心；'
+        '<p>《关于快维中心的通知》古镇的<a class="sp-term" href="../glossary/#rapid" title="名词解释">快维中心</a>和快维中心；'
         '<a class="sp-term" href="../glossary/#day" title="名词解释">调休</a> &amp; 调休</p>'
     )
 

@@ -63,13 +63,17 @@ def link_terms(html: str, glossary_url: str, terms: dict[str, str]) -> str:
     return "".join(out)
 
 
+_TITLE_MARKS = re.compile(r"《[^》]*》")  # a document's title is quoted whole, never linked into
+
+
 def _link_text(text: str, pattern: re.Pattern, by_text: dict[str, str], done: set[str], url: str) -> str:
     if not text.strip():
         return text
+    titles = [m.span() for m in _TITLE_MARKS.finditer(text)]
 
     def swap(match: re.Match) -> str:
         anchor = by_text[match.group(0)]
-        if anchor in done:
+        if anchor in done or any(a <= match.start() < b for a, b in titles):
             return match.group(0)
         done.add(anchor)
         return f'<a class="sp-term" href="{url}#{anchor}" title="名词解释">{match.group(0)}</a>'

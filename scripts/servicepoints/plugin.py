@@ -94,7 +94,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
         downloads = describe_files(opendata)
-        view = site_view(self.site, downloads, opendata)
+        view = site_view(self.site, downloads, opendata) | wayfinding.point_view(self.way, config)
         for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
             hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED

@@ -110,15 +110,30 @@ def edit_url(repo_url: str | None, edit_uri: str | None, docs_dir: str, path: st
     return urljoin(base, posixpath.relpath(path, docs_dir))
 
 
+def _docs_dir(config) -> str:
+    base = Path(config.config_file_path).parent.resolve()
+    try:
+        return Path(config.docs_dir).resolve().relative_to(base).as_posix()
+    except ValueError:
+        return "docs"
+
+
+def point_view(way: Wayfinding, config) -> dict:
+    """What point.md.j2's breadcrumbs and edit link need (_wayfinding.j2): point pages carry them in
+    their body, so the theme frame they share (pagepath.py) is the same for every point."""
+    docs_dir = _docs_dir(config)
+    probe = posixpath.join(way.data_dir, "x")
+    url = edit_url(config.repo_url, config.edit_uri, docs_dir, probe)
+    return {"sp_edit_base": url[: -len(probe)] if url else None, "sp_record_files": way.record_files}
+
+
 def annotate(page, config, way: Wayfinding) -> None:
     """Set the page's breadcrumbs and edit link (``page.meta.sp_*``, ``page.edit_url``) for the theme.
     Nothing in the meta names the page itself (see above)."""
-    base = Path(config.config_file_path).parent.resolve()
-    try:
-        docs_dir = Path(config.docs_dir).resolve().relative_to(base).as_posix()
-    except ValueError:
-        docs_dir = "docs"
     src_uri = page.file.src_uri
+    if src_uri.startswith("points/") and page.file.generated_by is not None:
+        return  # in the point's body (point_view): every point page shares one frame
+    docs_dir = _docs_dir(config)
     crumbs = trail(src_uri, way)
     meta = dict(page.meta or {})  # never mutate a dict the page may share
     if crumbs:
