@@ -277,8 +277,9 @@ def test_tables_fit_a_phone(browser, server):
 def test_glossary_terms_link_to_their_entry_where_they_first_appear(shipped_site):
     home = soup(shipped_site / "index.html")
     links = {a.get_text(): a["href"] for a in home.select("a.sp-term")}
-    assert links["1+1+N"] == "glossary/#one-one-n"
-    assert len(home.select('a.sp-term[href="glossary/#one-one-n"]')) == 1
+    assert links["流动工作室"] == "glossary/#studio"
+    assert len(home.select('a.sp-term[href="glossary/#studio"]')) == 1
+    assert not home.select("h1 a.sp-term, h2 a.sp-term")  # “1+1+N” is in headings and a 《title》 only
     entry = soup(shipped_site / "glossary" / "index.html")
     for href in links.values():
         assert entry.find(id=href.split("#")[1]), href
@@ -297,7 +298,8 @@ def test_link_terms_skips_links_headings_and_code_and_links_once():
     out = glossary.link_terms(html, "../glossary/", terms)
     assert out == (
         "<h2>快维中心</h2><p><a href='x'>快维中心</a> <code>调休</code></p>"
-        '<p>《关于快维中心的通知》古镇的<a class="sp-term" href="../glossary/#rapid" title="名词解释">快维中心</a>和快维中心；'
+        "<p>《关于快维中心的通知》古镇的"
+        '<a class="sp-term" href="../glossary/#rapid" title="名词解释">快维中心</a>和快维中心；'
         '<a class="sp-term" href="../glossary/#day" title="名词解释">调休</a> &amp; 调休</p>'
     )
 
