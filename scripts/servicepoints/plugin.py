@@ -170,8 +170,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return self._link_glossary(html, page)
 
     def _link_glossary(self, html: str, page) -> str:
-        """Glossary terms link to their entry where they first appear (not on the many point pages)."""
-        if page.file.src_uri == glossary.GLOSSARY_PAGE or page.file.src_uri.startswith("points/"):
+        """Glossary terms link to their entry where they first appear (not on point and type pages:
+        those are straight HTML, see pagepath.py)."""
+        uri = page.file.src_uri
+        if uri == glossary.GLOSSARY_PAGE or (uri.startswith(("points/", "types/")) and not uri.endswith("index.md")):
             return html
         up = "../" * page.url.count("/")
         return glossary.link_terms(html, f"{up}glossary/", self.terms)
