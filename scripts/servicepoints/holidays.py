@@ -29,6 +29,12 @@ def resource_path(registry: Registry, name: str) -> Path | None:
     return None
 
 
+def missing_columns(path: Path, wanted: tuple[str, ...]) -> list[str]:
+    """The wanted columns the file's header lacks."""
+    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")), [])
+    return [c for c in wanted if c not in [h.strip() for h in header]]
+
+
 def numbered_rows(path: Path) -> list[tuple[int, dict]]:
     """(line, row) for each data row of a CSV file; lines count from 1 with the header."""
     text = path.read_text(encoding="utf-8-sig")
@@ -47,6 +53,10 @@ def check_holidays(registry: Registry) -> list[Problem]:
     if path is None or not path.is_file():
         return []
     shown = display_path(path)
+    lacking = missing_columns(path, REQUIRED)
+    if lacking:
+        msg = f"节假日表第 1 行（表头）缺少列：{'、'.join(lacking)}。表头应为 date,kind,name,source。"
+        return [Problem(shown, 1, "codelist-error", msg, None, lacking[0])]
     out: list[Problem] = []
     seen: dict[str, int] = {}
     for line, row in numbered_rows(path):

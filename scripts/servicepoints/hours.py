@@ -192,7 +192,11 @@ class Calendar:
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> Calendar:
-        days = {r["date"]: (r["kind"], r["name"] or "") for r in rows if r.get("date") and r.get("kind")}
+        days = {
+            r["date"]: (r["kind"], r.get("name") or "")
+            for r in rows
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.get("date") or "") and r.get("kind") in ("holiday", "workday")
+        }  # rows the validator rejects are left out, so a half-checked table never breaks a page
         return cls(days=days, years=frozenset(int(d[:4]) for d in days))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .settings import Settings
 
@@ -16,6 +16,9 @@ class SiteData:
     points: list[dict]
     settings: Settings
     site_url: str
+    # Per record, as the editor wrote it: path under points/ and keys in file order (browser editor, links).
+    paths: dict[str, str] = field(default_factory=dict)
+    key_orders: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def fields(self, resource: str = "points") -> list[dict]:
         return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]

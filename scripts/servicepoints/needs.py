@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .holidays import numbered_rows, parse_date, resource_path
+from .holidays import missing_columns, numbered_rows, parse_date, resource_path
 from .load import Registry, display_path, list_delimiter
 from .problems import Problem
 
@@ -20,6 +20,10 @@ def check_needs(registry: Registry) -> list[Problem]:
     if path is None or not path.is_file():
         return []
     shown, out = display_path(path), []
+    lacking = missing_columns(path, ("code", "name", "services"))
+    if lacking:
+        msg = f"需求表第 1 行（表头）缺少列：{'、'.join(lacking)}。表头应为 code,name,description,services。"
+        return [Problem(shown, 1, "codelist-error", msg, None, lacking[0])] + _check_channels(registry)
     known = {s["code"] for s in registry.tables.get("services", [])}
     delimiter = list_delimiter(registry.descriptor)
     seen: dict[str, int] = {}

@@ -25,6 +25,12 @@ class Settings:
     tiles: str = "gaode"
     tiles_review_number: str | None = None
     tianditu_key: str | None = None
+    # The git repository editors propose changes to (browser editor /admin/, correction links).
+    repo_url: str | None = "https://github.com/zs-ip-servicepoints/servicepoints"
+    repo_branch: str = "main"
+    repo_host: str | None = None  # github | gitlab; else guessed from repo_url
+    cms_auth_url: str | None = None  # GitHub: base URL of the OAuth helper that Decap CMS logs in through
+    cms_app_id: str | None = None  # GitLab: the OAuth application's id (public, not a secret)
 
     def release(self) -> str:
         """The release date: the setting, else SOURCE_DATE_EPOCH, else today (UTC)."""
@@ -42,6 +48,7 @@ ENV = {
     "SERVICEPOINTS_TIANDITU_KEY": "tianditu_key",
     "SERVICEPOINTS_PREVIOUS_RELEASE": "previous_release",
     "SERVICEPOINTS_RELEASE_DATE": "release_date",
+    "SERVICEPOINTS_REPO_URL": "repo_url",
 }
 
 

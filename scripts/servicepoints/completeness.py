@@ -1,0 +1,68 @@
+"""What is missing where: for each field editors should fill, how many records have it, by type and town.
+
+A pure function of the validated public records. The completeness page and ``opendata/completeness.json``
+are both made from its result, so the page and the file cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+NO_TOWN = "（镇街待补充）"
+
+
+def _has(name: str) -> Callable[[dict], bool]:
+    return lambda point: bool(point.get(name))
+
+
+def _located(point: dict) -> bool:
+    """A coordinate better than a town centre: exact or street precision, with lat/lon."""
+    return (
+        point.get("lat") is not None and point.get("lon") is not None and point.get("precision") in ("exact", "street")
+    )
+
+
+def _sourced(point: dict) -> bool:
+    """At least one public source (``sources``; the older free-text ``source`` also counts)."""
+    return bool(point.get("sources") or point.get("source"))
+
+
+CHECKS: list[tuple[str, str, Callable[[dict], bool]]] = [
+    ("address", "地址", _has("address")),
+    ("phones", "联系电话", _has("phones")),
+    ("hours", "服务时间", _has("hours")),
+    ("website", "网址", _has("website")),
+    ("verified", "核实日期", _has("verified")),
+    ("located", "坐标精确到街道或门牌", _located),
+    ("sources", "信息来源", _sourced),
+]
+
+
+def _counts(points: list[dict]) -> dict:
+    return {"records": len(points), "have": {key: sum(1 for p in points if test(p)) for key, _, test in CHECKS}}
+
+
+def completeness(points: list[dict], types: list[dict], towns: list[dict]) -> dict:
+    """Per field: records that have it and the ids of those that do not; the same counts per type and town.
+
+    Types and towns come in code-list order; a town appears only when it has records, and records
+    without a town are counted under ``NO_TOWN``.
+    """
+    fields = []
+    for key, label, test in CHECKS:
+        missing = sorted(p["id"] for p in points if not test(p))
+        fields.append({"key": key, "label": label, "have": len(points) - len(missing), "missing": missing})
+    by_type = []
+    for kind in sorted(types, key=lambda t: int(t["sort"])):
+        rows = [p for p in points if p["type"] == kind["code"]]
+        if rows:
+            by_type.append({"type": kind["code"], "name": kind["name"]} | _counts(rows))
+    by_town = []
+    for town in towns:
+        rows = [p for p in points if p.get("town") == town["name"]]
+        if rows:
+            by_town.append({"town": town["name"], "slug": town["slug"]} | _counts(rows))
+    unplaced = [p for p in points if not p.get("town")]
+    if unplaced:
+        by_town.append({"town": NO_TOWN, "slug": None} | _counts(unplaced))
+    return {"records": len(points), "fields": fields, "by_type": by_type, "by_town": by_town}
