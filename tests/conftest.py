@@ -75,3 +75,25 @@ def soup(path: Path):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="session")
+def points_by_id() -> dict[str, dict]:
+    """The shipped registry's public records by id."""
+    from servicepoints.load import read_registry
+    from servicepoints.validate import validate
+
+    return {p["id"]: p for p in validate(read_registry(DATA)).points}
+
+
+def require_tool(command: str, package: str) -> str:
+    """The path of an outside tool; skip with the reason if it is missing, but fail in CI (CI=true)."""
+    import os
+
+    path = shutil.which(command)
+    if path:
+        return path
+    reason = f"{command} not installed (Debian package {package}; .ci/install-opendata installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)

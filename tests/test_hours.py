@@ -29,7 +29,12 @@ def test_page_text_and_hsds_read_the_same_grammar(case):
     assert (hours.parse(case["hours"]) is not None) == case["valid"]
     assert hours.describe(case["hours"]) == case["describe"]
     assert [[a, b, days] for a, b, days in hours.weekly(case["hours"])] == case["weekly"]
-    assert hsds._schedule(case["hours"]) == [(a, b, ",".join(days)) for a, b, days in case["weekly"]]
+    assert hsds.schedule_spans(case["hours"]) == [(_hsds(a), _hsds(b), ",".join(days)) for a, b, days in case["weekly"]]
+
+
+def _hsds(time: str) -> str:
+    """An HSDS time (HH:MM:SS); 24:00 is 23:59:59, the last time HSDS can hold."""
+    return "23:59:59" if time == "24:00" else f"{time}:00"
 
 
 def test_validator_accepts_exactly_the_valid_cases(tmp_path, monkeypatch):
@@ -66,9 +71,9 @@ def test_a_device_elsewhere_gets_china_time(calendar):
 def test_hsds_schedule_rows_for_a_point():
     """HSDS schedules: one WEEKLY row per span; the PH rule has no RRULE form and is left out."""
     point = {"id": "p", "hours": "Mo-Fr 09:00-12:00,13:30-17:00; PH off"}
-    assert hsds._schedule(point["hours"]) == [
-        ("09:00", "12:00", "MO,TU,WE,TH,FR"),
-        ("13:30", "17:00", "MO,TU,WE,TH,FR"),
+    assert hsds.schedule_spans(point["hours"]) == [
+        ("09:00:00", "12:00:00", "MO,TU,WE,TH,FR"),
+        ("13:30:00", "17:00:00", "MO,TU,WE,TH,FR"),
     ]
 
 

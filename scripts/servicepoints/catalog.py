@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from .geo import ZHONGSHAN
 
@@ -13,41 +14,58 @@ CONTEXT = {
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "gsp": "http://www.opengis.net/ont/geosparql#",
 }
-# File suffix -> (format name, IANA media type), for the downloads page and the catalogue.
+# File suffix -> (format name, IANA media type, EU file-type authority code), for the downloads page and catalogue.
 FORMATS = {
-    "csv": ("CSV", "text/csv"),
-    "json": ("JSON", "application/json"),
-    "geojson": ("GeoJSON", "application/geo+json"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "zip": ("ZIP", "application/zip"),
-    "jsonld": ("JSON-LD", "application/ld+json"),
+    "csv": ("CSV", "text/csv", "CSV"),
+    "json": ("JSON", "application/json", "JSON"),
+    "geojson": ("GeoJSON", "application/geo+json", "GEOJSON"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+    "zip": ("ZIP", "application/zip", "ZIP"),
+    "jsonld": ("JSON-LD", "application/ld+json", "JSON_LD"),
 }
 DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
+LANGUAGE = "http://publications.europa.eu/resource/authority/language/ZHO"
+# CKAN's tag rule (ckan.logic.validators.tag_name_validator): word characters, space, - _ . ; 2 to 100 long.
+CKAN_TAG = re.compile(r"[\w \-.]{2,100}")
+
+
+def ckan_tag_ok(keyword: str) -> bool:
+    """Whether CKAN (and so ckanext-dcat) accepts a keyword as a tag."""
+    return bool(CKAN_TAG.fullmatch(keyword))
+
+
+def _iri(iri: str, kind: str) -> dict:
+    """An IRI typed with its DCAT-AP range class, so SHACL range checks hold without inference."""
+    return {"@id": iri, "@type": kind}
 
 
 def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
     suffix = name.rsplit(".", 1)[-1]
+    _, media, file_type = FORMATS[suffix]
     return {
         "@id": f"{base}{name}",
         "@type": "dcat:Distribution",
         "dct:title": name,
         "dcat:downloadURL": {"@id": f"{base}{name}"},
         "dcat:accessURL": {"@id": base},
-        "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{FORMATS[suffix][1]}"},
-        "dct:format": suffix.upper(),
+        "dcat:mediaType": _iri(f"{MEDIA_TYPE}{media}", "dct:MediaType"),
+        "dct:format": _iri(f"{FILE_TYPE}{file_type}", "dct:MediaTypeOrExtent"),
         "dcat:byteSize": {"@value": str(len(body)), "@type": "xsd:nonNegativeInteger"},
-        "dct:license": {"@id": licence},
+        "dct:license": _iri(licence, "dct:LicenseDocument"),
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-            "spdx:checksumValue": hashlib.sha256(body).hexdigest(),
+            "spdx:checksumValue": {"@value": hashlib.sha256(body).hexdigest(), "@type": "xsd:hexBinary"},
         },
     }
 
 
 def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> dict:
-    """A DCAT-AP catalogue with one dataset and a distribution per downloadable data file."""
+    """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file."""
     base = f"{site_url.rstrip('/')}/opendata/"
     licence = descriptor["licenses"][0]["path"]
     publisher = {"@type": "foaf:Agent", "foaf:name": descriptor["contributors"][0]["title"]}
@@ -61,13 +79,20 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
         "dct:issued": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
         "dct:modified": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
         "dcat:version": descriptor["version"],
-        "dcat:keyword": descriptor["keywords"],
-        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/ZHO"},
+        "dcat:keyword": [k for k in descriptor["keywords"] if ckan_tag_ok(k)],
+        "dct:language": _iri(LANGUAGE, "dct:LinguisticSystem"),
         "dct:publisher": publisher,
-        "dct:license": {"@id": licence},
-        "dcat:landingPage": {"@id": base},
-        "dct:spatial": {"@type": "dct:Location", "dcat:bbox": ZHONGSHAN.wkt()},
-        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": publisher["foaf:name"]},
+        "dct:license": _iri(licence, "dct:LicenseDocument"),
+        "dcat:landingPage": _iri(base, "foaf:Document"),
+        "dct:spatial": {
+            "@type": "dct:Location",
+            "dcat:bbox": {"@value": ZHONGSHAN.wkt(), "@type": "gsp:wktLiteral"},
+        },
+        "dcat:contactPoint": {
+            "@type": ["vcard:Organization", "vcard:Kind"],
+            "vcard:fn": publisher["foaf:name"],
+            "vcard:hasURL": {"@id": site_url},
+        },
         "dcat:distribution": [_distribution(n, files[n], base, licence) for n in sorted(names)],
     }
     return {
@@ -77,7 +102,9 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
         "dct:title": descriptor["title"],
         "dct:description": descriptor["description"],
         "dct:publisher": publisher,
-        "foaf:homepage": {"@id": site_url},
+        "dct:language": _iri(LANGUAGE, "dct:LinguisticSystem"),
+        "dct:license": _iri(licence, "dct:LicenseDocument"),
+        "foaf:homepage": _iri(site_url, "foaf:Document"),
         "dcat:dataset": dataset,
     }
 

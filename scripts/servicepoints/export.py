@@ -13,14 +13,17 @@ import re
 import zipfile
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
 from .completeness import completeness
-from .hsds import hsds_tables
+from .hsds import hsds_descriptor, hsds_tables
 from .jsonschema import point_json_schema
+from .load import list_delimiter
 from .model import SiteData
-from .tables import published_descriptor, table_rows
+from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 
 ZIP_NAME = "servicepoints-opendata.zip"
 
@@ -31,7 +34,7 @@ def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, by
     tables = table_rows(data, descriptor)
     files: dict[str, bytes] = {"datapackage.json": _json(descriptor)}
     files.update({f"{name}.csv": csv_bytes(rows) for name, rows in tables.items()})
-    files["points.xlsx"] = xlsx_bytes(descriptor, tables, data.settings.release())
+    files["points.xlsx"] = xlsx_bytes(data, descriptor, data.settings.release())
     files["points.json"] = _json(
         {
             "name": descriptor["name"],
@@ -40,10 +43,11 @@ def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, by
             "points": data.points,
         }
     )
-    files["points.geojson"] = geojson_bytes(data.points)
+    files["points.geojson"] = geojson_bytes(data.points, tables["points"][0], list_delimiter(descriptor))
     files["point.schema.json"] = _json(point_json_schema(data.descriptor, data.tables))
     files["changes.json"] = _json(changes_since(previous, tables["points"], descriptor))
-    files.update({f"hsds/{name}.csv": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
+    files.update({f"hsds/{name}": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
+    files["hsds/datapackage.json"] = _json(hsds_descriptor())
     files["completeness.json"] = _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
     package = {n: files[n] for n in ["datapackage.json", *(f"{name}.csv" for name in tables)]}
     files[ZIP_NAME] = zip_bytes(package, data.settings.release())
@@ -57,37 +61,128 @@ def _json(value) -> bytes:
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel in a Chinese locale reads it right; CRLF as RFC 4180."""
+    """UTF-8 with a byte-order mark, so Excel and LibreOffice read it right; CRLF as RFC 4180; no live formula."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\r\n").writerows([[inert(v) for v in row] for row in rows])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def geojson_bytes(points: list[dict]) -> bytes:
-    """RFC 7946: WGS-84 [lon, lat], at most 7 decimals, no crs; points without a location get null geometry."""
+GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv
+
+
+def geojson_bytes(points: list[dict], fields: list[str], delimiter: str = ";") -> bytes:
+    """RFC 7946: WGS-84 [lon, lat], at most 7 decimals, no crs; points without a location get null geometry.
+
+    Properties are flat so GDAL converts them to any format: every feature has the same keys (the columns of
+    points.csv but the coordinates and the long description), list values joined by the list delimiter.
+    """
     features = []
+    keys = [k for k in fields if k not in GEOJSON_LEFT_OUT]
     for p in points:
         geometry = None
         if p["lat"] is not None:
             geometry = {"type": "Point", "coordinates": [round(p["lon"], 7), round(p["lat"], 7)]}
-        props = {k: v for k, v in p.items() if k not in ("lat", "lon") and v not in (None, [])}
+        props = {k: (delimiter.join(p[k]) or None) if isinstance(p.get(k), list) else p.get(k) for k in keys}
         features.append({"type": "Feature", "id": p["id"], "geometry": geometry, "properties": props})
     body = {"type": "FeatureCollection", "features": features}
     return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def xlsx_bytes(descriptor: dict, tables: dict[str, list[list[str]]], release: str) -> bytes:
-    """One sheet per table: Chinese titles in row 1, field names in row 2, typed values below."""
+FIELDS_SHEET = "字段说明"
+
+
+def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, object]]:
+    """(header, field code, explanation, value function) per spreadsheet column of one table.
+
+    Coded fields of the points get a Chinese-label column followed by the code in its own column.
+    """
+    delimiter = list_delimiter(data.descriptor)
+    types = {t["code"]: t["name"] for t in data.tables["types"]}
+    towns = {t["name"]: t["code"] for t in data.tables["towns"]}
+    services = {s["code"]: s["name"] for s in data.tables["services"]}
+    columns = []
+    for f in resource["schema"]["fields"]:
+        name, title = f["name"], f.get("title", f["name"])
+        about = f.get("description", "")
+        labels = f.get("x-labels")
+        if resource["name"] != "points":
+            columns.append((title, name, about, _getter(name, f, delimiter)))
+        elif name == "type":
+            columns.append((title, "", "网点类型的中文名称。", lambda r: types.get(r["type"])))
+            columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
+        elif name == "town":
+            columns.append((title, name, about, _getter(name, f, delimiter)))
+            columns.append(("镇街区划代码", "", "所在镇街的统计用区划代码。", lambda r: towns.get(r["town"])))
+        elif name == "services":
+            names = lambda r: delimiter.join(services.get(c, c) for c in r["services"]) or None  # noqa: E731
+            columns.append((title, "", f"服务项目的中文名称，以 {delimiter} 分隔。", names))
+            columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
+        elif labels:
+            columns.append((title, "", f"{title}的中文说明。", lambda r, n=name, lb=labels: lb.get(r.get(n))))
+            columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
+        else:
+            columns.append((title, name, about, _getter(name, f, delimiter)))
+    return columns
+
+
+def _getter(name: str, field: dict, delimiter: str):
+    def value(record: dict):
+        v = record.get(name)
+        if v in (None, "", []):
+            return None
+        if field["type"] == "number":
+            return float(v)
+        if field["type"] == "integer":
+            return int(v)
+        return cell(v, delimiter)
+
+    return value
+
+
+def _width(value) -> int:
+    text = value if isinstance(value, str) else repr(value) if value is not None else ""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _text_cell(sheet, value):
+    """A spreadsheet cell that can never be a formula: text is neutralised and stored as a string."""
+    if not isinstance(value, str):
+        return value
+    c = WriteOnlyCell(sheet, value=inert(value))
+    c.data_type = "s"
+    return c
+
+
+def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
+    """Points first, then the field sheet, then one sheet per code list.
+
+    Each sheet has one header row of Chinese labels, frozen, with an autofilter and fitted column widths;
+    numbers are numbers; no cell is a formula.
+    """
     book = openpyxl.Workbook(write_only=True)  # streams rows: a full workbook keeps every cell as an object
-    for resource in descriptor["resources"]:
-        sheet = book.create_sheet(resource["name"])
-        sheet.freeze_panes = "A3"
-        fields = resource["schema"]["fields"]
-        header, *rows = tables[resource["name"]]
-        sheet.append([f.get("title", f["name"]) for f in fields])
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_xlsx_value(v, f) for v, f in zip(row, fields, strict=True)])
+    records = {"points": data.points}
+    source = {r["name"]: r for r in data.descriptor["resources"]}
+    for r in descriptor["resources"]:
+        fields = [f["name"] for f in r["schema"]["fields"]]
+        derived = source[r["name"]].get("x-derived-from")
+        if derived:
+            records[r["name"]] = derived_records(data, derived, fields)
+        elif r["name"] != "points":
+            records[r["name"]] = [
+                {k: (v if v not in (None, "") or k not in _pk(r) else ALL) for k, v in row.items()}
+                for row in data.tables[r["name"]]
+            ]
+    described = []
+    order = [descriptor["resources"][0]] + [None] + descriptor["resources"][1:]
+    for resource in order:
+        if resource is None:
+            _write_sheet(book, FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], described)
+            continue
+        columns = xlsx_columns(data, resource)
+        title = resource.get("title", resource["name"])
+        described += [[title, head, code, about] for head, code, about, _ in columns]
+        rows = [[get(r) for _, _, _, get in columns] for r in records[resource["name"]]]
+        _write_sheet(book, title, [head for head, _, _, _ in columns], rows)
     book.properties.creator = descriptor["contributors"][0]["title"]
     buffer = io.BytesIO()
     book.save(buffer)
@@ -95,14 +190,22 @@ def xlsx_bytes(descriptor: dict, tables: dict[str, list[list[str]]], release: st
     return _normalise_zip(buffer.getvalue(), release, lambda name, body: _fix_core(name, body, stamp))
 
 
-def _xlsx_value(text: str, field: dict):
-    if text == "":
-        return None
-    if field["type"] == "number":
-        return float(text)
-    if field["type"] == "integer":
-        return int(text)
-    return text
+def _pk(resource: dict) -> list[str]:
+    return resource["schema"].get("primaryKey", [])
+
+
+def _write_sheet(book, title: str, header: list[str], rows: list[list]) -> None:
+    sheet = book.create_sheet(title)
+    widths = [_width(h) for h in header]
+    for row in rows:
+        widths = [max(w, _width(v)) for w, v in zip(widths, row, strict=True)]
+    for n, w in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(n)].width = min(max(w + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    sheet.append([_text_cell(sheet, h) for h in header])
+    for row in rows:
+        sheet.append([_text_cell(sheet, v) for v in row])
 
 
 def _fix_core(name: str, body: bytes, stamp: str) -> bytes:
@@ -137,17 +240,82 @@ def sha256sums(files: dict[str, bytes]) -> bytes:
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
+# What each file is for and which standard it follows, for the downloads page: (group, purpose, standard).
+FILE_INFO = {
+    "points.xlsx": (
+        "main",
+        "用 Excel 或 WPS 查看、筛选、排序：第一张表是全部网点，第二张表“字段说明”解释每一列。",
+        "Office Open XML 工作簿",
+    ),
+    "points.csv": ("main", "全部网点，一行一个：导入数据库、pandas 或任何表格软件。", "CSV（RFC 4180，UTF-8 带 BOM）"),
+    "points.geojson": ("main", "做地图：QGIS、ArcGIS 或网页地图可以直接打开。", "GeoJSON（RFC 7946，WGS-84）"),
+    "servicepoints-opendata.zip": (
+        "main",
+        "整个数据包一次下载：datapackage.json 和全部表格。",
+        "Frictionless Data Package 2.0",
+    ),
+    "points.json": ("main", "写程序用：网点记录原样，列表字段是数组。", "JSON"),
+    "datapackage.json": (
+        "meta",
+        "全部表格的字段、类型、主键和外键说明，可以用 Frictionless 校验和读取。",
+        "Frictionless Data Package 2.0",
+    ),
+    "catalog.jsonld": ("meta", "供数据门户（如 CKAN）采集本数据集的目录信息。", "DCAT-AP 3.0.1（JSON-LD）"),
+    "point.schema.json": ("meta", "编辑网点记录时的校验规则，编辑器可以据此提示。", "JSON Schema"),
+    "completeness.json": ("meta", "每类网点、每个镇街的记录有多完整（数据完整度页面的数字）。", "JSON"),
+    "changes.json": ("meta", "与上一版相比新增、删除和修改的网点。", "JSON"),
+    "SHA256SUMS": ("meta", "核对下载的文件是否完整：sha256sum -c SHA256SUMS。", "sha256sum 校验清单"),
+    "hsds/datapackage.json": ("hsds", "HSDS 3.0 官方表格描述，只保留本站发布的表。", "Open Referral HSDS 3.0"),
+    "hsds/organizations.csv": ("hsds", "每个网点作为一个机构，一行一个。", "Open Referral HSDS 3.0"),
+    "hsds/programs.csv": ("hsds", "空表：HSDS 的外键指向它。", "Open Referral HSDS 3.0"),
+    "hsds/services.csv": ("hsds", "每个网点的每项服务一行。", "Open Referral HSDS 3.0"),
+    "hsds/locations.csv": (
+        "hsds",
+        "每个网点的位置（坐标未知时留空），地址写在 description 中。",
+        "Open Referral HSDS 3.0",
+    ),
+    "hsds/service_at_location.csv": ("hsds", "服务与位置的对应。", "Open Referral HSDS 3.0"),
+    "hsds/phones.csv": ("hsds", "电话，每个号码一行。", "Open Referral HSDS 3.0"),
+    "hsds/contacts.csv": ("hsds", "空表：HSDS 的外键指向它。", "Open Referral HSDS 3.0"),
+    "hsds/schedules.csv": ("hsds", "每周服务时间，每个时段一行。", "Open Referral HSDS 3.0"),
+}
+GROUPS = {"main": "主要文件", "table": "各张表格（CSV）", "meta": "说明和元数据", "hsds": "Open Referral HSDS 3.0 格式"}
+
+
+def size_text(size: int) -> str:
+    """A file size for people: 812 字节, 12.4 KB, 3.1 MB."""
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def describe_files(files: dict[str, bytes]) -> list[dict]:
-    """Name, format, media type, size and sha256 of each file, for the downloads page and the catalogue."""
+    """Name, group, purpose, standard, format, media type, size and sha256 of each file.
+
+    Tables other than the points are described by their own description in datapackage.json.
+    """
+    descriptor = json.loads(files["datapackage.json"]) if "datapackage.json" in files else {"resources": []}
+    tables = {r["path"]: r for r in descriptor["resources"]}
     out = []
     for name, body in files.items():
-        fmt, media = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain"))
+        fmt, media, _ = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain", "TXT"))
+        group, purpose, standard = FILE_INFO.get(name, ("meta", "", fmt))
+        if name in tables and name not in FILE_INFO:
+            resource = tables[name]
+            group, purpose = "table", f"{resource.get('title', resource['name'])}：{resource.get('description', '')}"
+            standard = "CSV（UTF-8 带 BOM），Frictionless 数据包的一张表"
         out.append(
             {
                 "name": name,
+                "group": group,
+                "purpose": purpose,
+                "standard": standard,
                 "format": fmt,
                 "mediatype": media,
                 "bytes": len(body),
+                "size": size_text(len(body)),
                 "sha256": hashlib.sha256(body).hexdigest(),
             }
         )

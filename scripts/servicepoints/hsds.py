@@ -1,16 +1,33 @@
 """The network as Open Referral HSDS 3.0 tables, for existing service-directory tools.
 
 Mapping: each point is an organization with one physical location; each service it offers is a
-service at that location. What HSDS cannot say (point type, town code, location precision,
-public holidays) is documented on the downloads page.
+service at that location; its phones and weekly opening hours hang off the location. Ids are UUIDs
+derived (uuid5) from our ids, so a rebuild gives the same ids and the same bytes. The tables, their
+file names and their columns are those of HSDS 3.0's own tabular descriptor (vendored in specs/),
+which is also shipped, cut down to the tables we publish, as hsds/datapackage.json.
+
+What HSDS cannot say (point type, town code, location precision, public holidays) is documented on the
+downloads page. programs.csv and contacts.csv are published empty, because HSDS's foreign keys
+refer to them. addresses.csv is not published: HSDS requires a postal code in every address and the
+registry has none that was checked, so the street address is given in the location's description.
 """
 
 from __future__ import annotations
+
+import copy
+import json
+import uuid
+from functools import cache
+from pathlib import Path
 
 from . import hours
 from .model import SiteData
 from .tables import cell
 
+SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:servicepoints:zhongshan-ip-service-points")
+# The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
+PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
 STATUS = {
     "operating": "active",
     "pending": "inactive",
@@ -20,58 +37,102 @@ STATUS = {
     "unknown": "inactive",
 }
 
-COLUMNS = {
-    "organization": ["id", "name", "alternate_name", "description", "email", "website", "parent_organization_id"],
-    "service": ["id", "organization_id", "name", "description", "status", "email", "url"],
-    "location": ["id", "location_type", "organization_id", "name", "description", "latitude", "longitude"],
-    "service_at_location": ["id", "service_id", "location_id", "description"],
-    "address": [
-        "id",
-        "location_id",
-        "attention",
-        "address_1",
-        "city",
-        "region",
-        "state_province",
-        "postal_code",
-        "country",
-        "address_type",
-    ],
-    "phone": ["id", "location_id", "organization_id", "number", "type", "description"],
-    "schedule": ["id", "service_id", "location_id", "freq", "byday", "opens_at", "closes_at", "description"],
-}
+
+@cache
+def hsds_spec() -> dict:
+    """HSDS 3.0's own tabular Data Package descriptor."""
+    return json.loads(SPEC.read_text(encoding="utf-8"))
+
+
+def hsds_id(*parts: str) -> str:
+    """A stable UUID for one HSDS row, from the table name and our own ids."""
+    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+
+
+def hsds_descriptor() -> dict:
+    """HSDS 3.0's descriptor limited to the tables we publish, otherwise unchanged."""
+    spec = copy.deepcopy(hsds_spec())
+    spec["resources"] = [r for r in spec["resources"] if r["name"] in PUBLISHED]
+    return spec
 
 
 def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
+    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them."""
     services = {s["code"]: s for s in data.tables["services"]}
-    rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    types = {t["code"]: t for t in data.tables["types"]}
+    rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
+    base = data.site_url.rstrip("/")
     for p in data.points:
-        _point_rows(p, services, rows)
-    return {name: [cols] + [[cell(r.get(c)) for c in cols] for r in rows[name]] for name, cols in COLUMNS.items()}
+        _point_rows(p, services, types, base, rows)
+    out = {}
+    for resource in hsds_descriptor()["resources"]:
+        cols = [f["name"] for f in resource["schema"]["fields"]]
+        out[resource["path"]] = [cols] + [[cell(r.get(c)) for c in cols] for r in rows[resource["name"]]]
+    return out
 
 
-def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
-    """Every HSDS row one point gives: itself as an organization, its location, phones and services."""
+def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]]) -> None:
+    """Every HSDS row one point gives: itself as an organization, its location, phones, hours and services."""
     pid = p["id"]
+    org, loc = hsds_id("organization", pid), hsds_id("location", pid)
+    kind = types[p["type"]]["name"]
     rows["organization"].append(
         {
-            "id": pid,
+            "id": org,
             "name": p["name"],
             "alternate_name": p["alternate_name"],
-            "description": p["description"],
+            "description": p["description"] or f"{p['town'] or '中山市'}的{kind}。",
             "email": p["email"],
             "website": p["website"],
+            "uri": f"{base}/points/{pid}/",
         }
     )
-    location = _location_rows(p, rows) if p["lat"] is not None else None
+    place = [x for x in (p["town"], p["address"]) if x]
+    rows["location"].append(
+        {
+            "id": loc,
+            "location_type": "physical",
+            "url": f"{base}/points/{pid}/",
+            "organization_id": org,
+            "name": p["name"],
+            "description": "地址：" + " ".join(place) if place else "地址待补充",
+            "latitude": p["lat"],
+            "longitude": p["lon"],
+            "external_identifier": pid,
+            "external_identifier_type": "servicepoints point id",
+        }
+    )
     for n, number in enumerate(p["phones"], 1):
-        rows["phone"].append({"id": f"{pid}-phone-{n}", "organization_id": pid, "number": number, "type": "voice"})
+        rows["phone"].append(
+            {
+                "id": hsds_id("phone", pid, str(n)),
+                "location_id": loc,
+                "organization_id": org,
+                "number": number,
+                "type": "voice",
+            }
+        )
+    text = hours.describe(p["hours"]) if p["hours"] else None
+    for n, (start, end, days) in enumerate(schedule_spans(p["hours"]), 1):
+        rows["schedule"].append(
+            {
+                "id": hsds_id("schedule", pid, str(n)),
+                "location_id": loc,
+                "freq": "WEEKLY",
+                "wkst": "MO",
+                "byday": days,
+                "opens_at": start,
+                "closes_at": end,
+                "description": text,
+                "notes": p["hours"],
+            }
+        )
     for code in p["services"]:
-        sid = f"{pid}--{code}"
+        sid = hsds_id("service", pid, code)
         rows["service"].append(
             {
                 "id": sid,
-                "organization_id": pid,
+                "organization_id": org,
                 "name": services[code]["name"],
                 "description": services[code]["description"],
                 "status": STATUS[p["status"]],
@@ -79,51 +140,19 @@ def _point_rows(p: dict, services: dict, rows: dict[str, list[dict]]) -> None:
                 "url": p["website"],
             }
         )
-        if location:
-            rows["service_at_location"].append({"id": f"{sid}--at", "service_id": sid, "location_id": location})
-
-
-def _location_rows(p: dict, rows: dict[str, list[dict]]) -> str:
-    """The point's location, address and weekly schedule; returns the location id."""
-    pid, loc = p["id"], f"{p['id']}-location"
-    rows["location"].append(
-        {
-            "id": loc,
-            "location_type": "physical",
-            "organization_id": pid,
-            "name": p["name"],
-            "latitude": p["lat"],
-            "longitude": p["lon"],
-        }
-    )
-    rows["address"].append(
-        {
-            "id": f"{pid}-address",
-            "location_id": loc,
-            "address_1": p["address"] or p["town"],
-            "city": "中山市",
-            "region": p["town"],
-            "state_province": "广东省",
-            "country": "CN",
-            "address_type": "physical",
-        }
-    )
-    for n, (start, end, days) in enumerate(_schedule(p["hours"]), 1):
-        rows["schedule"].append(
-            {
-                "id": f"{pid}-schedule-{n}",
-                "location_id": loc,
-                "freq": "WEEKLY",
-                "byday": days,
-                "opens_at": start,
-                "closes_at": end,
-                "description": hours.describe(p["hours"]),
-            }
+        rows["service_at_location"].append(
+            {"id": hsds_id("service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
-    return loc
 
 
-def _schedule(text: str | None) -> list[tuple[str, str, str]]:
-    """(opens, closes, BYDAY) per time span of the ordinary week, read by the one grammar in hours.py;
-    public holidays and make-up workdays have no HSDS form."""
-    return [(opens, closes, ",".join(days)) for opens, closes, days in hours.weekly(text)]
+def schedule_spans(text: str | None) -> list[tuple[str, str, str]]:
+    """(opens_at, closes_at, BYDAY) per span of the ordinary week, read by the one grammar (hours.weekly).
+
+    Times as HH:MM:SS; 24:00 is written 23:59:59, the last time an HSDS time can hold. Public holidays
+    and make-up workdays have no HSDS form (they stay in the schedule's description and notes).
+    """
+    return [(_time(a), _time(b), ",".join(days)) for a, b, days in hours.weekly(text)]
+
+
+def _time(hhmm: str) -> str:
+    return "23:59:59" if hhmm == "24:00" else f"{hhmm}:00"

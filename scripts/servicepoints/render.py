@@ -17,6 +17,7 @@ from .cms import point_links
 from .completeness import completeness
 from .counts import Counts, inferred_reason, query
 from .escape import md, script_json
+from .export import GROUPS
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
@@ -28,6 +29,7 @@ from .pagepath import Body
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
+PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
 TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
 
 
@@ -193,7 +195,12 @@ def _point_extra(point: dict, data: SiteData) -> dict:
     }
 
 
+WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
+
+
 def _jsonld(point: dict, url: str) -> dict:
+    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only."""
     kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
     doc = {
         "@context": "https://schema.org",
@@ -203,17 +210,20 @@ def _jsonld(point: dict, url: str) -> dict:
         "name": point["name"],
         "identifier": point["id"],
     }
+    phones = point["phones"]
     optional = {
         "alternateName": point["alternate_name"],
         "description": point["description"],
         "email": point["email"],
-        "openingHours": point["hours"],
-        "telephone": point["phones"] or None,
+        "telephone": (phones[0] if len(phones) == 1 else phones) or None,
+        "openingHoursSpecification": _opening_hours(point["hours"]) or None,
     }
     doc.update({k: v for k, v in optional.items() if v})
     address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": "中山市"}
     if point["town"]:
-        address["streetAddress"] = " ".join(x for x in (point["town"], point["address"]) if x)
+        address["addressLocality"] = f"中山市{point['town']}"
+    if point["address"]:
+        address["streetAddress"] = point["address"]
     doc["address"] = address
     if point["lat"] is not None:
         doc["geo"] = {"@type": "GeoCoordinates", "latitude": point["lat"], "longitude": point["lon"]}
@@ -222,15 +232,34 @@ def _jsonld(point: dict, url: str) -> dict:
     return doc
 
 
+def _opening_hours(text: str | None) -> list[dict]:
+    return [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": [f"https://schema.org/{SCHEMA_DAYS[d]}" for d in days],
+            "opens": opens,
+            "closes": "23:59" if closes == "24:00" else closes,
+        }
+        for opens, closes, days in hours.weekly(text)
+    ]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
 def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     previews = {}
     for resource in descriptor["resources"]:
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
-        previews[resource["name"]] = {"header": rows[0], "rows": rows[1 : PREVIEW_ROWS + 1], "total": len(rows) - 1}
+        first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
+        previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
+    groups = {key: [f for f in downloads if f["group"] == key] for key in GROUPS}
     return {
         "downloads": downloads,
+        "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
         "package": descriptor,
         "previews": previews,
         "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
