@@ -484,6 +484,28 @@ def test_estimated_positions_are_worded_and_ties_explained(browser, server, map_
     assert f"标“并列”的 {len(tied)} 个网点距离相同" in note and "镇街的中心估算" in note
 
 
+def test_points_sharing_an_estimated_position_are_listed_together(browser, server, map_site):
+    _, points = map_site
+    town = _towns()["xiaolan"]
+    there = [p for p in points if p["town"] == town["name"] and p["precision"] == "town" and p["status"] != "closed"]
+    assert len(there) >= 2  # the shipped data places several of 小榄镇's points at its centre
+    _open(browser, f"{server}/map/#town=xiaolan")
+    count = browser.execute_script(
+        MAP + "const c0 = map.getContainer().getBoundingClientRect(), cx = c0.left + c0.width / 2,"
+        " cy = c0.top + c0.height / 2; const d = e => { const r = e.getBoundingClientRect();"
+        " return Math.hypot(r.left + r.width / 2 - cx, r.top + r.height / 2 - cy); };"
+        "const s = [...document.querySelectorAll('.sp-cluster')].sort((a, b) => d(a) - d(b))[0];"
+        "s.click(); return parseInt(s.dataset.count, 10);"
+    )
+    assert count == len(there)
+    text = _wait(browser, "const p = document.querySelector('.sp-popup'); return p && p.textContent")
+    assert f"此处有 {len(there)} 个网点" in text and "都按所在镇街的中心估算" in text
+    listed = browser.execute_script(
+        "return [...document.querySelectorAll('.sp-popup li')].map(li => li.dataset.pointId)"
+    )
+    assert listed == sorted(p["id"] for p in there)
+
+
 def test_popups_mark_estimated_and_inferred_points(browser, server):
     def popup_after(fragment: str) -> str:  # a later deep link in the same page (hashchange)
         browser.execute_script(f"location.hash = '{fragment}';")

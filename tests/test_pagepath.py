@@ -47,15 +47,17 @@ def test_every_filled_frame_is_the_themes_own_rendering(every_page_checked):
     _, _, plugin = every_page_checked
     stats = plugin.frames.stats
     assert stats["rejected"] == 0, "the theme renders our pages differently from the filled frame"
-    assert stats["filled"] == len(plugin.site.points) and stats["full"] == 0
-    assert len(plugin.frames.frames) == 1, "every point page should share one frame"
+    assert stats["filled"] == len(plugin.site.points) + len(plugin.towns) + len(plugin.needs) and stats["full"] == 0
+    point_frames = [key for key in plugin.frames.frames if "('服务项目', 'services')" in repr(key[1])]
+    assert len(point_frames) == 1, "every point page should share one frame"
 
 
 def test_titles_that_need_escaping_get_the_themes_full_rendering(tmp_path, monkeypatch):
     monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
     data = make_registry(tmp_path, {"good.yaml": fixture("good.yaml"), "hostile.yaml": fixture("hostile.yaml")})
     _, plugin = build_with_plugin(data, tmp_path / "site")
-    assert plugin.frames.stats == {"filled": 1, "full": 1, "rejected": 0}
+    filled = 1 + len(plugin.towns) + len(plugin.needs)
+    assert plugin.frames.stats == {"filled": filled, "full": 1, "rejected": 0}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -71,31 +73,50 @@ def test_two_builds_are_byte_identical_with_and_without_workers(every_page_check
     assert [name for name in one if one[name] != two[name]] == []
 
 
-# No page loses content: each sampled point page, as the Markdown path rendered it (the template kept in
-# tests/legacy_pages/ when the pages moved to straight HTML, or the live one before), against the built page.
+# No page loses content: sampled point, town and type pages as the Markdown path rendered them (the templates
+# kept in tests/legacy_pages/ from when these pages moved to straight HTML) against the built pages.
 LEGACY = ROOT / "tests" / "legacy_pages"
-SAMPLE = ["protection-center", "guzhen-lighting-center", "tm-xiaolan", "aid-minzhong", "tm-guzhen"]
+SAMPLE = {
+    "point": ["protection-center", "guzhen-lighting-center", "tm-xiaolan", "aid-minzhong", "tm-guzhen"],
+    "town": ["guzhen", "xiaolan", "shiqi"],
+    "type": ["trademark-station", "rapid-center", "enterprise-studio", "other"],
+    "need": ["register-trademark", "patent-infringed", "ip-management"],
+}
 
 
-def _legacy_content(config, plugin, point_id: str) -> str:
-    """The point's body through Python-Markdown and mkdocs' link handling, as every build did before."""
-    from mkdocs.structure.files import File, Files
+def _legacy_content(config, plugin, kind: str, slug: str) -> str:
+    """The page's body through Python-Markdown and mkdocs' link handling, as every build did before."""
+    import jinja2
+    from mkdocs.structure.files import File, Files, get_files
     from mkdocs.structure.pages import Page
 
     from servicepoints import render
 
-    templates = LEGACY if (LEGACY / "point.md.j2").is_file() else ROOT / "site_templates" / "pages"
-    point = next(p for p in plugin.site.points if p["id"] == point_id)
-    view = plugin.points.view
-    text = (
-        render.environment(templates)
-        .get_template("point.md.j2")
-        .render(point=point, extra=render._point_extra(point, plugin.site), **view)
-    )
-    file = File.generated(config, f"points/{point_id}.md", content=text)
+    env = render.environment(ROOT / "site_templates" / "pages")
+    env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(LEGACY)), env.loader])
+    view = plugin.generated.view
+    if kind == "point":
+        point = next(p for p in plugin.site.points if p["id"] == slug)
+        extra = render._point_extra(point, plugin.site)
+        text = env.get_template("point.md.j2").render(point=point, extra=extra, **view)
+        uri = f"points/{slug}.md"
+    elif kind == "town":
+        town = next(t for t in view["towns"] if t["slug"] == slug)
+        text, uri = env.get_template("town.md.j2").render(town=town, **view), f"towns/{slug}.md"
+    elif kind == "type":
+        kind_row = view["type_by_code"][slug]
+        text, uri = env.get_template("type.md.j2").render(kind=kind_row, **view), f"types/{slug}.md"
+    else:
+        need = plugin.needs[f"find/{slug}.md"]
+        extra = plugin.generated._need_extra
+        text, uri = env.get_template("need.md.j2").render(need=need, **extra, **view), f"find/{slug}.md"
+    file = File.generated(config, uri, content=text)
+    files = get_files(config)
+    files.append(File.generated(config, "types/index.md", content="# x"))
+    files.append(file)
     page = Page(None, file, config)
     page.read_source(config)
-    page.render(config, Files([file]))
+    page.render(config, Files(list(files)))
     return page.content
 
 
@@ -104,7 +125,8 @@ def _words(node) -> list[str]:
 
 
 def _links(node) -> Counter:
-    return Counter((a.get("href"), " ".join(_words(a))) for a in node.select("a[href]"))
+    """Links with their text; the title's own permalink is left out (its anchor was a slug of the name)."""
+    return Counter((a.get("href"), " ".join(_words(a))) for a in node.select("a[href]") if not a.find_parent("h1"))
 
 
 def _is_subsequence(small: list[str], big: list[str]) -> bool:
@@ -112,17 +134,18 @@ def _is_subsequence(small: list[str], big: list[str]) -> bool:
     return all(word in it for word in small)
 
 
-@pytest.mark.parametrize("point_id", SAMPLE)
-def test_no_point_page_loses_text_or_links(every_page_checked, point_id):
+@pytest.mark.parametrize(("kind", "slug"), [(k, s) for k, slugs in SAMPLE.items() for s in slugs])
+def test_no_generated_page_loses_text_or_links(every_page_checked, kind, slug):
     site, config, plugin = every_page_checked
-    old = BeautifulSoup(_legacy_content(config, plugin, point_id), "html.parser")
-    built = BeautifulSoup((site / "points" / point_id / "index.html").read_text(encoding="utf-8"), "html.parser")
+    old = BeautifulSoup(_legacy_content(config, plugin, kind, slug), "html.parser")
+    folder = {"point": "points", "town": "towns", "type": "types", "need": "find"}[kind]
+    built = BeautifulSoup((site / folder / slug / "index.html").read_text(encoding="utf-8"), "html.parser")
     new = built.select_one("article.md-content__inner")
-    assert _words(old) and _is_subsequence(_words(old), _words(new)), point_id
+    hint = (
+        f"{slug}: tests/legacy_pages/{kind}.md.j2 (the old Markdown template) shows more than the page built from "
+        f"site_templates/pages/{kind}.html.j2. If you changed the page, change the .html.j2 template."
+    )
+    assert _words(old) and _is_subsequence(_words(old), _words(new)), hint
     missing = _links(old) - _links(new)
-    assert not missing, f"{point_id} lost links: {missing}"
-    assert built.select_one("h1").get_text().strip().rstrip("¶") == point_id_name(plugin, point_id)
-
-
-def point_id_name(plugin, point_id: str) -> str:
-    return next(p["name"] for p in plugin.site.points if p["id"] == point_id)
+    assert not missing, f"{hint} Lost links: {missing}"
+    assert built.select_one("h1").get_text().strip().rstrip("¶") == old.select_one("h1").get_text().strip().rstrip("¶")

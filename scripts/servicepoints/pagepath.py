@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
@@ -51,15 +52,16 @@ class Toc:
         self.tokens: list[dict] = []
         self.permalink = permalink
 
-    def heading(self, level: int, anchor: str, text: str) -> str:
-        """``<hN id>`` with its permalink; ``text`` is HTML (already escaped)."""
+    def heading(self, level: int, anchor: str, text: str) -> Markup:
+        """``<hN id>`` with its permalink, as the toc extension writes it; ``text`` is escaped here."""
+        text = escape(text)
         token = {"level": level, "id": anchor, "name": str(text), "children": []}
         parent = self.tokens
         while parent and parent[-1]["level"] < level:
             parent = parent[-1]["children"]
         parent.append(token)
-        return (
-            f'<h{level} id="{anchor}">{text}<a class="headerlink" href="#{anchor}" '
+        return Markup(
+            f'<h{level} id="{escape(anchor)}">{text}<a class="headerlink" href="#{escape(anchor)}" '
             f'title="Permanent link">{self.permalink}</a></h{level}>'
         )
 

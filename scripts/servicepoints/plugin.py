@@ -6,6 +6,8 @@ it has already validated (``preset``); a plain ``mkdocs build`` reads and valida
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 
 from . import mapview, material
 from .changes import read_previous
@@ -25,9 +28,11 @@ from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
 from .parallel import OrderedMap, default_workers
-from .render import PointPages, render_pages, site_view
+from .render import GeneratedPages, render_pages, site_view
 from .settings import Settings, load_settings
 from .validate import Report, validate
+
+_ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
 
 
 @dataclass
@@ -52,7 +57,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         super().__init__()
         self.preset: Preset | None = None
         self.frames = Frames()
-        self.points: PointPages | None = None
+        self.generated: GeneratedPages | None = None
+        self.kinds: dict[str, dict] = {}
+        self.towns: dict[str, dict] = {}
+        self.needs: dict[str, dict] = {}
+        self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
@@ -95,27 +104,45 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
-        self.points = PointPages(self.site, self.templates, view, dict(config))
+        toc = (config.mdx_configs or {}).get("toc", {})
+        self.generated = GeneratedPages(self.site, self.templates, view, str(toc.get("permalink", "¶")))
+        hidden = InclusionLevel.NOT_IN_NAV
+        self.kinds = {f"types/{kind['code']}.md": kind for kind in view["types"]}
+        for uri in self.kinds:
+            files.append(File.generated(config, uri, content=""))
+        self.towns = {f"towns/{town['slug']}.md": town for town in view["towns"]}
+        self.needs = self.generated.needs()
+        for uri in [*self.towns, *self.needs]:
+            files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):
-            files.append(File.generated(config, self.points.uri(n), content="", inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
+        self.generated.urls = {f.src_uri: f.url for f in files}
+        self.need_entries = self.generated.need_entries()
         return files
 
     def on_nav(self, nav, config, files):
-        """Point pages skip Markdown: their bodies come from our templates, one at a time while writing."""
+        """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
+        templates, one at a time while writing (point pages from worker processes at scale)."""
         count = len(self.site.points)
         workers = default_workers(count)
         if workers:
             material.segment("中山市")  # load jieba's dictionary once, before the workers fork
-        self.bodies = OrderedMap(self.points, count, workers)
+        self.bodies = OrderedMap(self.generated.point, count, workers)
+        skip = material.SKIP_SEARCH
         for n, point in enumerate(self.site.points):
-            file = files.get_file_from_path(self.points.uri(n))
+            file = files.get_file_from_path(self.generated.point_uri(n))
             GeneratedPage(
-                file,
-                config,
-                title=page_title(point["name"]),
-                slug=point["id"],
-                body=_Body(self, n),
-                meta=material.SKIP_SEARCH,
+                file, config, title=page_title(point["name"]), slug=point["id"], body=_Body(self, n), meta=skip
+            )
+        for uri, town in self.towns.items():
+            body = functools.partial(self.generated.town, town)
+            file = files.get_file_from_path(uri)
+            GeneratedPage(file, config, title=page_title(town["name"]), slug=town["slug"], body=body, meta=skip)
+        for uri, need in self.needs.items():  # the need-finder's pages (issue 16), their nav hidden as before
+            body = functools.partial(self.generated.need, need)
+            file, title = files.get_file_from_path(uri), page_title(f"我要办：{need['name']}")
+            GeneratedPage(
+                file, config, title=title, slug=need["code"], body=body, meta={"hide": ["navigation"], **skip}
             )
         return nav
 
@@ -124,8 +151,15 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return env
 
     def on_page_content(self, html: str, page, config, files) -> str:
-        """Drop the Markdown once it is HTML: mkdocs converts every page before it writes any,
-        so at 20,000 points holding both was most of the build's peak memory."""
+        """Type pages (in the nav, so mkdocs made their Page) get their body from our template here,
+        in place of the empty Markdown. Then drop the Markdown: mkdocs converts every page before it
+        writes any, so at 20,000 points holding both was most of the build's peak memory."""
+        kind = self.kinds.get(page.file.src_uri)
+        if kind is not None and page.file.generated_by:
+            body = self.generated.kind(kind)
+            html = body.html
+            page.toc = get_toc(body.toc)
+            page.present_anchor_ids = set(_ANCHOR.findall(html))
         page.markdown = ""  # not None: mkdocs reads None as "no title yet"
         if page.file.generated_by:
             page.file.content_string = ""
@@ -139,7 +173,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, config) -> None:
         self._close()
-        entries = [self.entries[n] for n in sorted(self.entries)]
+        entries = [self.generated.town_entry(town) for town in self.towns.values()]
+        entries += list(self.need_entries.values())
+        entries += [self.entries[n] for n in sorted(self.entries)]
         self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
 
     def on_build_error(self, error) -> None:

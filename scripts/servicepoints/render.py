@@ -25,7 +25,7 @@ from .mapview import map_parts
 from .material import segment
 from .model import SiteData
 from .needs import needs_view
-from .pagepath import Body
+from .pagepath import Body, Toc
 from .qr import qr_svg
 
 PREVIEW_ROWS = 5
@@ -51,7 +51,7 @@ def environment(templates: Path) -> jinja2.Environment:
 def render_pages(
     data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes], view: dict | None = None
 ) -> dict[str, str]:
-    """Every generated page but the point pages: ``src_uri`` -> Markdown source."""
+    """The generated Markdown pages (not points, towns and types: see GeneratedPages): ``src_uri`` -> source."""
     env = environment(templates)
     view = view if view is not None else site_view(data, downloads, opendata)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
@@ -67,12 +67,6 @@ def render_pages(
         point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
         **view,
     )
-    type_page = env.get_template("type.md.j2")
-    for kind in view["types"]:
-        pages[f"types/{kind['code']}.md"] = type_page.render(kind=kind, **view)
-    town_page = env.get_template("town.md.j2")
-    for town in view["towns"]:
-        pages[f"towns/{town['slug']}.md"] = town_page.render(town=town, **view)
     pages.update(_finder_pages(env, data, view))
     return pages
 
@@ -82,33 +76,90 @@ def site_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes])
     return _view(data) | opendata_view(data, downloads, opendata)
 
 
-class PointPages:
-    """Point page ``n``: its body and its search entry, from the data alone (so workers can render it)."""
+class GeneratedPages:
+    """Point, town and type pages rendered from our templates straight to HTML, no Markdown round trip.
 
-    def __init__(self, data: SiteData, templates: Path, view: dict, markdown_config: dict) -> None:
-        self.data, self.view, self.markdown_config = data, view, markdown_config
-        self.template = environment(templates).get_template("point.md.j2")
-        self._md = None
+    Each body depends only on the data, so worker processes can render point pages in any order.
+    ``urls`` maps a page's source (``standard/process.md``) to its URL, so a template's links to other
+    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page.
+    """
 
-    def uri(self, n: int) -> str:
+    ROOT = "../../"  # every generated page lives at KIND/SLUG/
+
+    def __init__(self, data: SiteData, templates: Path, view: dict, permalink: str = "¶") -> None:
+        self.data, self.view, self.permalink = data, view, permalink
+        self.urls: dict[str, str] = {}
+        self.env = environment(templates)
+        self.env.globals["link"] = self.link
+        self.by_town: dict[str, list[dict]] = {}
+        self.by_type: dict[str, list[dict]] = {}
+        for point in data.points:
+            self.by_town.setdefault(point["town"], []).append(point)
+            self.by_type.setdefault(point["type"], []).append(point)
+
+    def link(self, target: str, anchor: str = "") -> str:
+        if target not in self.urls:
+            raise jinja2.TemplateError(f"页面模板链接到不存在的页面：{target}")
+        return self.ROOT + self.urls[target] + anchor
+
+    def point_uri(self, n: int) -> str:
         return f"points/{self.data.points[n]['id']}.md"
 
-    def __call__(self, n: int) -> tuple[Body, dict]:
+    def point(self, n: int) -> tuple[Body, dict]:
+        """Point page ``n``'s body and its one search entry."""
         point = self.data.points[n]
-        text = self.template.render(point=point, extra=_point_extra(point, self.data), **self.view)
-        return self._markdown(text), search_entry(point, self.view)
+        toc = Toc(self.permalink)
+        html = self.env.get_template("point.html.j2").render(
+            point=point, extra=_point_extra(point, self.data), toc=toc, **self.view
+        )
+        return Body(html, toc.tokens), search_entry(point, self.view)
 
-    def _markdown(self, text: str) -> Body:
-        if self._md is None:
-            import markdown
+    def town(self, town: dict) -> Body:
+        toc = Toc(self.permalink)
+        here = self.by_town.get(town["name"], [])
+        html = self.env.get_template("town.html.j2").render(town=town, here=here, toc=toc, **self.view)
+        return Body(html, toc.tokens)
 
-            self._md = markdown.Markdown(
-                extensions=self.markdown_config["markdown_extensions"],
-                extension_configs=self.markdown_config["mdx_configs"] or {},
-            )
-        self._md.reset()
-        html = self._md.convert(text)
-        return Body(html, getattr(self._md, "toc_tokens", []))
+    def kind(self, kind: dict) -> Body:
+        toc = Toc(self.permalink)
+        rows = self.by_type.get(kind["code"], [])
+        html = self.env.get_template("type.html.j2").render(kind=kind, rows=rows, toc=toc, **self.view)
+        return Body(html, toc.tokens)
+
+    def needs(self) -> dict[str, dict]:
+        """``find/CODE.md`` -> the need, for the need-finder's pages (straight HTML: they list many points)."""
+        needs, self._need_extra = _need_context(self.data, self.view)
+        return {f"find/{need['code']}.md": need for need in needs}
+
+    def need(self, need: dict) -> Body:
+        toc = Toc(self.permalink)
+        html = self.env.get_template("need.html.j2").render(need=need, toc=toc, **self._need_extra, **self.view)
+        return Body(html, toc.tokens)
+
+    def need_entries(self) -> dict[str, dict]:
+        """One search entry per need-finder page (``find/CODE.md``): its name, description and services.
+        Material would otherwise parse and segment every point listed there, thousands at scale."""
+        delimiter = self.view["delimiter"]
+        names = {s["code"]: s["name"] for s in self.data.tables["services"]}
+        entries = {}
+        for need in self.data.tables.get("needs", []):
+            codes = [c.strip() for c in (need["services"] or "").split(delimiter) if c.strip()]
+            words = [need.get("description") or "", *(names.get(c, c) for c in codes)]
+            entries[f"find/{need['code']}.md"] = {
+                "location": f"find/{need['code']}/",
+                "title": segment(escape(f"我要办：{need['name']}", quote=False)),
+                "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+            }
+        return entries
+
+    def town_entry(self, town: dict) -> dict:
+        here = self.by_town.get(town["name"], [])
+        text = f"{town['kind']} 统计用区划代码 {town['code']} 本站收录 {len(here)} 个网点"
+        return {
+            "location": f"towns/{town['slug']}/",
+            "title": segment(escape(town["name"], quote=False)),
+            "text": segment(escape(text, quote=False)),
+        }
 
 
 def search_entry(point: dict, view: dict) -> dict:
@@ -125,25 +176,24 @@ def search_entry(point: dict, view: dict) -> dict:
 
 
 def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
-    """The need-finder: find/ lists the needs, find/CODE/ the points offering one (issue 16)."""
+    """The need-finder's index, find/ (issue 16); each need's own page is a GeneratedPages.need()."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    return {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+
+
+def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
+    """The needs, and what each need page shows besides its need: channels, towns, types offering a service."""
     needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
     towns = [
         {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
         for t in data.tables["towns"]
         if t.get("approx_lat") and t.get("approx_lon")
     ]
-    pages = {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
-    need_page = env.get_template("need.md.j2")
-    channels = data.tables.get("channels", [])
     offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
     for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
         for code in codes:
             offered_by.setdefault(code, []).append(kind)
-    for need in needs:
-        pages[f"find/{need['code']}.md"] = need_page.render(
-            need=need, channels=channels, town_points=towns, offered_by=offered_by, **view
-        )
-    return pages
+    return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
 
 
 def _view(data: SiteData) -> dict:

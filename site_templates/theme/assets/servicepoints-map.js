@@ -154,7 +154,7 @@
   /* supercluster groups the points up to CLUSTER_ZOOM; above it every point is drawn on its own, except that
    * points at one and the same position (several placed at a town's estimated centre, say), which no zoom
    * can pull apart, are drawn as one "stack" that lists them. */
-  var CLUSTER_ZOOM = 15;
+  var CLUSTER_ZOOM = 15, STACK_CHECK = 500;
   function indexSites() {
     index = new Supercluster({ radius: 56, minZoom: 8, maxZoom: CLUSTER_ZOOM, minPoints: 2 });
     index.load(shown.map(function (p, i) {
@@ -206,7 +206,18 @@
   function clusterMarker(f) {
     var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
     return countMarker(ll, f.properties.point_count, false, function () {
-      land(ll, Math.min(index.getClusterExpansionZoom(f.properties.cluster_id), MAX_ZOOM));
+      var id = f.properties.cluster_id, zoom = index.getClusterExpansionZoom(id);
+      if (zoom > CLUSTER_ZOOM && f.properties.point_count <= STACK_CHECK) {
+        // Still one cluster at the last clustering zoom: if its points share one position, zooming in
+        // would only turn it into a stack, so list them now.
+        var members = index.getLeaves(id, STACK_CHECK).map(function (l) { return shown[l.properties.i]; });
+        var first = members[0].display;
+        if (members.every(function (p) { return p.display[0] === first[0] && p.display[1] === first[1]; })) {
+          openSite({ ll: first, points: members });
+          return;
+        }
+      }
+      land(ll, Math.min(zoom, MAX_ZOOM));
     });
   }
 
