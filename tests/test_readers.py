@@ -243,17 +243,6 @@ def test_every_page_links_to_an_existing_file_in_the_repository(shipped_site):
         assert (ROOT / target).is_file(), (kind, target)
 
 
-def test_search_keeps_town_names_whole(browser, server):
-    """小榄镇 was cut into 小榄 + 镇, and results that contain it said 缺少：小榄 镇."""
-    _open(browser, server, SEARCH, 1280)
-    missing = browser.execute_script(
-        "return [...document.querySelectorAll('.md-search-result__terms del')].map(d => d.textContent)"
-    )
-    assert not {m.rstrip("*") for m in missing} & {"小榄", "镇"}, missing
-    first = browser.find_element("css selector", ".md-search-result__item")
-    assert "小榄镇" in first.text.replace("\u200b", "") and "缺少" not in first.text
-
-
 def test_tables_fit_a_phone(browser, server):
     for path in (PAGES["town"], PAGES["type"], PAGES["stats"], PAGES["opendata"], PAGES["fields"], PAGES["guide"]):
         _open(browser, server, path, 390)

@@ -90,7 +90,6 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
-        glossary.keep_words_whole(glossary.search_words(self.site.tables))
         return config
 
     def on_files(self, files: Files, config) -> Files:
