@@ -338,6 +338,7 @@ FORMULAS = {
     "alternate_name": "-2+3",
 }
 CODE_LIST_FORMULA = "=1+2"
+SOURCE_FORMULA = "@cmd 出处"  # a nested value: published in the point_sources table
 
 
 @pytest.fixture(scope="module")
@@ -346,6 +347,7 @@ def formula_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("formula")
     record = fixture("good.yaml").decode().replace("id: good", "id: formula").replace("name: 测试商标站\n", "")
     record += "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in FORMULAS.items())
+    record = record.replace("  - title: 测试出处", f"  - title: {json.dumps(SOURCE_FORMULA)}")
     data = make_registry(root, {"formula.yaml": record})
     for name, column in (("services.csv", "description"), ("types.csv", "description")):
         with (data / name).open(encoding="utf-8", newline="") as f:
@@ -365,10 +367,16 @@ def _cells(path):
 
 def test_planted_formulas_are_inert_in_every_csv(formula_site):
     csvs = sorted(formula_site.rglob("*.csv"))
-    assert {p.name for p in csvs} >= {"points.csv", "services.csv", "types.csv", "organizations.csv"}
+    assert {p.name for p in csvs} >= {
+        "points.csv",
+        "point_sources.csv",
+        "services.csv",
+        "types.csv",
+        "organizations.csv",
+    }
     cells = [v for p in csvs for v in _cells(p)]
     assert all(not v.startswith(FORMULA_START) or re.fullmatch(r"-?[0-9.eE+-]+", v) for v in cells)
-    for planted in [*FORMULAS.values(), CODE_LIST_FORMULA]:
+    for planted in [*FORMULAS.values(), CODE_LIST_FORMULA, SOURCE_FORMULA]:
         assert "'" + planted in cells, planted  # kept, neutralised
     with zipfile.ZipFile(formula_site / "servicepoints-opendata.zip") as archive:
         for name in archive.namelist():
@@ -386,7 +394,7 @@ def test_no_xlsx_cell_is_a_formula(formula_site):
                 if isinstance(c.value, str):
                     assert not c.value.startswith(FORMULA_START), (sheet.title, c.coordinate, c.value)
                     seen.append(c.value)
-    for planted in [*FORMULAS.values(), CODE_LIST_FORMULA]:
+    for planted in [*FORMULAS.values(), CODE_LIST_FORMULA, SOURCE_FORMULA]:
         assert "'" + planted in seen, planted
     header, rows = _sheet(book, "网点")
     assert isinstance(rows[0][header.index("纬度")], float)  # numbers stay numbers

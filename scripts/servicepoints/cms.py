@@ -314,20 +314,27 @@ def _code_lists(descriptor: dict) -> dict:
                 "label": f"代码表：{resource['title']}",
                 "file": f"{DATA_ROOT}/{resource['path']}",
                 "description": resource.get("description", ""),
-                "format": "servicepoints-csv",
-                "extension": "csv",
                 "fields": [
                     {
                         "name": "rows",
                         "label": resource["title"],
                         "widget": "list",
+                        "collapsed": False,  # a table: every row open, like a spreadsheet
                         "summary": "{{fields." + resource["schema"]["fields"][1]["name"] + "}}",
                         "fields": row_fields,
                     }
                 ],
             }
         )
-    return {"name": "code-lists", "label": "代码表", "delete": False, "files": files}
+    # Decap takes the format from the collection, not from each file: all three are CSV.
+    return {
+        "name": "code-lists",
+        "label": "代码表",
+        "delete": False,
+        "format": "servicepoints-csv",  # registered by assets/servicepoints-cms.js
+        "extension": "csv",
+        "files": files,
+    }
 
 
 def covered_fields(config: dict) -> dict[str, set[str]]:

@@ -18,7 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
-from . import mapview, material
+from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
 from .cms import admin_files, record_layout
 from .escape import neutralise_links
@@ -92,6 +92,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.previous = read_previous(settings.previous_release)
         self.frames = Frames()
         self.entries = {}
+        self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
+        terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
+        self.terms = glossary.read_terms(terms) if terms.is_file() else {}
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -104,7 +107,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
         downloads = describe_files(opendata)
-        view = site_view(self.site, downloads, opendata)
+        view = site_view(self.site, downloads, opendata) | wayfinding.point_view(self.way, config)
         for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
             hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
@@ -168,7 +171,21 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         page.markdown = ""  # not None: mkdocs reads None as "no title yet"
         if page.file.generated_by:
             page.file.content_string = ""
-        return html
+        return self._link_glossary(html, page)
+
+    def _link_glossary(self, html: str, page) -> str:
+        """Glossary terms link to their entry where they first appear (not on point and type pages:
+        those are straight HTML, see pagepath.py)."""
+        uri = page.file.src_uri
+        if uri == glossary.GLOSSARY_PAGE or (uri.startswith(("points/", "types/")) and not uri.endswith("index.md")):
+            return html
+        up = "../" * page.url.count("/")
+        return glossary.link_terms(html, f"{up}glossary/", self.terms)
+
+    def on_page_context(self, context, page, config, nav):
+        """Breadcrumbs and the edit link of the page's own file, for the theme (wayfinding.py)."""
+        wayfinding.annotate(page, config, self.way)
+        return context
 
     def on_post_page(self, output: str, page, config) -> str:
         """Drop a written page's HTML: mkdocs would keep all of them until the end.

@@ -17,7 +17,7 @@ from .cms import point_links
 from .completeness import completeness
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
-from .export import GROUPS
+from .export import FILE_INFO, GROUPS
 from .freshness import is_fresh
 from .links import map_links
 from .load import allowed_services, list_delimiter
@@ -307,7 +307,9 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
-    groups = {key: [f for f in downloads if f["group"] == key] for key in GROUPS}
+    order = {name: n for n, name in enumerate(FILE_INFO)}  # the xlsx first: most readers want a spreadsheet
+    ranked = sorted(downloads, key=lambda f: order.get(f["name"], len(order)))
+    groups = {key: [f for f in ranked if f["group"] == key] for key in GROUPS}
     return {
         "downloads": downloads,
         "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
