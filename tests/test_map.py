@@ -352,6 +352,22 @@ def test_deep_link_followed_during_a_zoom_animation(browser, server, map_site, w
     assert _settles_on(browser, (point["lat"], point["lon"]))
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_deep_link_landing_before_a_requested_zoom_animation_begins(browser, server, map_site, width):
+    """Leaflet starts an animated zoom one animation frame after it is asked for. A landing that runs in
+    between (here the hash handler, called at once) must still win when that animation ends."""
+    _, points = map_site
+    point = next(p for p in points if p["id"] == "gcj02")
+    _size(browser, width)
+    _open(browser, f"{server}/map/")
+    browser.execute_script(
+        MAP + "map.setView([22.3, 113.5], 11, {animate: false}); map.fitBounds([[22.2, 113.2], [22.7, 113.7]], "
+        "{animate: true}); history.replaceState(null, '', '#point=gcj02');"
+        "window.dispatchEvent(new HashChangeEvent('hashchange'));"
+    )
+    assert _settles_on(browser, (point["lat"], point["lon"])), (_view(browser), point["lat"], point["lon"])
+
+
 def _settles_on(driver, goal: tuple[float, float], seconds: float = 5) -> bool:
     """The view reaches the goal (zoom >= 15, centre within 100 m) and is still there half a second later.
     A swallowed setView leaves the map elsewhere for good, so waiting does not hide that fault."""

@@ -330,6 +330,13 @@
     map.stop();
     map.invalidateSize({ pan: false });
     map.setView(latlng, zoom, { animate: false });
+    lateAnimation(function () { land(latlng, zoom); });
+  }
+
+  // Leaflet starts a requested zoom animation one animation frame later, so one asked for just before a
+  // landing may begin after it and, when it ends, carry the map back to its own target: land again then.
+  function lateAnimation(again) {
+    requestAnimationFrame(function () { if (map._animatingZoom) map.once("zoomend", again); });
   }
 
   function landBounds(latlngs) {
@@ -338,6 +345,7 @@
     map.stop();
     map.invalidateSize({ pan: false });
     map.fitBounds(latlngs, { padding: [30, 30], maxZoom: TOWN_ZOOM, animate: false });
+    lateAnimation(function () { landBounds(latlngs); });
   }
 
   /* ---- the user's position (or the chosen centre): always above the clusters ---- */
