@@ -93,7 +93,8 @@ for (const el of document.querySelectorAll('*')) {
       bad.push(el.tagName + ' ' + attr.name + '=' + value.slice(0, 40));
   }
 }
-for (const a of document.querySelectorAll('a, strong, b')) if (/^\\s*(点我|粗)\\s*$/.test(a.textContent)) bad.push('markup: ' + a.textContent);
+for (const a of document.querySelectorAll('a, strong, b'))
+  if (/^\\s*(点我|粗)\\s*$/.test(a.textContent)) bad.push('markup: ' + a.textContent);
 return bad;
 """
 
