@@ -28,10 +28,64 @@ def test_material_is_the_series_our_assumptions_were_checked_against():
         "小榄镇 测试路12号",
         "商标注册、续展和变更咨询",
         "Mo-Fr 09:00 中山 ABC 古镇镇灯饰",
+        "〡〢号楼",  # Han script outside the CJK blocks: a range list of our own split these differently
+        "⺀部首 二〇二五年 人々",
+        "中山\U00030000市",  # CJK extension G
     ],
 )
 def test_segmentation_is_materials_own(text):
     assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
+
+
+TOWNS = ["小榄镇", "古镇镇", "石岐街道"]
+
+
+@pytest.fixture
+def words_restored():
+    """These tests change jieba's one dictionary; give the next test the words it had."""
+    before = material._learned
+    yield
+    material.keep_whole(before)
+
+
+def test_kept_words_stay_whole_in_ours_and_materials_segmentation(words_restored):
+    material.keep_whole([])
+    assert material.segment("小榄镇") == "小榄\u200b镇"  # jieba's own dictionary cuts it
+    material.keep_whole(TOWNS)
+    for text in ("小榄镇", "中山市小榄镇知识产权维权援助服务站", "古镇镇灯饰", "石岐街道孙文中路"):
+        assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
+    assert material.segment("中山市小榄镇知识产权维权援助服务站").split("\u200b")[:2] == ["中山市", "小榄镇"]
+
+
+def test_kept_words_depend_on_the_list_alone(words_restored):
+    """Two builds in one process (or a build after another registry's) must cut text exactly alike."""
+    import jieba
+
+    text = "中山市小榄镇知识产权维权援助服务站 古镇镇灯饰 石岐街道 横栏镇"
+    material.keep_whole([])
+    own = dict(jieba.dt.FREQ), jieba.dt.total
+    material.keep_whole(TOWNS)
+    first, state = material.segment(text), (dict(jieba.dt.FREQ), jieba.dt.total)
+    material.keep_whole(reversed(TOWNS))  # same words, any order: nothing added twice
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == state
+    material.keep_whole(["横栏镇", "小榄"])  # another list first ...
+    assert material.segment(text) != first
+    material.keep_whole(TOWNS)  # ... is undone exactly
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == state and material.segment(text) == first
+    material.keep_whole([])
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == own
+
+
+def _segment_in_worker(text: str) -> str:
+    return material.segment(text)
+
+
+def test_forked_workers_inherit_the_kept_words(words_restored):
+    import multiprocessing
+
+    material.keep_whole(TOWNS)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_segment_in_worker, ["小榄镇"]) == ["小榄镇"]
 
 
 def _page(meta: dict):

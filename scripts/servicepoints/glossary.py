@@ -82,18 +82,6 @@ def _link_text(text: str, pattern: re.Pattern, by_text: dict[str, str], done: se
 
 
 def search_words(tables: dict[str, list[dict]]) -> list[str]:
-    """Names the search must keep whole: the towns. (Not the long type names: kept whole, 援助 would
-    no longer find 知识产权维权援助服务站.)"""
-    return sorted({t["name"] for t in tables["towns"]})
-
-
-def keep_words_whole(words: list[str]) -> None:
-    """Teach jieba (which the theme's search uses to cut Chinese into words) these names, so that
-    小榄镇 stays one word in the index and in the reader's query: cut into 小榄 + 镇, a query
-    for 小榄镇 reported both halves as 缺少 (missing) on results that contain them."""
-    try:
-        import jieba
-    except ImportError:  # the search then splits on punctuation only: nothing to teach
-        return
-    for word in words:
-        jieba.add_word(word, freq=100_000)
+    """Names the search must keep whole (``material.keep_whole``): the towns. Not the long type names:
+    kept whole, 援助 would no longer find 知识产权维权援助服务站."""
+    return sorted({t["name"] for t in tables.get("towns", []) if t.get("name")})

@@ -6,7 +6,9 @@ tests/test_material.py fails when an upgrade changes any of it:
 
 - the version series these assumptions were checked against (``TESTED_SERIES``);
 - how its search plugin is told to skip a page (page meta ``search: {exclude: true}``);
-- how it segments Chinese for its search index (jieba words separated by U+200B);
+- how it segments Chinese for its search index (runs of the Han script, found with ``backrefs`` as Material
+  does, cut into jieba's words separated by U+200B), and that it uses jieba's one global dictionary, to which
+  ``keep_whole`` adds the names the search must not cut;
 - the layout of ``search/search_index.json`` (``{"config": ..., "docs": [{location, title, text}]}``),
   to which we add our own entries after Material has written it.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -23,24 +25,72 @@ TESTED_SERIES = "9.8"  # major.minor of mkdocs-material that tests/test_material
 SEARCH_INDEX = "search/search_index.json"
 SKIP_SEARCH = {"search": {"exclude": True}}
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+WORD_FREQ = 100_000  # jieba frequency of each word we add: far above 小榄 + 镇, so the name stays one word
+_learned: tuple[str, ...] = ()  # the words jieba's dictionary holds beyond its own, sorted
+_undo: list[tuple[str, int | None]] = []  # (key, its value before we touched it) in the order changed
+_total_before = 0
 
 
 def version() -> str:
     return metadata.version("mkdocs-material")
 
 
+@functools.cache
+def _han():
+    """Material's own expression for a run of Chinese (the Han script, via backrefs, a dependency of
+    Material's): a hand-written range list missed thousands of characters it counts (〡, radicals, ext. G)."""
+    from backrefs import bre
+
+    return bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def segment(text: str) -> str:
     """``text`` with each run of Chinese split into jieba's words by U+200B, as Material's index has it.
 
-    Cached: town, type and service names repeat on thousands of pages, and jieba runs once per string."""
+    Cached: town, type and service names repeat on thousands of pages, and jieba runs once per string.
+    ``keep_whole`` empties the cache whenever it changes the words."""
     import jieba
 
-    def words(match: re.Match) -> str:
+    def words(match) -> str:
         return "\u200b" + "\u200b".join(jieba.cut(match.group(0))) + "\u200b"
 
-    return _HAN.sub(words, text).strip("\u200b")
+    return _han().sub(words, text).strip("\u200b")
+
+
+def keep_whole(words: Iterable[str]) -> None:
+    """Make jieba's dictionary (the global one Material's search plugin cuts with) exactly jieba's own plus
+    ``words``, each one word, so 小榄镇 is not cut into 小榄 + 镇 (a query for 小榄镇 then reported 小榄
+    and 镇 as 缺少, missing, on results that contain 小榄镇).
+
+    Call it before this process segments anything (the plugin's ``on_config``); worker processes forked
+    later inherit the dictionary. The result depends on ``words`` alone, not on what an earlier build in
+    this process taught jieba: the words are added in sorted order, once, and a different list first
+    undoes the previous one exactly (jieba's word probabilities depend on the sum of all frequencies)."""
+    global _learned, _total_before
+    wanted = tuple(sorted({w for w in words if w}))
+    if wanted == _learned:
+        return
+    import jieba
+
+    tokenizer = jieba.dt
+    tokenizer.check_initialized()
+    freq = tokenizer.FREQ
+    if _learned:
+        for key, old in reversed(_undo):
+            if old is None:
+                freq.pop(key, None)
+            else:
+                freq[key] = old
+        tokenizer.total = _total_before
+    _undo.clear()
+    _total_before = tokenizer.total
+    for word in wanted:
+        for key in {word[: n + 1] for n in range(len(word))}:
+            _undo.append((key, freq.get(key)))
+        tokenizer.add_word(word, freq=WORD_FREQ)
+    _learned = wanted
+    segment.cache_clear()
 
 
 def add_search_entries(site_dir: Path, entries: list[dict]) -> int:

@@ -95,6 +95,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
+        material.keep_whole(glossary.search_words(self.site.tables))  # before anything is segmented (or forked)
         return config
 
     def on_files(self, files: Files, config) -> Files:
