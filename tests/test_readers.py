@@ -290,6 +290,28 @@ def test_search_for_a_town_reports_nothing_missing_on_results_holding_it(browser
     assert [(text[:30], missing) for text, missing in holding if missing or "缺少" in text] == []
 
 
+def test_map_filters_fold_on_a_phone_and_say_what_they_select(browser, server):
+    """The filters took ~300 px above the map at 390 px: there they start folded, and the summary line
+    follows the reader's changes and a deep link's, so nothing is hidden."""
+    summary = "return document.getElementById('map-filter-summary').textContent"
+    folded = "return !document.getElementById('map-filter-box').open"
+    _open(browser, server, "map/", 390)
+    assert browser.execute_script(folded)
+    assert browser.execute_script(summary) == "全部类型 · 全部服务 · 不含已撤销"
+    top = browser.execute_script("return document.querySelector('.sp-map').getBoundingClientRect().top + scrollY")
+    assert top < 600, top  # was 660 with the filters open
+    assert _wait(browser, "return document.documentElement.hasAttribute('data-map-ready')")
+    browser.execute_script("location.hash = '#type=assistance-station'")  # a deep link followed on the page
+    assert _wait(browser, summary + ".startsWith('知识产权维权援助服务站')")
+    assert browser.execute_script(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销"
+    browser.execute_script("document.querySelector('#map-filters input[value=unknown]').click()")
+    assert browser.execute_script(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销、待核实"
+    browser.find_element("css selector", "#map-filter-box > summary").click()
+    assert browser.find_element("id", "filter-service").is_displayed()
+    _open(browser, server, "map/", 1280)  # a desktop has room: open
+    assert not browser.execute_script(folded) and browser.find_element("id", "filter-type").is_displayed()
+
+
 def test_tables_fit_a_phone(browser, server):
     for path in (PAGES["town"], PAGES["type"], PAGES["stats"], PAGES["opendata"], PAGES["fields"], PAGES["guide"]):
         _open(browser, server, path, 390)

@@ -3,6 +3,7 @@
  *   (the <head> applies it before the first paint, so pages do not flash).
  * - Wide tables: on a phone each row is stacked as label/value pairs (labels from the header row);
  *   anything still wider than the screen becomes a focusable, named region with a scroll hint.
+ * - The map's filters (folded on a phone, see map.md.j2): the folded box's summary names what they select.
  */
 (function () {
   "use strict";
@@ -87,8 +88,33 @@
     });
   }
 
+  // The map page's filter box says what its filters select, so a folded box hides nothing: it follows
+  // the reader's changes and a deep link's (the map rewrites #map-count whenever it applies the filters).
+  function summariseMapFilters() {
+    var form = document.getElementById("map-filters"), out = document.getElementById("map-filter-summary");
+    if (!form || !out) return;
+    function chosen(select) {
+      var option = select.options[select.selectedIndex];
+      return option ? option.getAttribute("data-name") || option.textContent.trim() : "";
+    }
+    function update() {
+      var on = [], off = [];
+      form.querySelectorAll('input[name="status"]').forEach(function (box) {
+        (box.checked ? on : off).push(box.parentNode.textContent.trim());
+      });
+      var statuses = !off.length ? "全部状态" : !on.length ? "未选状态" :
+        off.length <= on.length ? "不含" + off.join("、") : "仅" + on.join("、");
+      out.textContent = [chosen(form.elements.type), chosen(form.elements.service), statuses].join(" · ");
+    }
+    form.addEventListener("change", update);
+    var count = document.getElementById("map-count");
+    if (count && window.MutationObserver) new MutationObserver(update).observe(count, { childList: true, characterData: true, subtree: true });
+    update();
+  }
+
   function ready() {
     apply(stored());
+    summariseMapFilters();
     document.querySelectorAll("[data-sp-mode-toggle]").forEach(function (button) {
       button.addEventListener("click", toggle);
     });
