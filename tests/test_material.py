@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import ROOT
 from servicepoints import material
 
 search = pytest.importorskip("material.plugins.search.plugin")
@@ -113,3 +114,25 @@ def test_our_entries_join_materials_index_layout(tmp_path):
     assert set(written["docs"][0]) == {"location", "title", "text"}
     assert written["docs"][-1] == ours
     assert size == (tmp_path / material.SEARCH_INDEX).stat().st_size
+
+
+def test_the_theme_serves_materials_search_worker_with_our_fixes_and_nothing_else():
+    """site_templates/theme/ holds the patched worker under the worker's own name (the theme directory wins).
+    After an upgrade of Material: check SEARCH_WORKER_FIXES against the new worker's source, then run
+    material.write_search_worker(Path("site_templates/theme"))."""
+    ours = ROOT / "site_templates" / "theme" / material.SEARCH_WORKER
+    installed = material.installed_search_worker()
+    assert installed.is_file(), f"Material no longer ships {material.SEARCH_WORKER}: our patched copy is dead"
+    original = installed.read_text(encoding="utf-8")
+    assert ours.read_text(encoding="utf-8") == material.patched_search_worker(original)
+    assert (ours.parent / "LICENSE.mkdocs-material").read_text(encoding="utf-8").startswith("Copyright (c)")
+    base = (installed.parents[3] / "base.html").read_text(encoding="utf-8")
+    assert f'"{material.SEARCH_WORKER}" | url' in base, "base.html loads another worker"
+
+
+def test_a_worker_fix_that_no_longer_matches_is_an_error():
+    old, _ = material.SEARCH_WORKER_FIXES[0]
+    with pytest.raises(ValueError, match="search worker changed"):
+        material.patched_search_worker("var x=1;")
+    with pytest.raises(ValueError, match="2 times"):
+        material.patched_search_worker(old + old)

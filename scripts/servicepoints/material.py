@@ -10,7 +10,9 @@ tests/test_material.py fails when an upgrade changes any of it:
   does, cut into jieba's words separated by U+200B), and that it uses jieba's one global dictionary, to which
   ``keep_whole`` adds the names the search must not cut;
 - the layout of ``search/search_index.json`` (``{"config": ..., "docs": [{location, title, text}]}``),
-  to which we add our own entries after Material has written it.
+  to which we add our own entries after Material has written it;
+- its search worker's code, three bugs of which we patch (``SEARCH_WORKER_FIXES``): the theme directory
+  holds the patched copy under the worker's own name, so the theme loads it in place of the original.
 """
 
 from __future__ import annotations
@@ -24,6 +26,19 @@ from pathlib import Path
 TESTED_SERIES = "9.8"  # major.minor of mkdocs-material that tests/test_material.py was last run against
 SEARCH_INDEX = "search/search_index.json"
 SKIP_SEARCH = {"search": {"exclude": True}}
+SEARCH_WORKER = "assets/javascripts/workers/search.a7633da7.min.js"  # the name base.html gives the worker
+# The browser cuts a Chinese query on the words of the index (query/segment in Material's source), then
+# joins the parts with "* " before the query parser adds "*" to every term again. Three bugs, each seen:
+SEARCH_WORKER_FIXES = [
+    # 1. no part could end at the query's last character, so 小榄镇 was searched as 小 (or 小榄), 石岐街道 as
+    #    石岐 + 街: let a part reach the end;
+    ("for(let o=s+1;o<t.length;o++)t.slice(s,o)in e", "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e"),
+    # 2. a last part of one character was dropped (小榄镇 with 小榄 in the index: 镇 was never searched);
+    ("n[a]&&a<t.length-1&&(i[s++]=a)", "n[a]&&a<t.length&&(i[s++]=a)"),
+    # 3. every part but the last became "小榄镇**", matched as words but never found again among them when
+    #    the result's terms were listed, so each was shown after 缺少 (missing) on results that contain it.
+    ('[...fe(s,this.index.invertedIndex)].join("* ")', '[...fe(s,this.index.invertedIndex)].join(" ")'),
+]
 
 WORD_FREQ = 100_000  # jieba frequency of each word we add: far above 小榄 + 镇, so the name stays one word
 _learned: tuple[str, ...] = ()  # the words jieba's dictionary holds beyond its own, sorted
@@ -91,6 +106,32 @@ def keep_whole(words: Iterable[str]) -> None:
         tokenizer.add_word(word, freq=WORD_FREQ)
     _learned = wanted
     segment.cache_clear()
+
+
+def installed_search_worker() -> Path:
+    """Material's own search worker, as installed."""
+    import material
+
+    return Path(material.__file__).parent / "templates" / SEARCH_WORKER
+
+
+def patched_search_worker(code: str) -> str:
+    """Material's search worker ``code`` with ``SEARCH_WORKER_FIXES`` applied; ValueError when one of them
+    does not match exactly once (the worker has changed: check the fixes against its new source)."""
+    for old, new in SEARCH_WORKER_FIXES:
+        if code.count(old) != 1:
+            raise ValueError(f"mkdocs-material's search worker changed: {old!r} found {code.count(old)} times")
+        code = code.replace(old, new)
+    return code
+
+
+def write_search_worker(theme_dir: Path) -> Path:
+    """Write the patched worker into the theme directory (after an upgrade of Material, see TESTED_SERIES)."""
+    target = Path(theme_dir) / SEARCH_WORKER
+    target.parent.mkdir(parents=True, exist_ok=True)
+    code = installed_search_worker().read_text(encoding="utf-8")
+    target.write_text(patched_search_worker(code), encoding="utf-8")
+    return target
 
 
 def add_search_entries(site_dir: Path, entries: list[dict]) -> int:
