@@ -9,12 +9,7 @@ import csv
 import hashlib
 import io
 import json
-import re
 import zipfile
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
@@ -24,6 +19,7 @@ from .jsonschema import point_json_schema
 from .load import list_delimiter
 from .model import SiteData
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
+from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
 
@@ -139,27 +135,12 @@ def _getter(name: str, field: dict, delimiter: str):
     return value
 
 
-def _width(value) -> int:
-    text = value if isinstance(value, str) else repr(value) if value is not None else ""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _text_cell(sheet, value):
-    """A spreadsheet cell that can never be a formula: text is neutralised and stored as a string."""
-    if not isinstance(value, str):
-        return value
-    c = WriteOnlyCell(sheet, value=inert(value))
-    c.data_type = "s"
-    return c
-
-
 def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
     """Points first, then the field sheet, then one sheet per code list.
 
     Each sheet has one header row of Chinese labels, frozen, with an autofilter and fitted column widths;
     numbers are numbers; no cell is a formula.
     """
-    book = openpyxl.Workbook(write_only=True)  # streams rows: a full workbook keeps every cell as an object
     records = {"points": data.points}
     source = {r["name"]: r for r in data.descriptor["resources"]}
     for r in descriptor["resources"]:
@@ -172,51 +153,31 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
                 {k: (v if v not in (None, "") or k not in _pk(r) else ALL) for k, v in row.items()}
                 for row in data.tables[r["name"]]
             ]
-    described = []
-    order = [descriptor["resources"][0]] + [None] + descriptor["resources"][1:]
-    for resource in order:
-        if resource is None:
-            _write_sheet(book, FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], described)
-            continue
+    described: list[list] = []
+    sheets: list[Sheet | None] = []
+    for resource in descriptor["resources"]:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
-        rows = [[get(r) for _, _, _, get in columns] for r in records[resource["name"]]]
-        _write_sheet(book, title, [head for head, _, _, _ in columns], rows)
-    book.properties.creator = descriptor["contributors"][0]["title"]
-    buffer = io.BytesIO()
-    book.save(buffer)
-    stamp = f"{release}T00:00:00Z"
-    return _normalise_zip(buffer.getvalue(), release, lambda name, body: _fix_core(name, body, stamp))
+        rows = [[_inert(get(r)) for _, _, _, get in columns] for r in records[resource["name"]]]
+        sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
+        if len(sheets) == 1:
+            sheets.append(None)  # the field sheet, second, once every table is described
+    fields = Sheet(
+        FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], [[_inert(v) for v in row] for row in described]
+    )
+    sheets = [fields if s is None else s for s in sheets]
+    creator = descriptor["contributors"][0]["title"]
+    return zip_bytes(workbook_members(sheets, creator, release), release)
+
+
+def _inert(value):
+    """Text as a spreadsheet must show it (never a formula, see tables.inert); numbers as they are."""
+    return inert(value) if isinstance(value, str) else value
 
 
 def _pk(resource: dict) -> list[str]:
     return resource["schema"].get("primaryKey", [])
-
-
-def _write_sheet(book, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    widths = [_width(h) for h in header]
-    for row in rows:
-        widths = [max(w, _width(v)) for w, v in zip(widths, row, strict=True)]
-    for n, w in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(n)].width = min(max(w + 2, 8), 60)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    sheet.append([_text_cell(sheet, h) for h in header])
-    for row in rows:
-        sheet.append([_text_cell(sheet, v) for v in row])
-
-
-def _fix_core(name: str, body: bytes, stamp: str) -> bytes:
-    if name != "docProps/core.xml":
-        return body
-    return re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), body)
-
-
-def _normalise_zip(raw: bytes, release: str, rewrite) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(raw))
-    return zip_bytes({i.filename: rewrite(i.filename, source.read(i)) for i in source.infolist()}, release)
 
 
 def zip_bytes(members: dict[str, bytes], release: str) -> bytes:
