@@ -217,6 +217,10 @@ def test_the_last_guard_turns_unsafe_links_into_their_text():
         '<a href="../ok/" data=javascript:alert(1)>x</a>',
         "<img/src=data:image/png;base64,AAAA alt=x>",
         "<iframe title='t'src='javascript:1'></iframe>",
+        '<a title="x>" href="javascript:alert(1)">x</a>',  # a quoted ">" does not end the tag
+        "<img alt='>' src=javascript:alert(1)>",
+        '<a href="javascript:alert(1)">never closed',
+        '<ImG sRc="javascript:alert(1)"><A hReF="javascript:alert(1)">x</a>',
     ],
 )
 def test_the_last_guard_sees_every_way_html_writes_an_attribute(tag):

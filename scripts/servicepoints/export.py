@@ -6,15 +6,18 @@ Everything is built in memory as bytes; the same registry and release date give 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
 from .completeness import completeness
-from .hsds import hsds_descriptor, hsds_tables
+from .hsds import hsds_descriptor, hsds_paths, hsds_tables
 from .jsonschema import point_json_schema
 from .load import list_delimiter
 from .model import SiteData
@@ -24,32 +27,57 @@ from .xlsx import Sheet, workbook_members
 ZIP_NAME = "servicepoints-opendata.zip"
 
 
+Plan = dict[str, Callable[[dict[str, bytes]], bytes]]
+
+
+def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
+    """Every file under ``opendata/``, in the order it is made: ``name -> make(files made so far)``.
+
+    Making the plan is cheap (no file is made yet), so the build knows every name before the files exist.
+    """
+    descriptor = published_descriptor(data)
+    release = data.settings.release()
+    tables = functools.cache(lambda: table_rows(data, descriptor))
+    hsds = functools.cache(lambda: hsds_tables(data))
+    names = [r["name"] for r in descriptor["resources"]]  # the keys of table_rows(), in order
+    package = ["datapackage.json", *(f"{name}.csv" for name in names)]
+    points_json = {k: descriptor[k] for k in ("name", "version", "created")}
+    plan: Plan = {"datapackage.json": lambda _: _json(descriptor)}
+    plan.update({f"{name}.csv": functools.partial(lambda name, _: csv_bytes(tables()[name]), name) for name in names})
+    plan["points.xlsx"] = lambda _: xlsx_bytes(data, descriptor, release)
+    plan["points.json"] = lambda _: _json(points_json | {"points": data.points})
+    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], list_delimiter(descriptor))
+    plan["point.schema.json"] = lambda _: _json(point_json_schema(data.descriptor, data.tables))
+    plan["changes.json"] = lambda _: _json(changes_since(previous, tables()["points"], descriptor))
+    for path in hsds_paths():
+        plan[f"hsds/{path}"] = functools.partial(lambda path, _: csv_bytes(hsds()[path]), path)
+    plan["hsds/datapackage.json"] = lambda _: _json(hsds_descriptor())
+    plan["completeness.json"] = lambda _: _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
+    plan[ZIP_NAME] = lambda files: zip_bytes({n: files[n] for n in package}, release)
+    plan["catalog.jsonld"] = lambda files: _json(dcat_catalog(descriptor, files, data.site_url))
+    plan["SHA256SUMS"] = sha256sums
+    return plan
+
+
+def make_files(plan: Plan) -> dict[str, bytes]:
+    """``name -> bytes`` for every file of the plan, SHA256SUMS last."""
+    files: dict[str, bytes] = {}
+    for name, make in plan.items():
+        files[name] = make(files)
+    return files
+
+
 def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, bytes]:
     """``name -> bytes`` for every file under ``opendata/``, SHA256SUMS last."""
-    descriptor = published_descriptor(data)
-    tables = table_rows(data, descriptor)
-    files: dict[str, bytes] = {"datapackage.json": _json(descriptor)}
-    files.update({f"{name}.csv": csv_bytes(rows) for name, rows in tables.items()})
-    files["points.xlsx"] = xlsx_bytes(data, descriptor, data.settings.release())
-    files["points.json"] = _json(
-        {
-            "name": descriptor["name"],
-            "version": descriptor["version"],
-            "created": descriptor["created"],
-            "points": data.points,
-        }
-    )
-    files["points.geojson"] = geojson_bytes(data.points, tables["points"][0], list_delimiter(descriptor))
-    files["point.schema.json"] = _json(point_json_schema(data.descriptor, data.tables))
-    files["changes.json"] = _json(changes_since(previous, tables["points"], descriptor))
-    files.update({f"hsds/{name}": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
-    files["hsds/datapackage.json"] = _json(hsds_descriptor())
-    files["completeness.json"] = _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
-    package = {n: files[n] for n in ["datapackage.json", *(f"{name}.csv" for name in tables)]}
-    files[ZIP_NAME] = zip_bytes(package, data.settings.release())
-    files["catalog.jsonld"] = _json(dcat_catalog(descriptor, files, data.site_url))
-    files["SHA256SUMS"] = sha256sums(files)
-    return files
+    return make_files(opendata_plan(data, previous))
+
+
+def write_files(files: dict[str, bytes], folder: Path) -> None:
+    """Write ``name -> bytes`` under ``folder`` (the open-data files straight into the site being built)."""
+    for name, body in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
 
 
 def _json(value) -> bytes:

@@ -83,3 +83,61 @@ class OrderedMap:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
+
+
+class Background:
+    """``task()`` run in a forked process while this one goes on; ``result()`` waits for its value.
+
+    The task reaches the child by fork, not by pickling; its value (and an exception it raises) comes
+    back pickled. With ``forked=False`` the task runs here, at once, and nothing is forked.
+    """
+
+    def __init__(self, task: Callable[[], Any], forked: bool = True) -> None:
+        self.process = None
+        if not forked:
+            try:
+                self.outcome: tuple[bool, Any] | None = (True, task())
+            except Exception as exc:  # raised again from result(), as the forked path does
+                self.outcome = (False, exc)
+            return
+        self.outcome = None
+        context = multiprocessing.get_context("fork")
+        self.reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(target=_background, args=(task, writer), daemon=True)
+        self.process.start()
+        writer.close()
+
+    def result(self) -> Any:
+        if self.outcome is None:
+            try:
+                self.outcome = self.reader.recv()
+            except EOFError:
+                self.outcome = (False, RuntimeError(f"后台进程意外退出（退出码 {self._wait()}）"))
+            self._wait()
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
+
+    def _wait(self) -> int | None:
+        self.process.join()
+        self.reader.close()
+        return self.process.exitcode
+
+    def close(self) -> None:
+        """Stop the child if it is still working (a build that failed elsewhere)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _background(task: Callable[[], Any], writer) -> None:
+    try:
+        outcome = (True, task())
+    except Exception as exc:
+        outcome = (False, exc)
+    try:
+        writer.send(outcome)
+    except Exception as exc:  # the value or the exception would not pickle
+        writer.send((False, RuntimeError(f"后台任务的结果无法传回：{exc!r}；原结果：{outcome[1]!r}")))
+    writer.close()

@@ -22,14 +22,14 @@ from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
 from .cms import admin_files, record_layout
 from .escape import neutralise_links
-from .export import build_opendata, describe_files
+from .export import describe_files, make_files, opendata_plan, write_files
 from .holidays import browser_json
 from .load import Registry, SetupError, read_registry
 from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
-from .parallel import OrderedMap, default_workers
-from .render import GeneratedPages, render_pages, site_view
+from .parallel import Background, OrderedMap, default_workers
+from .render import OPENDATA_PAGES, GeneratedPages, opendata_view, render_opendata_page, render_pages, site_view
 from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
@@ -64,6 +64,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.needs: dict[str, dict] = {}
         self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
+        self.opendata: Background | None = None
+        self.view: dict = {}
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
 
@@ -98,17 +100,22 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
-        opendata = build_opendata(self.site, self.previous)
-        for name, body in opendata.items():
-            files.append(File.generated(config, f"opendata/{name}", content=body))
+        """Every generated file and page. The open-data files are made meanwhile by a forked process (at
+        scale) that writes them straight into the site: only the two open-data pages wait for it."""
+        folder = Path(config.site_dir) / "opendata"
+        plan = opendata_plan(self.site, self.previous)
+        forked = default_workers(len(self.site.points)) > 0
+        self.opendata = Background(functools.partial(_make_opendata, self.site, plan, folder), forked=forked)
+        for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
+            files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
         for name, body in admin_files(self.site).items():  # the browser editor, /admin/
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        downloads = describe_files(opendata)
-        view = site_view(self.site, downloads, opendata) | wayfinding.point_view(self.way, config)
-        for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
+        view = site_view(self.site) | wayfinding.point_view(self.way, config)
+        self.view = view
+        for uri, text in render_pages(self.site, self.templates, view).items():
             hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
@@ -127,6 +134,13 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.generated.urls = {f.src_uri: f.url for f in files}
         self.need_entries = self.generated.need_entries()
         return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        """The open-data pages show the files' sizes, checksums and first rows: written once they are made."""
+        if page.file.src_uri in OPENDATA_PAGES and page.file.generated_by:
+            view = self.view | self.opendata.result()
+            return render_opendata_page(self.templates, page.file.src_uri, view)
+        return markdown
 
     def on_nav(self, nav, config, files):
         """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
@@ -155,6 +169,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return nav
 
     def on_env(self, env, config, files):
+        self.opendata.result()  # mkdocs copies the files next: they must all be there
         install(env, self.frames)
         return env
 
@@ -205,9 +220,18 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self._close()
 
     def _close(self) -> None:
+        if self.opendata is not None:
+            self.opendata.close()
         if self.bodies is not None:
             self.bodies.close()
             self.bodies = None
+
+
+def _make_opendata(site: SiteData, plan: dict, folder: Path) -> dict:
+    """Make every open-data file, write it into the site, and return what the open-data pages show of them."""
+    files = make_files(plan)
+    write_files(files, folder)
+    return opendata_view(site, describe_files(files), files)
 
 
 class _Body:
