@@ -28,11 +28,14 @@ from .load import Registry, SetupError, read_registry
 from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
-from .parallel import Background, OrderedMap, default_workers
+from .parallel import Background, OrderedMap, Workers, default_workers
 from .render import OPENDATA_PAGES, GeneratedPages, opendata_view, render_opendata_page, render_pages, site_view
 from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
+BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (about 40 KB each)
+PAGES_AHEAD = 3  # type, town and need bodies ahead at scale (a need page then lists thousands of points)
+ALL_PAGES_AHEAD_UP_TO = 5000  # points; below this all of them are rendered ahead
 _ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
 
 
@@ -65,6 +68,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
         self.opendata: Background | None = None
+        self.pages: OrderedMap | None = None
+        self.workers: Workers | None = None
+        self.order: dict[str, int] = {}
         self.view: dict = {}
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
@@ -133,6 +139,20 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
         self.generated.urls = {f.src_uri: f.url for f in files}
         self.need_entries = self.generated.need_entries()
+        # Type, town and need pages' bodies (the need pages list every point offering a service): rendered
+        # by workers at scale, a few ahead, while this process reads the Markdown pages.
+        tasks = [functools.partial(self.generated.kind, kind) for kind in self.kinds.values()]
+        tasks += [functools.partial(self.generated.town, town) for town in self.towns.values()]
+        tasks += [functools.partial(self.generated.need, need) for need in self.needs.values()]
+        self.order = {uri: n for n, uri in enumerate([*self.kinds, *self.towns, *self.needs])}
+        count = len(self.site.points)
+        self.workers = Workers(default_workers(count))
+        ahead = len(tasks) if count <= ALL_PAGES_AHEAD_UP_TO else PAGES_AHEAD
+        self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), self.workers, "pages", chunk=1, window=ahead)
+        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", window=BODIES_AHEAD // 50)
+        if self.workers.processes:
+            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+        self.pages.prefetch()  # the workers start while this process reads the Markdown pages
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -145,11 +165,6 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def on_nav(self, nav, config, files):
         """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
         templates, one at a time while writing (point pages from worker processes at scale)."""
-        count = len(self.site.points)
-        workers = default_workers(count)
-        if workers:
-            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
-        self.bodies = OrderedMap(self.generated.point, count, workers)
         skip = material.SKIP_SEARCH
         for n, point in enumerate(self.site.points):
             file = files.get_file_from_path(self.generated.point_uri(n))
@@ -157,15 +172,16 @@ class ServicepointsPlugin(BasePlugin[_Options]):
                 file, config, title=page_title(point["name"]), slug=point["id"], body=_Body(self, n), meta=skip
             )
         for uri, town in self.towns.items():
-            body = functools.partial(self.generated.town, town)
+            body = functools.partial(self.pages.get, self.order[uri])
             file = files.get_file_from_path(uri)
             GeneratedPage(file, config, title=page_title(town["name"]), slug=town["slug"], body=body, meta=skip)
         for uri, need in self.needs.items():  # the need-finder's pages (issue 16), their nav hidden as before
-            body = functools.partial(self.generated.need, need)
+            body = functools.partial(self.pages.get, self.order[uri])
             file, title = files.get_file_from_path(uri), page_title(f"我要办：{need['name']}")
             GeneratedPage(
                 file, config, title=title, slug=need["code"], body=body, meta={"hide": ["navigation"], **skip}
             )
+        self.bodies.prefetch()  # behind the type, town and need pages
         return nav
 
     def on_env(self, env, config, files):
@@ -179,7 +195,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         writes any, so at 20,000 points holding both was most of the build's peak memory."""
         kind = self.kinds.get(page.file.src_uri)
         if kind is not None and page.file.generated_by:
-            body = self.generated.kind(kind)
+            body = self.pages.get(self.order[page.file.src_uri])
             html = body.html
             page.toc = get_toc(body.toc)
             page.present_anchor_ids = set(_ANCHOR.findall(html))
@@ -222,9 +238,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def _close(self) -> None:
         if self.opendata is not None:
             self.opendata.close()
-        if self.bodies is not None:
-            self.bodies.close()
-            self.bodies = None
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
 
 def _make_opendata(site: SiteData, plan: dict, folder: Path) -> dict:
