@@ -17,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
 
 from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
@@ -29,7 +30,7 @@ from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
 from .parallel import Background, OrderedMap, Workers, default_workers
-from .render import OPENDATA_PAGES, GeneratedPages, opendata_view, render_opendata_page, render_pages, site_view
+from .render import LATE_PAGES, GeneratedPages, late_view, render_late_page, render_pages, site_view
 from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
@@ -67,7 +68,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.needs: dict[str, dict] = {}
         self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
-        self.opendata: Background | None = None
+        self.late: Background | None = None
         self.pages: OrderedMap | None = None
         self.workers: Workers | None = None
         self.order: dict[str, int] = {}
@@ -107,11 +108,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def on_files(self, files: Files, config) -> Files:
         """Every generated file and page. The open-data files are made meanwhile by a forked process (at
-        scale) that writes them straight into the site: only the two open-data pages wait for it."""
+        scale) that writes them straight into the site: only LATE_PAGES wait for it."""
         folder = Path(config.site_dir) / "opendata"
         plan = opendata_plan(self.site, self.previous)
         forked = default_workers(len(self.site.points)) > 0
-        self.opendata = Background(functools.partial(_make_opendata, self.site, plan, folder), forked=forked)
+        self.late = Background(functools.partial(_late_work, self.site, plan, folder), forked=forked)
         for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
         for name, body in admin_files(self.site).items():  # the browser editor, /admin/
@@ -156,10 +157,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
-        """The open-data pages show the files' sizes, checksums and first rows: written once they are made."""
-        if page.file.src_uri in OPENDATA_PAGES and page.file.generated_by:
-            view = self.view | self.opendata.result()
-            return render_opendata_page(self.templates, page.file.src_uri, view)
+        """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
+        view: the open-data files' sizes, checksums and first rows, and the map's folium parts."""
+        if page.file.src_uri in LATE_PAGES and page.file.generated_by:
+            source = render_late_page(self.templates, page.file.src_uri, self.view | self.late.result())
+            markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
         return markdown
 
     def on_nav(self, nav, config, files):
@@ -185,7 +187,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return nav
 
     def on_env(self, env, config, files):
-        self.opendata.result()  # mkdocs copies the files next: they must all be there
+        self.late.result()  # mkdocs copies the files next: they must all be there
         install(env, self.frames)
         return env
 
@@ -236,18 +238,18 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self._close()
 
     def _close(self) -> None:
-        if self.opendata is not None:
-            self.opendata.close()
+        if self.late is not None:
+            self.late.close()
         if self.workers is not None:
             self.workers.close()
             self.workers = None
 
 
-def _make_opendata(site: SiteData, plan: dict, folder: Path) -> dict:
-    """Make every open-data file, write it into the site, and return what the open-data pages show of them."""
+def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
+    """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
     files = make_files(plan)
     write_files(files, folder)
-    return opendata_view(site, describe_files(files), files)
+    return late_view(site, describe_files(files), files)
 
 
 class _Body:
