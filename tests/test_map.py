@@ -73,11 +73,11 @@ def _fake_points(n: int) -> list[dict]:
 
 
 def _map_page(points: list[dict]) -> str:
-    from servicepoints.render import _view
+    from servicepoints.render import site_view
 
     data = _site_data(points)
     env = environment(ROOT / "site_templates" / "pages")
-    return env.get_template("map.md.j2").render(map=mapview.map_parts(data), **_view(data))
+    return env.get_template("map.md.j2").render(map=mapview.map_parts(data), **site_view(data))
 
 
 def test_map_page_does_not_grow_with_the_points():

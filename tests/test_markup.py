@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from conftest import DATA, ROOT, build, fixture, make_registry, soup
@@ -203,6 +204,40 @@ def test_the_last_guard_turns_unsafe_links_into_their_text():
         link("https://a.example/?q=1&r=2", "t")
         == '<a href="https://a.example/?q=1&amp;r=2" rel="nofollow noopener">t</a>'
     )
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<a/href="javascript:alert(1)">x</a>',  # "/" separates attributes in HTML
+        '<a title="t"href="javascript:alert(1)">x</a>',  # so does the quote that closed the one before
+        "<a title='t'href='javascript:alert(1)'>x</a>",
+        "<a href=javascript:alert(1)>x</a>",  # an unquoted value
+        "<a\thref = javascript:alert(1) class=c>x</a>",
+        '<a href="../ok/" data=javascript:alert(1)>x</a>',
+        "<img/src=data:image/png;base64,AAAA alt=x>",
+        "<iframe title='t'src='javascript:1'></iframe>",
+        '<a title="x>" href="javascript:alert(1)">x</a>',  # a quoted ">" does not end the tag
+        "<img alt='>' src=javascript:alert(1)>",
+        '<a href="javascript:alert(1)">never closed',
+        '<ImG sRc="javascript:alert(1)"><A hReF="javascript:alert(1)">x</a>',
+    ],
+)
+def test_the_last_guard_sees_every_way_html_writes_an_attribute(tag):
+    out = neutralise_links(f"<p>{tag}</p>")
+    assert "javascript" not in out and "data:" not in out, out
+    soup = BeautifulSoup(out, "html.parser")
+    for element in soup.find_all(True):
+        for name, value in element.attrs.items():
+            assert name not in ("href", "src", "data") or safe_url(value), out
+
+
+def test_the_last_guard_returns_a_safe_page_as_it_was():
+    frame = '<nav><a href="../../">首页</a><a href="https://github.com/x/y" class="md-source">仓库</a></nav>'
+    page = frame + '<main><a href="#top">¶</a><img src="../a.png" alt=""></main>' + frame
+    assert neutralise_links(page) is page  # checked, not rebuilt
+    bad = page.replace('href="#top"', 'href="javascript:top"')
+    assert neutralise_links(bad) == page.replace('<a href="#top">¶</a>', "¶")
 
 
 def test_an_email_with_parameters_is_refused(tmp_path, monkeypatch):

@@ -6,54 +6,78 @@ Everything is built in memory as bytes; the same registry and release date give 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
-import re
 import zipfile
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
+from collections.abc import Callable
+from pathlib import Path
 
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
 from .completeness import completeness
-from .hsds import hsds_descriptor, hsds_tables
+from .hsds import hsds_descriptor, hsds_paths, hsds_tables
 from .jsonschema import point_json_schema
 from .load import list_delimiter
 from .model import SiteData
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
+from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
 
 
+Plan = dict[str, Callable[[dict[str, bytes]], bytes]]
+
+
+def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
+    """Every file under ``opendata/``, in the order it is made: ``name -> make(files made so far)``.
+
+    Making the plan is cheap (no file is made yet), so the build knows every name before the files exist.
+    """
+    descriptor = published_descriptor(data)
+    release = data.settings.release()
+    tables = functools.cache(lambda: table_rows(data, descriptor))
+    hsds = functools.cache(lambda: hsds_tables(data))
+    names = [r["name"] for r in descriptor["resources"]]  # the keys of table_rows(), in order
+    package = ["datapackage.json", *(f"{name}.csv" for name in names)]
+    points_json = {k: descriptor[k] for k in ("name", "version", "created")}
+    plan: Plan = {"datapackage.json": lambda _: _json(descriptor)}
+    plan.update({f"{name}.csv": functools.partial(lambda name, _: csv_bytes(tables()[name]), name) for name in names})
+    plan["points.xlsx"] = lambda _: xlsx_bytes(data, descriptor, release)
+    plan["points.json"] = lambda _: _json(points_json | {"points": data.points})
+    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], list_delimiter(descriptor))
+    plan["point.schema.json"] = lambda _: _json(point_json_schema(data.descriptor, data.tables))
+    plan["changes.json"] = lambda _: _json(changes_since(previous, tables()["points"], descriptor))
+    for path in hsds_paths():
+        plan[f"hsds/{path}"] = functools.partial(lambda path, _: csv_bytes(hsds()[path]), path)
+    plan["hsds/datapackage.json"] = lambda _: _json(hsds_descriptor())
+    plan["completeness.json"] = lambda _: _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
+    plan[ZIP_NAME] = lambda files: zip_bytes({n: files[n] for n in package}, release)
+    plan["catalog.jsonld"] = lambda files: _json(dcat_catalog(descriptor, files, data.site_url))
+    plan["SHA256SUMS"] = sha256sums
+    return plan
+
+
+def make_files(plan: Plan) -> dict[str, bytes]:
+    """``name -> bytes`` for every file of the plan, SHA256SUMS last."""
+    files: dict[str, bytes] = {}
+    for name, make in plan.items():
+        files[name] = make(files)
+    return files
+
+
 def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, bytes]:
     """``name -> bytes`` for every file under ``opendata/``, SHA256SUMS last."""
-    descriptor = published_descriptor(data)
-    tables = table_rows(data, descriptor)
-    files: dict[str, bytes] = {"datapackage.json": _json(descriptor)}
-    files.update({f"{name}.csv": csv_bytes(rows) for name, rows in tables.items()})
-    files["points.xlsx"] = xlsx_bytes(data, descriptor, data.settings.release())
-    files["points.json"] = _json(
-        {
-            "name": descriptor["name"],
-            "version": descriptor["version"],
-            "created": descriptor["created"],
-            "points": data.points,
-        }
-    )
-    files["points.geojson"] = geojson_bytes(data.points, tables["points"][0], list_delimiter(descriptor))
-    files["point.schema.json"] = _json(point_json_schema(data.descriptor, data.tables))
-    files["changes.json"] = _json(changes_since(previous, tables["points"], descriptor))
-    files.update({f"hsds/{name}": csv_bytes(rows) for name, rows in hsds_tables(data).items()})
-    files["hsds/datapackage.json"] = _json(hsds_descriptor())
-    files["completeness.json"] = _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
-    package = {n: files[n] for n in ["datapackage.json", *(f"{name}.csv" for name in tables)]}
-    files[ZIP_NAME] = zip_bytes(package, data.settings.release())
-    files["catalog.jsonld"] = _json(dcat_catalog(descriptor, files, data.site_url))
-    files["SHA256SUMS"] = sha256sums(files)
-    return files
+    return make_files(opendata_plan(data, previous))
+
+
+def write_files(files: dict[str, bytes], folder: Path) -> None:
+    """Write ``name -> bytes`` under ``folder`` (the open-data files straight into the site being built)."""
+    for name, body in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
 
 
 def _json(value) -> bytes:
@@ -139,27 +163,12 @@ def _getter(name: str, field: dict, delimiter: str):
     return value
 
 
-def _width(value) -> int:
-    text = value if isinstance(value, str) else repr(value) if value is not None else ""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _text_cell(sheet, value):
-    """A spreadsheet cell that can never be a formula: text is neutralised and stored as a string."""
-    if not isinstance(value, str):
-        return value
-    c = WriteOnlyCell(sheet, value=inert(value))
-    c.data_type = "s"
-    return c
-
-
 def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
     """Points first, then the field sheet, then one sheet per code list.
 
     Each sheet has one header row of Chinese labels, frozen, with an autofilter and fitted column widths;
     numbers are numbers; no cell is a formula.
     """
-    book = openpyxl.Workbook(write_only=True)  # streams rows: a full workbook keeps every cell as an object
     records = {"points": data.points}
     source = {r["name"]: r for r in data.descriptor["resources"]}
     for r in descriptor["resources"]:
@@ -172,51 +181,31 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
                 {k: (v if v not in (None, "") or k not in _pk(r) else ALL) for k, v in row.items()}
                 for row in data.tables[r["name"]]
             ]
-    described = []
-    order = [descriptor["resources"][0]] + [None] + descriptor["resources"][1:]
-    for resource in order:
-        if resource is None:
-            _write_sheet(book, FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], described)
-            continue
+    described: list[list] = []
+    sheets: list[Sheet | None] = []
+    for resource in descriptor["resources"]:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
-        rows = [[get(r) for _, _, _, get in columns] for r in records[resource["name"]]]
-        _write_sheet(book, title, [head for head, _, _, _ in columns], rows)
-    book.properties.creator = descriptor["contributors"][0]["title"]
-    buffer = io.BytesIO()
-    book.save(buffer)
-    stamp = f"{release}T00:00:00Z"
-    return _normalise_zip(buffer.getvalue(), release, lambda name, body: _fix_core(name, body, stamp))
+        rows = [[_inert(get(r)) for _, _, _, get in columns] for r in records[resource["name"]]]
+        sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
+        if len(sheets) == 1:
+            sheets.append(None)  # the field sheet, second, once every table is described
+    fields = Sheet(
+        FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], [[_inert(v) for v in row] for row in described]
+    )
+    sheets = [fields if s is None else s for s in sheets]
+    creator = descriptor["contributors"][0]["title"]
+    return zip_bytes(workbook_members(sheets, creator, release), release)
+
+
+def _inert(value):
+    """Text as a spreadsheet must show it (never a formula, see tables.inert); numbers as they are."""
+    return inert(value) if isinstance(value, str) else value
 
 
 def _pk(resource: dict) -> list[str]:
     return resource["schema"].get("primaryKey", [])
-
-
-def _write_sheet(book, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    widths = [_width(h) for h in header]
-    for row in rows:
-        widths = [max(w, _width(v)) for w, v in zip(widths, row, strict=True)]
-    for n, w in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(n)].width = min(max(w + 2, 8), 60)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    sheet.append([_text_cell(sheet, h) for h in header])
-    for row in rows:
-        sheet.append([_text_cell(sheet, v) for v in row])
-
-
-def _fix_core(name: str, body: bytes, stamp: str) -> bytes:
-    if name != "docProps/core.xml":
-        return body
-    return re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), body)
-
-
-def _normalise_zip(raw: bytes, release: str, rewrite) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(raw))
-    return zip_bytes({i.filename: rewrite(i.filename, source.read(i)) for i in source.infolist()}, release)
 
 
 def zip_bytes(members: dict[str, bytes], release: str) -> bytes:

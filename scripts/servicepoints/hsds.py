@@ -56,6 +56,11 @@ def hsds_descriptor() -> dict:
     return spec
 
 
+def hsds_paths() -> list[str]:
+    """The published HSDS files (``organizations.csv`` …), in the order hsds_tables() gives them."""
+    return [resource["path"] for resource in hsds_descriptor()["resources"]]
+
+
 def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
     """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them."""
     services = {s["code"]: s for s in data.tables["services"]}

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 
-import folium
-from folium.elements import CssLink, JavascriptLink
-
 from . import hours
 from .geo import ZHONGSHAN
 from .model import SiteData
@@ -49,6 +46,9 @@ COLUMNS = [
 
 def map_parts(data: SiteData) -> dict:
     """HTML pieces for the map page: asset links, the map div, folium's script, and the page config."""
+    import folium  # here, not at the top: only the build's background job needs it (a slow import)
+    from folium.elements import CssLink, JavascriptLink
+
     provider = tile_provider(data.settings)
     fmap = folium.Map(location=[22.49, 113.42], zoom_start=10, tiles=None, control_scale=True)
     fmap.default_js = [

@@ -13,12 +13,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-_TASK: Callable[[int], Any] | None = None  # set in the parent just before the fork; read in the workers
+_TASKS: dict[str, Callable[[int], Any]] = {}  # set in the parent just before the fork; read in the workers
 
 
-def _run(start: int, stop: int) -> list:
-    assert _TASK is not None
-    return [_TASK(n) for n in range(start, stop)]
+def _run(name: str, start: int, stop: int) -> list:
+    return [_TASKS[name](n) for n in range(start, stop)]
 
 
 def default_workers(count: int, threshold: int = 400) -> int:
@@ -30,42 +29,81 @@ def default_workers(count: int, threshold: int = 400) -> int:
     return 0 if count < threshold else os.cpu_count() or 1
 
 
-class OrderedMap:
-    """``get(n) == task(n)`` for ``0 <= n < count``, computed ahead in workers."""
+class Workers:
+    """One pool of forked processes for the build's independent work. Tasks are added by name before the
+    pool starts (the first submit forks it, so each worker has them all); ``processes=0`` forks nothing."""
 
-    def __init__(self, task: Callable[[int], Any], count: int, workers: int, chunk: int = 50, window: int = 6):
-        self.task, self.count, self.chunk, self.window = task, count, chunk, window
-        self.workers = workers
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.tasks: dict[str, Callable[[int], Any]] = {}
         self.pool = None
+
+    def add(self, name: str, task: Callable[[int], Any]) -> None:
+        if self.pool is not None:
+            raise RuntimeError(f"task {name} added after the workers started")
+        self.tasks[name] = task
+
+    def submit(self, name: str, start: int, stop: int):
+        """``[task(n) for n in range(start, stop)]`` in a worker, as a multiprocessing AsyncResult."""
+        if self.pool is None:
+            global _TASKS
+            _TASKS = dict(self.tasks)
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(self.processes)
+            finally:
+                _TASKS = {}
+        return self.pool.apply_async(_run, (name, start, stop))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+class OrderedMap:
+    """``get(n) == task(n)`` for ``0 <= n < count``, computed ahead by the workers, chunk by chunk.
+
+    At most ``window`` chunks beyond the one asked for are submitted; the task reaches the workers by
+    fork, and each result depends only on its index, so the output is the same for any number of workers.
+    """
+
+    def __init__(
+        self,
+        task: Callable[[int], Any],
+        count: int,
+        workers: Workers,
+        name: str,
+        chunk: int = 50,
+        window: int = 6,
+    ) -> None:
+        self.task, self.count, self.chunk, self.window, self.name = task, count, chunk, window, name
+        self.workers = workers
+        workers.add(name, task)
         self.pending: dict[int, Any] = {}
         self.ready: dict[int, list] = {}
         self.left: dict[int, int] = {}
         self.submitted = 0
-
-    def _start(self) -> None:
-        global _TASK
-        _TASK = self.task
-        try:
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-        finally:
-            _TASK = None
 
     def _submit_through(self, last: int) -> None:
         chunks = -(-self.count // self.chunk)
         while self.submitted <= min(last, chunks - 1):
             start = self.submitted * self.chunk
             stop = min(start + self.chunk, self.count)
-            self.pending[self.submitted] = self.pool.apply_async(_run, (start, stop))
+            self.pending[self.submitted] = self.workers.submit(self.name, start, stop)
             self.left[self.submitted] = stop - start
             self.submitted += 1
+
+    def prefetch(self) -> None:
+        """Give the workers the first ``window`` chunks now, before anything is asked for."""
+        if self.workers.processes:
+            self._submit_through(self.window - 1)
 
     def get(self, n: int) -> Any:
         if not 0 <= n < self.count:
             raise IndexError(n)
-        if not self.workers:
+        if not self.workers.processes:
             return self.task(n)
-        if self.pool is None:
-            self._start()
         chunk = n // self.chunk
         self._submit_through(chunk + self.window)
         if chunk not in self.ready:
@@ -78,8 +116,60 @@ class OrderedMap:
             del self.ready[chunk]
         return result
 
+
+class Background:
+    """``task()`` run in a forked process while this one goes on; ``result()`` waits for its value.
+
+    The task reaches the child by fork, not by pickling; its value (and an exception it raises) comes
+    back pickled. With ``forked=False`` the task runs here, at once, and nothing is forked.
+    """
+
+    def __init__(self, task: Callable[[], Any], forked: bool = True) -> None:
+        self.process = None
+        if not forked:
+            try:
+                self.outcome: tuple[bool, Any] | None = (True, task())
+            except Exception as exc:  # raised again from result(), as the forked path does
+                self.outcome = (False, exc)
+            return
+        self.outcome = None
+        context = multiprocessing.get_context("fork")
+        self.reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(target=_background, args=(task, writer), daemon=True)
+        self.process.start()
+        writer.close()
+
+    def result(self) -> Any:
+        if self.outcome is None:
+            try:
+                self.outcome = self.reader.recv()
+            except EOFError:
+                self.outcome = (False, RuntimeError(f"后台进程意外退出（退出码 {self._wait()}）"))
+            self._wait()
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
+
+    def _wait(self) -> int | None:
+        self.process.join()
+        self.reader.close()
+        return self.process.exitcode
+
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        """Stop the child if it is still working (a build that failed elsewhere)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _background(task: Callable[[], Any], writer) -> None:
+    try:
+        outcome = (True, task())
+    except Exception as exc:
+        outcome = (False, exc)
+    try:
+        writer.send(outcome)
+    except Exception as exc:  # the value or the exception would not pickle
+        writer.send((False, RuntimeError(f"后台任务的结果无法传回：{exc!r}；原结果：{outcome[1]!r}")))
+    writer.close()

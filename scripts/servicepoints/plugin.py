@@ -17,22 +17,26 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
 
 from . import glossary, mapview, material, wayfinding
 from .changes import read_previous
 from .cms import admin_files, record_layout
 from .escape import neutralise_links
-from .export import build_opendata, describe_files
+from .export import describe_files, make_files, opendata_plan, write_files
 from .holidays import browser_json
 from .load import Registry, SetupError, read_registry
 from .model import SiteData
 from .output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
-from .parallel import OrderedMap, default_workers
-from .render import GeneratedPages, render_pages, site_view
+from .parallel import Background, OrderedMap, Workers, default_workers
+from .render import LATE_PAGES, GeneratedPages, late_view, render_late_page, render_pages, site_view
 from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
+BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (about 40 KB each)
+PAGES_AHEAD = 3  # type, town and need bodies ahead at scale (a need page then lists thousands of points)
+ALL_PAGES_AHEAD_UP_TO = 5000  # points; below this all of them are rendered ahead
 _ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
 
 
@@ -64,6 +68,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.needs: dict[str, dict] = {}
         self.need_entries: dict[str, dict] = {}
         self.bodies: OrderedMap | None = None
+        self.late: Background | None = None
+        self.pages: OrderedMap | None = None
+        self.workers: Workers | None = None
+        self.order: dict[str, int] = {}
+        self.view: dict = {}
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
 
@@ -99,17 +108,22 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
-        opendata = build_opendata(self.site, self.previous)
-        for name, body in opendata.items():
-            files.append(File.generated(config, f"opendata/{name}", content=body))
+        """Every generated file and page. The open-data files are made meanwhile by a forked process (at
+        scale) that writes them straight into the site: only LATE_PAGES wait for it."""
+        folder = Path(config.site_dir) / "opendata"
+        plan = opendata_plan(self.site, self.previous)
+        forked = default_workers(len(self.site.points)) > 0
+        self.late = Background(functools.partial(_late_work, self.site, plan, folder), forked=forked)
+        for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
+            files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
         for name, body in admin_files(self.site).items():  # the browser editor, /admin/
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        downloads = describe_files(opendata)
-        view = site_view(self.site, downloads, opendata) | wayfinding.point_view(self.way, config)
-        for uri, text in render_pages(self.site, self.templates, downloads, opendata, view).items():
+        view = site_view(self.site) | wayfinding.point_view(self.way, config)
+        self.view = view
+        for uri, text in render_pages(self.site, self.templates, view).items():
             hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
@@ -127,16 +141,33 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
         self.generated.urls = {f.src_uri: f.url for f in files}
         self.need_entries = self.generated.need_entries()
+        # Type, town and need pages' bodies (the need pages list every point offering a service): rendered
+        # by workers at scale, a few ahead, while this process reads the Markdown pages.
+        tasks = [functools.partial(self.generated.kind, kind) for kind in self.kinds.values()]
+        tasks += [functools.partial(self.generated.town, town) for town in self.towns.values()]
+        tasks += [functools.partial(self.generated.need, need) for need in self.needs.values()]
+        self.order = {uri: n for n, uri in enumerate([*self.kinds, *self.towns, *self.needs])}
+        count = len(self.site.points)
+        self.workers = Workers(default_workers(count))
+        ahead = len(tasks) if count <= ALL_PAGES_AHEAD_UP_TO else PAGES_AHEAD
+        self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), self.workers, "pages", chunk=1, window=ahead)
+        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", window=BODIES_AHEAD // 50)
+        if self.workers.processes:
+            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+        self.pages.prefetch()  # the workers start while this process reads the Markdown pages
         return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
+        view: the open-data files' sizes, checksums and first rows, and the map's folium parts."""
+        if page.file.src_uri in LATE_PAGES and page.file.generated_by:
+            source = render_late_page(self.templates, page.file.src_uri, self.view | self.late.result())
+            markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
+        return markdown
 
     def on_nav(self, nav, config, files):
         """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
         templates, one at a time while writing (point pages from worker processes at scale)."""
-        count = len(self.site.points)
-        workers = default_workers(count)
-        if workers:
-            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
-        self.bodies = OrderedMap(self.generated.point, count, workers)
         skip = material.SKIP_SEARCH
         for n, point in enumerate(self.site.points):
             file = files.get_file_from_path(self.generated.point_uri(n))
@@ -144,18 +175,20 @@ class ServicepointsPlugin(BasePlugin[_Options]):
                 file, config, title=page_title(point["name"]), slug=point["id"], body=_Body(self, n), meta=skip
             )
         for uri, town in self.towns.items():
-            body = functools.partial(self.generated.town, town)
+            body = functools.partial(self.pages.get, self.order[uri])
             file = files.get_file_from_path(uri)
             GeneratedPage(file, config, title=page_title(town["name"]), slug=town["slug"], body=body, meta=skip)
         for uri, need in self.needs.items():  # the need-finder's pages (issue 16), their nav hidden as before
-            body = functools.partial(self.generated.need, need)
+            body = functools.partial(self.pages.get, self.order[uri])
             file, title = files.get_file_from_path(uri), page_title(f"我要办：{need['name']}")
             GeneratedPage(
                 file, config, title=title, slug=need["code"], body=body, meta={"hide": ["navigation"], **skip}
             )
+        self.bodies.prefetch()  # behind the type, town and need pages
         return nav
 
     def on_env(self, env, config, files):
+        self.late.result()  # mkdocs copies the files next: they must all be there
         install(env, self.frames)
         return env
 
@@ -165,7 +198,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         writes any, so at 20,000 points holding both was most of the build's peak memory."""
         kind = self.kinds.get(page.file.src_uri)
         if kind is not None and page.file.generated_by:
-            body = self.generated.kind(kind)
+            body = self.pages.get(self.order[page.file.src_uri])
             html = body.html
             page.toc = get_toc(body.toc)
             page.present_anchor_ids = set(_ANCHOR.findall(html))
@@ -206,9 +239,18 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self._close()
 
     def _close(self) -> None:
-        if self.bodies is not None:
-            self.bodies.close()
-            self.bodies = None
+        if self.late is not None:
+            self.late.close()
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+
+
+def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
+    """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
+    files = make_files(plan)
+    write_files(files, folder)
+    return late_view(site, describe_files(files), files)
 
 
 class _Body:

@@ -49,20 +49,22 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(
-    data: SiteData, templates: Path, downloads: list[dict], opendata: dict[str, bytes], view: dict | None = None
-) -> dict[str, str]:
-    """The generated Markdown pages (not points, towns and types: see GeneratedPages): ``src_uri`` -> source."""
+# Pages whose source needs what a background job makes: the open-data files' sizes, checksums and first
+# rows, and the map's folium parts. The job's result is their view's "late" part (see late_view).
+LATE_PAGES = {"map.md": "map.md.j2", "opendata/index.md": "opendata.md.j2", "opendata/changes.md": "changes.md.j2"}
+
+
+def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
+    """The generated Markdown pages (not points, towns and types: see GeneratedPages): ``src_uri`` -> source.
+
+    LATE_PAGES are left empty here, in their place: render_late_page writes them once their view is made."""
     env = environment(templates)
-    view = view if view is not None else site_view(data, downloads, opendata)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
     pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
     pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
-    pages["map.md"] = env.get_template("map.md.j2").render(map=map_parts(data), **view)
-    pages["opendata/index.md"] = env.get_template("opendata.md.j2").render(**view)
-    pages["opendata/changes.md"] = env.get_template("changes.md.j2").render(**view)
+    pages.update(dict.fromkeys(LATE_PAGES, ""))  # the map and open-data pages, in their place
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
         completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
         point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
@@ -72,9 +74,14 @@ def render_pages(
     return pages
 
 
-def site_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
-    """What every page template sees."""
-    return _view(data) | opendata_view(data, downloads, opendata)
+def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+    """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
+    return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
+
+
+def render_late_page(templates: Path, uri: str, view: dict) -> str:
+    """The source of one of LATE_PAGES; ``view`` is site_view() and late_view() together."""
+    return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
 
 
 class GeneratedPages:
@@ -197,7 +204,8 @@ def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
     return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
 
 
-def _view(data: SiteData) -> dict:
+def site_view(data: SiteData) -> dict:
+    """What every page template sees (the open-data pages see opendata_view() too)."""
     types = sorted(data.tables["types"], key=lambda t: int(t["sort"]))
     published = Counter(p["type"] for p in data.points)
     reported = Counter()
