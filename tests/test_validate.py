@@ -180,3 +180,20 @@ def test_the_record_id_helper():
     assert Record("f", {"id": "tm-guzhen"}, {}).id == "tm-guzhen"
     assert [Record("f", {"id": v}, {}).id for v in (None, "", " \t", ["a"], {"a": "b"})] == [None] * 5
     assert Record("f", {}, {}).id is None
+
+
+def test_a_large_registry_gives_the_same_problems_checked_in_parallel(tmp_path, monkeypatch):
+    """At 400 records and more the package check runs in a forked process: same problems, none lost."""
+    from conftest import fixture, make_registry
+
+    good = fixture("good.yaml").decode()
+    records = {f"p{n}.yaml": good.replace("id: good", f"id: p{n}") for n in range(420)}
+    records["p7.yaml"] = records["p7.yaml"].replace("town: 古镇镇", "town: 古镇")  # a foreign key (package check)
+    records["p9.yaml"] = records["p9.yaml"].replace("lat: 22.61", "lat: north")  # a type error
+    data = make_registry(tmp_path, records)
+    reports = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("SERVICEPOINTS_WORKERS", workers)
+        reports[workers] = validate(read_registry(data), today=dt.date(2025, 6, 1)).problems
+    assert reports["0"] == reports["2"]
+    assert {(p.record, p.field) for p in reports["2"] if p.severity == "error"} >= {("p7", "town"), ("p9", "lat")}

@@ -4,6 +4,7 @@ Table Schema cannot express. Returns every problem at once and the typed public 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from .freshness import too_old
 from .holidays import check_holidays
 from .load import Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
+from .parallel import Background, default_workers
 from .problems import Problem, errors
 from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
@@ -38,6 +40,10 @@ class Report:
 def validate(registry: Registry, today: dt.date | None = None, stale_days: int = 365) -> Report:
     """Check everything; typed WGS-84 public records come back only if nothing is wrong."""
     today = today or dt.date.today()
+    # The package check (frictionless: every table, keys, foreign keys) is the slowest part; at scale it
+    # runs in a forked process while the record checks run here. Problems are sorted at the end.
+    forked = default_workers(len(registry.records)) > 0
+    package = Background(functools.partial(check_package, registry), forked=forked)
     schema = registry.schema("points")
     problems = list(registry.problems)
     if not registry.records and not registry.problems:
@@ -47,13 +53,12 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     fields = {f["name"]: f for f in schema["fields"]}
     for record in registry.records:
         problems += _shape_problems(record, schema) + text_problems(record, fields)
-    problems += check_package(registry)
     problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
         problems += check_provenance(record, registry.descriptor, today)
-    problems = _unique(problems)
+    problems = _unique(problems + package.result())
     report = Report(problems=problems)
     if report.ok:
         report.points = public_points(registry)
