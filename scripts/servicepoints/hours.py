@@ -21,6 +21,7 @@ China time is UTC+8 all year (no daylight saving since 1992), whatever the reade
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -83,6 +84,11 @@ def parse(text: str | None) -> Hours | None:
     """The parsed hours, or None if ``text`` is empty or not in the grammar."""
     if not isinstance(text, str) or not text.strip():
         return None
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few texts on thousands of points; Hours is immutable
+def _parse(text: str) -> Hours | None:
     rules = []
     for raw in text.split(";"):
         rule = _rule(raw.strip())
@@ -143,6 +149,11 @@ def describe(text: str | None) -> str | None:
     hours = parse(text) if text else None
     if hours is None:
         return text
+    return _describe(hours)
+
+
+@functools.lru_cache(maxsize=4096)
+def _describe(hours: Hours) -> str:
     return "；".join(_describe_rule(rule) for rule in hours.rules)
 
 

@@ -139,6 +139,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
+        for uri in LATE_PAGES:  # last, so that mkdocs reads every other page before these wait for their view
+            files.append(File.generated(config, uri, content=""))
         self.generated.urls = {f.src_uri: f.url for f in files}
         self.need_entries = self.generated.need_entries()
         # Type, town and need pages' bodies (the need pages list every point offering a service): rendered

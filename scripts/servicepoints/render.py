@@ -57,14 +57,13 @@ LATE_PAGES = {"map.md": "map.md.j2", "opendata/index.md": "opendata.md.j2", "ope
 def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
     """The generated Markdown pages (not points, towns and types: see GeneratedPages): ``src_uri`` -> source.
 
-    LATE_PAGES are left empty here, in their place: render_late_page writes them once their view is made."""
+    Not LATE_PAGES: render_late_page writes those once their view is made."""
     env = environment(templates)
     pages = {"index.md": env.get_template("home.md.j2").render(**view)}
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
     pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
     pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
-    pages.update(dict.fromkeys(LATE_PAGES, ""))  # the map and open-data pages, in their place
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
         completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
         point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},

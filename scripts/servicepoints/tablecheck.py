@@ -9,12 +9,14 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-
-import frictionless
+from typing import TYPE_CHECKING
 
 from .load import Record, Registry, display_path, list_delimiter
 from .problems import Problem
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import frictionless
 
 TYPE_HINTS = {
     "number": "应为数字，例如 22.61",
@@ -106,6 +108,8 @@ def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> fri
                 csv.writer(handle).writerows(derived[resource["name"]])
         else:
             shutil.copy(registry.root / resource["path"], scratch / resource["path"])
+    import frictionless  # here: a slow import, which at scale only the forked package check needs
+
     return frictionless.Package(descriptor, basepath=str(scratch))
 
 

@@ -40,7 +40,7 @@ class Sheet:
 def text_width(value) -> int:
     """Columns a value takes in a spreadsheet: CJK characters count twice."""
     text = value if isinstance(value, str) else repr(value) if value is not None else ""
-    return len(text) + len(_WIDE.findall(text))
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
 @functools.cache
@@ -57,7 +57,11 @@ def _text(value: str, attribute: bool = False) -> str:
     def code(match: re.Match) -> str:
         return f"_x{ord(match.group(0)):04X}_"
 
-    return escape(_NOT_XML.sub(code, value), {'"': "&quot;"} if attribute else {})
+    if _NOT_XML.search(value):
+        value = _NOT_XML.sub(code, value)
+    if attribute:
+        return escape(value, {'"': "&quot;"})
+    return escape(value) if "&" in value or "<" in value or ">" in value else value
 
 
 def _cell(ref: str, value) -> str:
