@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+NICE = 10  # workers work ahead; the build process and the background jobs it waits on come first
 _TASKS: dict[str, Callable[[int], Any]] = {}  # set in the parent just before the fork; read in the workers
 
 
@@ -49,7 +50,7 @@ class Workers:
             global _TASKS
             _TASKS = dict(self.tasks)
             try:
-                self.pool = multiprocessing.get_context("fork").Pool(self.processes)
+                self.pool = multiprocessing.get_context("fork").Pool(self.processes, os.nice, (NICE,))
             finally:
                 _TASKS = {}
         return self.pool.apply_async(_run, (name, start, stop))
