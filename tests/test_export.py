@@ -441,3 +441,13 @@ def test_opendata_page_says_how_to_load_each_standard(opendata):
     text = soup(opendata / "index.html").get_text(" ")
     for needle in ("pandas", "Excel", "QGIS", "CKAN", "Frictionless", "HSDS 3.0", "DCAT-AP 3.0.1", "GeoJSON"):
         assert needle in text, needle
+
+
+@pytest.mark.parametrize("name", ["../x.csv", "a/../../x.csv", "/tmp/x.csv", "a\\..\\x.csv"])
+def test_open_data_files_are_written_only_inside_their_folder(tmp_path, name):
+    from servicepoints.export import write_files
+
+    folder = tmp_path / "site" / "opendata"
+    with pytest.raises(ValueError, match="not a file name inside opendata"):
+        write_files({"ok.csv": b"x", name: b"y"}, folder)
+    assert sorted(p.name for p in tmp_path.rglob("*.csv")) == ["ok.csv"]

@@ -187,6 +187,8 @@ def test_a_registry_of_only_unreadable_files_is_not_called_empty(reg):
         "codelist-absolute",
         "codelist-not-utf8",
         "codelist-missing",
+        "table-name-escapes",
+        "table-name-absolute",
     ],
 )
 def test_a_broken_data_folder_is_one_line_and_exit_two(reg, tmp_path, breakage):
@@ -224,6 +226,10 @@ def test_a_broken_data_folder_is_one_line_and_exit_two(reg, tmp_path, breakage):
             (data / "towns.csv").write_bytes("code,name\n1,中山\n".encode("gb18030"))
         elif breakage == "codelist-missing":
             (data / "towns.csv").unlink()
+        elif breakage == "table-name-escapes":  # the name is also the published file opendata/NAME.csv
+            text = text.replace('"name": "channels"', '"name": "../../evil"')
+        elif breakage == "table-name-absolute":
+            text = text.replace('"name": "channels"', '"name": "/tmp/evil"')
         (data / "datapackage.json").write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", "--data", str(target)])
     assert result.exit_code == 2, (breakage, result.output)

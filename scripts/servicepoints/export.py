@@ -75,6 +75,8 @@ def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, by
 def write_files(files: dict[str, bytes], folder: Path) -> None:
     """Write ``name -> bytes`` under ``folder`` (the open-data files straight into the site being built)."""
     for name, body in files.items():
+        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            raise ValueError(f"not a file name inside opendata/: {name!r}")  # load.py refuses such table names
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)

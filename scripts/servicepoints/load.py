@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Problem
 from .yamlread import MAX_BYTES, ReadError, decode, parse
+
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 class SetupError(Exception):
@@ -232,6 +235,12 @@ def _read_descriptor(root: Path) -> dict:
         isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources
     ):
         raise SetupError(f"{display_path(path)} 应有 resources 列表，其中每个表都有 name")
+    for r in resources:  # each name is also a published file name (opendata/NAME.csv)
+        if not TABLE_NAME.fullmatch(r["name"]):
+            raise SetupError(
+                f"{display_path(path)} 中的表名 {r['name']!r} 不可用：表名也是发布的文件名（NAME.csv），"
+                "只能用小写字母、数字、- 和 _，以字母开头"
+            )
     points = next((r for r in resources if r["name"] == "points"), None)
     fields = points.get("schema", {}).get("fields") if points and isinstance(points.get("schema"), dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
