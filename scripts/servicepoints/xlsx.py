@@ -1,6 +1,6 @@
 """A small Office Open XML workbook writer: text, numbers, a frozen header row, an autofilter, column widths.
 
-The open data's spreadsheet needs nothing more, and writing the XML directly is about ten times faster
+The open data's spreadsheet needs nothing more, and writing the XML directly is about five times faster
 than a general library building a cell object for every value (at 20,000 points the workbook is 600,000
 cells). Text is always an inline string (``t="inlineStr"``), so no cell can ever be a formula; numbers are
 numbers. The bytes depend only on the sheets, the creator and the date.
