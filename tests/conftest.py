@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import json
+import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -97,3 +104,84 @@ def require_tool(command: str, package: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+# --- the browser tests' Chromium and local server (test_map, test_readers, test_cms_browser, test_hours_browser)
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+# Headless, no sandbox (containers), and nothing that would reach the network or write outside /tmp.
+CHROMIUM_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+def require(paths: list, hint: str) -> None:
+    """Skip when a tool the test needs is missing; in CI, fail: CI must install it."""
+    if all(Path(p).exists() for p in paths):
+        return
+    if IN_CI:
+        pytest.fail(hint + " — CI must install it (.ci/install-browser)")
+    pytest.skip(hint)
+
+
+def require_browser() -> None:
+    require(
+        [CHROMIUM, CHROMEDRIVER],
+        "Chromium not found: run `make browser` (Debian packages chromium and chromium-driver)",
+    )
+
+
+@contextlib.contextmanager
+def serving(directory: Path, handler: type = http.server.SimpleHTTPRequestHandler) -> Iterator[str]:
+    """A quiet local web server for ``directory`` while the block runs: its base URL, no trailing slash."""
+
+    class Quiet(handler):
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: Quiet(*a, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+def chrome(*args: str, logs: bool = False, eager: bool = False):
+    """Headless Chromium through Selenium with CHROMIUM_ARGS plus ``args``, the network domain enabled;
+    ``logs`` keeps the browser console and network log (``get_log``), ``eager`` returns before subresources."""
+    require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (*CHROMIUM_ARGS, *args):
+        options.add_argument(arg)
+    if logs:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    if eager:
+        options.page_load_strategy = "eager"
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Network.enable", {})
+    return driver
+
+
+def requested_hosts(driver) -> set:
+    """Hosts of every request in the network log since it was last read (data:, blob: and about: are no hosts)."""
+    hosts = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if not url.startswith(("data:", "blob:", "about:")):
+                hosts.add(urlparse(url).hostname)
+    return hosts

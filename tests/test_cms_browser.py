@@ -7,42 +7,29 @@ docs/guide.md (written to docs/assets/cms/ when SERVICEPOINTS_SCREENSHOTS=1).
 
 from __future__ import annotations
 
-import functools
 import http.server
-import json
 import os
 import re
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, chrome, requested_hosts, require, serving
 from servicepoints.cli import main
 from servicepoints.cms import collection_name
 from servicepoints.load import read_registry
 from servicepoints.scaffold import fresh_id
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DECAP_SERVER = ROOT / ".cache" / "decap-server" / "node_modules" / ".bin" / "decap-server"
 SHOTS = ROOT / "docs" / "assets" / "cms"
 EDITED = "trademark-stations/tm-xiaolan.yaml"
 TRICKY = "小榄商标站: \"测试\" #1 & 'x' - yes"  # colon-space, quotes, hash, ampersand, a YAML 1.1 boolean
-
-
-def _require(paths: list[Path], hint: str) -> None:
-    if all(Path(p).exists() for p in paths):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(hint + " — CI must install it (.ci/install-browser)")
-    pytest.skip(hint)
 
 
 def _free_port() -> int:
@@ -66,7 +53,7 @@ def repo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def backend(repo):
-    _require([DECAP_SERVER], "decap-server not installed: run `bash .ci/install-cms-server` (npm)")
+    require([DECAP_SERVER], "decap-server not installed: run `bash .ci/install-cms-server` (npm)")
     port = _free_port()
     env = os.environ | {"GIT_REPO_DIRECTORY": str(repo), "PORT": str(port), "BIND_HOST": "127.0.0.1"}
     env["LOG_LEVEL"] = "warn"
@@ -108,39 +95,13 @@ def admin(shipped_site, backend):
                 return
             super().do_GET()
 
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(shipped_site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(shipped_site, Handler) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(admin):
-    _require([CHROMIUM, CHROMEDRIVER], "Chromium not found: run `make browser`")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Network.enable", {})
+    driver = chrome("--window-size=1280,900", "--lang=zh-CN", logs=True)
     driver.get(f"{admin}/admin/")
     _wait(driver, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('登录'))")
     yield driver
@@ -161,17 +122,6 @@ def _shot(driver, name: str) -> None:
     if os.environ.get("SERVICEPOINTS_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SHOTS / name))
-
-
-def _requested_hosts(driver) -> set[str]:
-    hosts = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = message["params"]["request"]["url"]
-            if not url.startswith(("data:", "blob:")):
-                hosts.add(urlparse(url).hostname)
-    return hosts
 
 
 def _field(driver, label: str, last: bool = False):
@@ -232,7 +182,7 @@ def _login(driver) -> None:
 
 
 def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, admin, repo):
-    hosts = _requested_hosts(browser)
+    hosts = requested_hosts(browser)
     assert hosts == {"127.0.0.1"}, hosts
     _shot(browser, "login.png")
     _login(browser)
@@ -256,7 +206,7 @@ def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, ad
         if code == "trademark-station":
             _shot(browser, "collection.png")
     assert sum(map(len, by_type.values())) == len(registry.records)
-    assert _requested_hosts(browser) <= {"127.0.0.1"}
+    assert requested_hosts(browser) <= {"127.0.0.1"}
     errors = [
         e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]
     ]

@@ -3,21 +3,17 @@ with a fixed clock: China time whatever the browser's own time zone."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, build, fixture, make_registry
+from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, build, fixture, make_registry, serving
 from servicepoints.load import read_registry
 from servicepoints.nearest import nearest
 from servicepoints.validate import validate
 
-CHROMIUM = "/usr/bin/chromium"
 CASES = json.loads((Path(__file__).parent / "hours_cases.json").read_text(encoding="utf-8"))
 BADGE_CASES = {  # the issue's "Done when" list, on a point with weekday hours, a lunch break and PH off
     "weekday morning": "open",
@@ -57,12 +53,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site[0]))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(site[0]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +63,7 @@ def chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-            ],
+            args=[arg for arg in CHROMIUM_ARGS if arg != "--headless=new"],  # Playwright is headless itself
         )
         yield browser
         browser.close()

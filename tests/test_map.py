@@ -6,20 +6,16 @@ CI runner that lost its browser cannot pass by skipping them. One browser serves
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
-import os
 import re
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import DATA, ROOT, build, fixture, make_registry
+from conftest import DATA, ROOT, build, chrome, fixture, make_registry, requested_hosts, serving
 from servicepoints import geo, mapview
 from servicepoints.load import read_registry
 from servicepoints.model import SiteData
@@ -28,21 +24,10 @@ from servicepoints.render import environment
 from servicepoints.settings import Settings
 from servicepoints.validate import validate
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 TILE_HOST_SUFFIX = ".is.autonavi.com"
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOURS = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
 WIDTHS = {"phone": (390, 844, True), "desktop": (1280, 900, False)}
-IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _require_browser() -> None:
-    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
-        return
-    message = "Chromium not found: run `make browser` (Debian packages chromium and chromium-driver)"
-    if IN_CI:
-        pytest.fail(message + " — CI must install it (.ci/install-browser)")
-    pytest.skip(message)
 
 
 # ---------------------------------------------------------------- data file and page, no browser
@@ -186,44 +171,19 @@ def map_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(map_site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(map_site[0]))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(map_site[0]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    options.page_load_strategy = "eager"  # tiles from the internet may never load here; wait on data-map-ready
-    chrome = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    chrome.execute_cdp_cmd("Network.enable", {})
+    # page load "eager": tiles from the internet may never load here; the tests wait on data-map-ready
+    chrome_ = chrome("--disable-quic", "--window-size=1280,900", logs=True, eager=True)
     # Tiles are the one outside request the map makes; this machine cannot reach them, so fail them at once
     # (Chromium still reports each as requested, which the no-other-hosts test reads).
-    chrome.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [f"*{TILE_HOST_SUFFIX}/*"]})
-    yield chrome
-    chrome.quit()
+    chrome_.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [f"*{TILE_HOST_SUFFIX}/*"]})
+    yield chrome_
+    chrome_.quit()
 
 
 @pytest.fixture
@@ -406,13 +366,7 @@ def test_initial_view_shows_every_located_point_once(browser, server, map_site):
 def test_no_console_error_and_no_request_to_other_hosts(browser, server):
     _open(browser, f"{server}/map/")
     time.sleep(0.3)
-    hosts = set()
-    for entry in browser.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = message["params"]["request"]["url"]
-            if not url.startswith(("data:", "about:")):
-                hosts.add(urlparse(url).hostname)
+    hosts = requested_hosts(browser)
     assert hosts - {"127.0.0.1"}, "expected tile requests"
     assert all(h == "127.0.0.1" or h.endswith(TILE_HOST_SUFFIX) for h in hosts), hosts
     errors = [

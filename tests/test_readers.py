@@ -7,23 +7,18 @@ dirty the working tree; CI uploads the folder). axe-core is vendored in tests/ve
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
-import os
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
-from conftest import DATA, ROOT, soup
+from conftest import DATA, ROOT, chrome, serving, soup
 from servicepoints import glossary, material, wayfinding
 from servicepoints.load import read_registry
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 REPO_URL = "https://github.com/zs-ip-servicepoints/servicepoints"
@@ -58,52 +53,16 @@ PAGES = {
 }
 
 
-def _require_browser() -> None:
-    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
-        return
-    message = "Chromium not found: run `make browser` (Debian packages chromium and chromium-driver)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " — CI must install it (.ci/install-browser)")
-    pytest.skip(message)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(shipped_site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(shipped_site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serving(shipped_site) as url:
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = chrome("--hide-scrollbars", "--force-device-scale-factor=1")
     driver.set_script_timeout(60)
-    driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*autonavi.com*", "*tianditu*", "*openstreetmap*"]})
     yield driver
     driver.quit()
