@@ -67,11 +67,6 @@ def make_files(plan: Plan) -> dict[str, bytes]:
     return files
 
 
-def build_opendata(data: SiteData, previous: dict | None = None) -> dict[str, bytes]:
-    """``name -> bytes`` for every file under ``opendata/``, SHA256SUMS last."""
-    return make_files(opendata_plan(data, previous))
-
-
 def write_files(files: dict[str, bytes], folder: Path) -> None:
     """Write ``name -> bytes`` under ``folder`` (the open-data files straight into the site being built)."""
     for name, body in files.items():

@@ -35,6 +35,7 @@ from .settings import Settings, check_site_url, load_settings
 from .validate import Report, validate
 
 BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (about 40 KB each)
+POINTS_CHUNK = 50  # point bodies a worker renders per task
 PAGES_AHEAD = 3  # type, town and need bodies ahead at scale (a need page then lists thousands of points)
 ALL_PAGES_AHEAD_UP_TO = 5000  # points; below this all of them are rendered ahead
 _ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
@@ -110,10 +111,12 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def on_files(self, files: Files, config) -> Files:
         """Every generated file and page. The open-data files are made meanwhile by a forked process (at
         scale) that writes them straight into the site: only LATE_PAGES wait for it."""
+        count = len(self.site.points)
+        self.workers = Workers(default_workers(count))
         folder = Path(config.site_dir) / "opendata"
         plan = opendata_plan(self.site, self.previous)
-        forked = default_workers(len(self.site.points)) > 0
-        self.late = Background(functools.partial(_late_work, self.site, plan, folder), forked=forked)
+        late = functools.partial(_late_work, self.site, plan, folder)
+        self.late = Background(late, forked=self.workers.processes > 0)
         for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
         for name, body in admin_files(self.site).items():  # the browser editor, /admin/
@@ -149,11 +152,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         tasks += [functools.partial(self.generated.town, town) for town in self.towns.values()]
         tasks += [functools.partial(self.generated.need, need) for need in self.needs.values()]
         self.order = {uri: n for n, uri in enumerate([*self.kinds, *self.towns, *self.needs])}
-        count = len(self.site.points)
-        self.workers = Workers(default_workers(count))
         ahead = len(tasks) if count <= ALL_PAGES_AHEAD_UP_TO else PAGES_AHEAD
         self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), self.workers, "pages", chunk=1, window=ahead)
-        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", window=BODIES_AHEAD // 50)
+        window = BODIES_AHEAD // POINTS_CHUNK
+        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", POINTS_CHUNK, window)
         if self.workers.processes:
             material.segment("中山市")  # load jieba's dictionary once, before the workers fork
         self.pages.prefetch()  # the workers start while this process reads the Markdown pages
