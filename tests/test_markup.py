@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from conftest import DATA, ROOT, build, fixture, make_registry, soup
+from conftest import DATA, ROOT, build, chrome, fixture, make_registry, serving, soup
 from servicepoints.cli import main
 from servicepoints.escape import link, neutralise_links, safe_url
 from servicepoints.load import SetupError
@@ -101,39 +101,23 @@ return bad;
 
 
 def test_planted_links_are_inert_in_chromium(planted_site):
-    import functools
-    import http.server
-    import threading
-
-    from test_readers import CHROMEDRIVER, CHROMIUM, _Quiet, _require_browser
-
-    _require_browser()
-    from selenium import webdriver
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.chrome.service import Service
 
-    handler = functools.partial(_Quiet, directory=str(planted_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    pages = ["", "types/", "types/trademark-station/", "data/fields/", "opendata/", "stats/", "points/links/"]
-    pages += ["points/hostile/", "find/"]
-    try:
-        for page in pages:
-            driver.get(base + page)
-            driver.execute_script("return document.readyState")
-            with pytest.raises(NoAlertPresentException):
-                driver.switch_to.alert.text  # noqa: B018 - reading it raises when no dialog opened
-            assert "点我" in driver.find_element("tag name", "body").text or page.startswith(("points/", "find"))
-            assert driver.execute_script(LIVE_CHECK) == [], page
-    finally:
-        driver.quit()
-        httpd.shutdown()
+    with serving(planted_site) as url:
+        driver = chrome()
+        base = url + "/"
+        pages = ["", "types/", "types/trademark-station/", "data/fields/", "opendata/", "stats/", "points/links/"]
+        pages += ["points/hostile/", "find/"]
+        try:
+            for page in pages:
+                driver.get(base + page)
+                driver.execute_script("return document.readyState")
+                with pytest.raises(NoAlertPresentException):
+                    driver.switch_to.alert.text  # noqa: B018 - reading it raises when no dialog opened
+                assert "点我" in driver.find_element("tag name", "body").text or page.startswith(("points/", "find"))
+                assert driver.execute_script(LIVE_CHECK) == [], page
+        finally:
+            driver.quit()
 
 
 def test_planted_markup_is_shown_as_the_text_it_is(planted_site):
