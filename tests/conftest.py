@@ -14,9 +14,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 DATA = ROOT / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = TESTS / "fixtures"
 
 
 def make_registry(root: Path, records: dict[str, str | bytes]) -> Path:
@@ -56,7 +57,7 @@ PLANTED_PRIVATE_PHONE = "13912345678"
 
 def build(data: Path, out: Path, **settings) -> Path:
     from servicepoints.build import build_site
-    from servicepoints.settings import Settings
+    from servicepoints.core.settings import Settings
 
     defaults = {"release_date": "2026-01-01"}
     build_site(ROOT / "mkdocs.yml", data, out, Settings(**(defaults | settings)))
@@ -87,8 +88,8 @@ def soup(path: Path):
 @pytest.fixture(scope="session")
 def points_by_id() -> dict[str, dict]:
     """The shipped registry's public records by id."""
-    from servicepoints.load import read_registry
-    from servicepoints.validate import validate
+    from servicepoints.registry.load import read_registry
+    from servicepoints.registry.validate import validate
 
     return {p["id"]: p for p in validate(read_registry(DATA)).points}
 

@@ -66,8 +66,8 @@ def test_nearest_matches_an_independent_computation(monkeypatch):
     result = run("nearest", "22.61", "113.19", "-n", "3", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    from servicepoints.load import read_registry
-    from servicepoints.validate import validate
+    from servicepoints.registry.load import read_registry
+    from servicepoints.registry.validate import validate
 
     points = validate(read_registry("data")).points
     assert [r["id"] for r in rows] == _independent_order(points, 22.61, 113.19)[:3]

@@ -22,10 +22,11 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 
-from .load import Registry, SetupError, display_path
-from .plugin import Preset
-from .settings import Settings, check_site_url
-from .validate import Report
+from .core.errors import SetupError
+from .core.settings import Settings, check_site_url
+from .registry.load import Registry, display_path
+from .registry.validate import Report
+from .site.plugin import Preset
 
 MARKER = ".servicepoints-build"
 _BUILT = "servicepoints build output: this folder is replaced by the next `servicepoints build`.\n"

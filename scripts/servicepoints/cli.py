@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from . import output
-from .load import Registry, SetupError, display_path, read_registry
-from .nearest import nearest as find_nearest
-from .problems import errors
-from .settings import Settings, load_settings
-from .validate import Report, validate
+from .core.errors import SetupError, errors
+from .core.nearest import nearest as find_nearest
+from .core.settings import Settings, load_settings
+from .registry import output
+from .registry.load import Registry, display_path, read_registry
+from .registry.validate import Report, validate
 
 DATA = click.option(
     "--data",
@@ -162,7 +162,7 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
 @DATA
 def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path) -> None:
     """新建一条网点记录文件，写好所有字段的中文说明。"""
-    from .newrecord import write_new_record
+    from .registry.newrecord import write_new_record
 
     path = write_new_record(data_dir, type_code, town, name, status)
     click.echo(f"已新建 {path}：请填写 lat、lon 等字段，然后运行 servicepoints validate。")
@@ -173,7 +173,7 @@ def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path) -
 @click.option("--write", is_flag=True, help="写入 DATA/point.schema.json（记录第一行引用的文件）。")
 def schema_cmd(data_dir: Path, write: bool) -> None:
     """输出由数据包描述生成的单条记录 JSON Schema，供编辑器自动提示。"""
-    from .jsonschema import point_json_schema
+    from .registry.jsonschema import point_json_schema
 
     registry = read_registry(data_dir)
     text = json.dumps(point_json_schema(registry.descriptor, registry.tables), ensure_ascii=False, indent=2) + "\n"
@@ -194,8 +194,8 @@ def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: 
     """按镇街列出久未核实或从未核实的记录；每年 12 月起，节假日表缺下一年时也提醒。"""
     import datetime as dt
 
-    from .freshness import stale_by_town
-    from .holidays import missing_next_year
+    from .registry.freshness import stale_by_town
+    from .registry.holidays import missing_next_year
 
     day = today.date() if today else dt.date.today()
     settings = load_settings(settings_file)

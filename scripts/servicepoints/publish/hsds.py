@@ -1,0 +1,163 @@
+"""The network as Open Referral HSDS 3.0 tables, for existing service-directory tools.
+
+Mapping: each point is an organization with one physical location; each service it offers is a
+service at that location; its phones and weekly opening hours hang off the location. Ids are UUIDs
+derived (uuid5) from our ids, so a rebuild gives the same ids and the same bytes. The tables, their
+file names and their columns are those of HSDS 3.0's own tabular descriptor (vendored in specs/),
+which is also shipped, cut down to the tables we publish, as hsds/datapackage.json.
+
+What HSDS cannot say (point type, town code, location precision, public holidays) is documented on the
+downloads page. programs.csv and contacts.csv are published empty, because HSDS's foreign keys
+refer to them. addresses.csv is not published: HSDS requires a postal code in every address and the
+registry has none that was checked, so the street address is given in the location's description.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from functools import cache
+from pathlib import Path
+
+from ..core import hours
+from ..registry.model import SiteData
+from .tables import cell
+
+SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:servicepoints:zhongshan-ip-service-points")
+# The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
+PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
+STATUS = {
+    "operating": "active",
+    "pending": "inactive",
+    "building": "inactive",
+    "suspended": "temporarily closed",
+    "closed": "defunct",
+    "unknown": "inactive",
+}
+
+
+@cache
+def hsds_spec() -> dict:
+    """HSDS 3.0's own tabular Data Package descriptor."""
+    return json.loads(SPEC.read_text(encoding="utf-8"))
+
+
+def hsds_id(*parts: str) -> str:
+    """A stable UUID for one HSDS row, from the table name and our own ids."""
+    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+
+
+def hsds_descriptor() -> dict:
+    """HSDS 3.0's descriptor limited to the tables we publish, otherwise unchanged."""
+    spec = copy.deepcopy(hsds_spec())
+    spec["resources"] = [r for r in spec["resources"] if r["name"] in PUBLISHED]
+    return spec
+
+
+def hsds_paths() -> list[str]:
+    """The published HSDS files (``organizations.csv`` …), in the order hsds_tables() gives them."""
+    return [resource["path"] for resource in hsds_descriptor()["resources"]]
+
+
+def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
+    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them."""
+    services = {s["code"]: s for s in data.tables["services"]}
+    types = {t["code"]: t for t in data.tables["types"]}
+    rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
+    base = data.site_url.rstrip("/")
+    for p in data.points:
+        _point_rows(p, services, types, base, rows)
+    out = {}
+    for resource in hsds_descriptor()["resources"]:
+        cols = [f["name"] for f in resource["schema"]["fields"]]
+        out[resource["path"]] = [cols] + [[cell(r.get(c)) for c in cols] for r in rows[resource["name"]]]
+    return out
+
+
+def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]]) -> None:
+    """Every HSDS row one point gives: itself as an organization, its location, phones, hours and services."""
+    pid = p["id"]
+    org, loc = hsds_id("organization", pid), hsds_id("location", pid)
+    kind = types[p["type"]]["name"]
+    rows["organization"].append(
+        {
+            "id": org,
+            "name": p["name"],
+            "alternate_name": p["alternate_name"],
+            "description": p["description"] or f"{p['town'] or '中山市'}的{kind}。",
+            "email": p["email"],
+            "website": p["website"],
+            "uri": f"{base}/points/{pid}/",
+        }
+    )
+    place = [x for x in (p["town"], p["address"]) if x]
+    rows["location"].append(
+        {
+            "id": loc,
+            "location_type": "physical",
+            "url": f"{base}/points/{pid}/",
+            "organization_id": org,
+            "name": p["name"],
+            "description": "地址：" + " ".join(place) if place else "地址待补充",
+            "latitude": p["lat"],
+            "longitude": p["lon"],
+            "external_identifier": pid,
+            "external_identifier_type": "servicepoints point id",
+        }
+    )
+    for n, number in enumerate(p["phones"], 1):
+        rows["phone"].append(
+            {
+                "id": hsds_id("phone", pid, str(n)),
+                "location_id": loc,
+                "organization_id": org,
+                "number": number,
+                "type": "voice",
+            }
+        )
+    text = hours.describe(p["hours"]) if p["hours"] else None
+    for n, (start, end, days) in enumerate(schedule_spans(p["hours"]), 1):
+        rows["schedule"].append(
+            {
+                "id": hsds_id("schedule", pid, str(n)),
+                "location_id": loc,
+                "freq": "WEEKLY",
+                "wkst": "MO",
+                "byday": days,
+                "opens_at": start,
+                "closes_at": end,
+                "description": text,
+                "notes": p["hours"],
+            }
+        )
+    for code in p["services"]:
+        sid = hsds_id("service", pid, code)
+        rows["service"].append(
+            {
+                "id": sid,
+                "organization_id": org,
+                "name": services[code]["name"],
+                "description": services[code]["description"],
+                "status": STATUS[p["status"]],
+                "email": p["email"],
+                "url": p["website"],
+            }
+        )
+        rows["service_at_location"].append(
+            {"id": hsds_id("service_at_location", pid, code), "service_id": sid, "location_id": loc}
+        )
+
+
+def schedule_spans(text: str | None) -> list[tuple[str, str, str]]:
+    """(opens_at, closes_at, BYDAY) per span of the ordinary week, read by the one grammar (hours.weekly).
+
+    Times as HH:MM:SS; 24:00 is written 23:59:59, the last time an HSDS time can hold. Public holidays
+    and make-up workdays have no HSDS form (they stay in the schedule's description and notes).
+    """
+    return [(_time(a), _time(b), ",".join(days)) for a, b, days in hours.weekly(text)]
+
+
+def _time(hhmm: str) -> str:
+    return "23:59:59" if hhmm == "24:00" else f"{hhmm}:00"

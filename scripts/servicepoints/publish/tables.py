@@ -1,0 +1,113 @@
+"""The published tables: rows of text exactly as they go into the CSV files."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ..registry.load import list_delimiter
+from ..registry.model import SiteData
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+ALL = "all"  # a primary-key cell left empty in the source ("not split by status") is published as this
+KEYWORDS = ["知识产权", "公共服务", "中山", "商标", "专利"]  # each passes CKAN's tag rule (see catalog.ckan_tag_ok)
+
+# OWASP CSV injection: a text cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+INERT_PREFIX = "'"
+
+
+def inert(text: str) -> str:
+    """A cell as spreadsheets must see it: text that could start a formula gets a leading apostrophe.
+
+    Numbers (``-1.5``, ``2e-3``) stay as they are, so numeric columns stay numeric.
+    """
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return INERT_PREFIX + text
+    return text
+
+
+def published_descriptor(data: SiteData) -> dict:
+    """The data package as published: public fields only, one CSV per table, release metadata."""
+    descriptor = copy.deepcopy(data.descriptor)
+    settings = data.settings
+    for resource in descriptor["resources"]:
+        for key in ("x-source", "x-derived-from", "x-checked-by"):
+            resource.pop(key, None)
+        resource.update(path=f"{resource['name']}.csv", format="csv", mediatype="text/csv", encoding="utf-8")
+        schema = resource["schema"]
+        schema["fields"] = [f for f in schema["fields"] if f.get("x-visibility", "public") == "public"]
+        for field in schema["fields"]:
+            if "example" in field and not isinstance(field["example"], str):
+                field["example"] = _text(field["example"])  # Table Schema 2.0: an example is a string
+        for name in _empty_keys(resource, data.tables.get(resource["name"], [])):
+            field = next(f for f in schema["fields"] if f["name"] == name)
+            field["constraints"] = field.get("constraints", {}) | {"required": True}
+            field["description"] = field.get("description", "") + f"源数据中留空的，发布时写作 {ALL}（不分状态）。"
+    descriptor = {"$schema": PROFILE, **descriptor}
+    descriptor.update(
+        version=settings.version,
+        created=f"{settings.release()}T00:00:00Z",
+        homepage=data.site_url,
+        keywords=KEYWORDS,
+        licenses=[{"name": settings.licence, "path": settings.licence_url, "title": settings.licence_title}],
+        contributors=[{"title": settings.publisher, "roles": ["publisher"]}],
+        sources=[
+            {"title": "中山市地方标准《“1+1+N”知识产权公共服务网点建设与服务规范》编制说明（征求意见稿），2025年3月"},
+            {"title": "国家统计用区划代码（中山市镇街）"},
+        ],
+    )
+    return descriptor
+
+
+def _empty_keys(resource: dict, records: list[dict]) -> list[str]:
+    """Primary-key fields of a code list that some source rows leave empty."""
+    keys = resource["schema"].get("primaryKey", [])
+    return [k for k in keys if any(r.get(k) in (None, "") for r in records)]
+
+
+def _text(value) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def cell(value, delimiter: str = ";") -> str:
+    """One value as CSV text: lists joined, numbers in their shortest exact form, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return delimiter.join(str(v) for v in value)
+    return _text(value)
+
+
+def derived_records(data: SiteData, derived_from: str, fields: list[str]) -> list[dict]:
+    """Rows of a table derived from a list field of the points (``points.services``, ``points.sources``)."""
+    _, _, key = derived_from.partition(".")
+    out = []
+    for p in data.points:
+        for item in p.get(key) or []:
+            out.append({fields[0]: p["id"], **(item if isinstance(item, dict) else {fields[1]: item})})
+    return out
+
+
+def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
+    """Every published table as a header row plus text rows (before spreadsheet neutralising)."""
+    tables: dict[str, list[list[str]]] = {}
+    delimiter = list_delimiter(descriptor)
+    source = {r["name"]: r for r in data.descriptor["resources"]}
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        names = [f["name"] for f in resource["schema"]["fields"]]
+        derived = source[name].get("x-derived-from")
+        if name == "points":
+            records = data.points
+        elif derived:
+            records = derived_records(data, derived, names)
+        else:
+            records = data.tables[name]
+        empty = set(_empty_keys(resource, records)) if not derived and name != "points" else set()
+        rows = [[cell(r.get(n), delimiter) or (ALL if n in empty else "") for n in names] for r in records]
+        tables[name] = [names, *rows]
+    return tables

@@ -1,0 +1,259 @@
+"""Read the registry from disk: the package descriptor, code lists and point records."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import Problem, SetupError
+from .yamlread import MAX_BYTES, ReadError, decode, parse
+
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+@dataclass
+class Record:
+    """One point record as the editor wrote it."""
+
+    file: str
+    values: dict
+    lines: dict[str, int]
+    private: dict | None = None
+
+    @property
+    def id(self) -> str | None:
+        """The record's id as written, or None when it is missing, blank or not a single text value."""
+        value = self.values.get("id")
+        return value if isinstance(value, str) and value.strip() else None
+
+    def line(self, key: str | None) -> int:
+        """The line of a key (or list item ``key.N``), else of its parent, else 1."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key.rpartition(".")[0]
+        return 1
+
+
+@dataclass
+class Registry:
+    """Everything in a data folder, read but not yet validated."""
+
+    root: Path
+    descriptor: dict
+    tables: dict[str, list[dict]]
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def schema(self, resource: str) -> dict:
+        for res in self.descriptor["resources"]:
+            if res["name"] == resource:
+                return res["schema"]
+        raise SetupError(f"datapackage.json 中没有 {resource} 表")
+
+
+def list_delimiter(descriptor: dict) -> str:
+    """The one delimiter of list values in published tables (declared in datapackage.json)."""
+    return descriptor.get("x-list-delimiter", ";")
+
+
+def allowed_services(descriptor: dict, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """Point type code -> the service codes that type may offer, in services.csv order."""
+    allowed: dict[str, list[str]] = {t["code"]: [] for t in tables["types"]}
+    for service in tables["services"]:
+        for type_code in (service.get("types") or "").split(list_delimiter(descriptor)):
+            allowed.setdefault(type_code.strip(), []).append(service["code"])
+    return allowed
+
+
+RECORD_SUFFIXES = (".yaml", ".yml")  # in any letter case
+
+
+def record_stem(name: str) -> str:
+    """A record file's name without its .yaml/.yml ending (any case): what its id must be."""
+    lower = name.lower()
+    for suffix in RECORD_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def is_record_name(name: str) -> bool:
+    return name.lower().endswith(RECORD_SUFFIXES) and not name.startswith(".")
+
+
+def read_registry(data_dir: Path | str) -> Registry:
+    """Read a whole data folder. Bad records become problems; a broken folder raises.
+
+    Every entry under ``points/`` is read as a record or reported: record files end in .yaml or
+    .yml (any case); other files, folders named like records, and links that lead outside the
+    data folder or nowhere are problems, never silently skipped.
+    """
+    root = Path(data_dir)
+    if not root.exists():
+        raise SetupError(
+            f"数据目录 {display_path(root)} 不存在：--data 应指向含有 datapackage.json 和 points/ 的数据目录"
+        )
+    if not root.is_dir():
+        raise SetupError(f"{display_path(root)} 不是文件夹：--data 应指向含有 datapackage.json 和 points/ 的数据目录")
+    descriptor = _read_descriptor(root)
+    tables = {
+        res["name"]: _read_csv(_inside(root, res.get("path"), res.get("name")))
+        for res in descriptor["resources"]
+        if "x-source" not in res and "x-derived-from" not in res
+    }
+    registry = Registry(root=root, descriptor=descriptor, tables=tables)
+    points = root / "points"
+    if points.is_symlink() or not points.is_dir():
+        what = "不是文件夹" if points.exists() or points.is_symlink() else "不存在"
+        raise SetupError(f"{display_path(points)} {what}：网点记录应放在数据目录的 points/ 文件夹中")
+    shown = display_path(points)
+    for path, problem in _entries(points, root.resolve()):
+        where = f"{shown}/{_text(path.relative_to(points).as_posix())}"
+        if problem:
+            registry.problems.append(Problem(where, 1, problem[0], problem[1], severity=problem[2]))
+            continue
+        record, problem = read_record(path, where)
+        if problem:
+            registry.problems.append(problem)
+        else:
+            registry.records.append(record)
+    return registry
+
+
+def _text(name: str) -> str:
+    """A file name as text we can print: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _entries(folder: Path, root: Path, seen: set | None = None):
+    """(path, None) for each record file under ``folder``, sorted; (path, (code, message, severity)) for
+    anything else. Links are followed only when they stay inside the data folder; a folder reached
+    twice through links is read once."""
+    seen = seen if seen is not None else set()
+    real = folder.resolve()
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        yield folder, ("file-unreadable", f"无法读取这个文件夹：{exc.strerror or exc}。", "error")
+        return
+    for path in children:
+        name = path.name
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                yield (
+                    path,
+                    ("symlink-dangling", "这是一个指向不存在位置的链接，请删除它或换成真正的记录文件。", "error"),
+                )
+                continue
+            if not target.is_relative_to(root):
+                msg = "这个链接指向数据目录之外，不会读取；请把记录文件本身放进 points/ 文件夹。"
+                yield path, ("symlink-outside", msg, "error")
+                continue
+        if path.is_dir():
+            if is_record_name(name):
+                msg = f"“{_text(name)}”是一个文件夹，不是记录文件；记录应是一个 .yaml 文件。"
+                yield path, ("not-a-file", msg, "error")
+            else:
+                yield from _entries(path, root, seen)
+        elif not path.is_file():
+            yield path, ("not-a-file", "这不是普通文件（可能是管道或设备），不会读取；请删除它。", "error")
+        elif is_record_name(name):
+            yield path, None
+        elif name.startswith("."):
+            msg = "隐藏文件，不是网点记录，已忽略；如果它不该在这里，请删除。"
+            yield path, ("not-a-record", msg, "warning")
+        else:
+            msg = (
+                f"“{_text(name)}”不是网点记录文件（记录文件以 .yaml 结尾），没有读取；"
+                "是记录就请改名为 .yaml 结尾，不是就请移出 points/ 文件夹。"
+            )
+            yield path, ("not-a-record", msg, "error")
+
+
+def display_path(path: Path) -> str:
+    """A path as an editor and CI annotations want it: relative to the working directory."""
+    try:
+        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        shown = path.as_posix()
+    return _text(shown)
+
+
+def read_record(path: Path, shown: str) -> tuple[Record | None, Problem | None]:
+    """Read one YAML file into a Record, or the one problem that stops it being read."""
+    stem = _text(record_stem(path.name))
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        msg = f"无法读取这个文件：{exc.strerror or exc}。"
+        return None, Problem(shown, 1, "file-unreadable", msg, record=stem)
+    try:
+        parsed = parse(decode(raw))
+    except ReadError as exc:
+        return None, Problem(shown, exc.line, exc.code, exc.message, record=stem)
+    values = parsed.values
+    private = values.pop("private", None)
+    return Record(file=shown, values=values, lines=parsed.lines, private=private), None
+
+
+def _inside(root: Path, relative, name) -> Path:
+    """A code-list path from datapackage.json, refused unless it stays inside the data folder."""
+    if not isinstance(relative, str) or not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
+        raise SetupError(f"datapackage.json 中 {name} 表的 path（{relative}）应是数据目录内的相对路径")
+    path = root / relative
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise SetupError(f"datapackage.json 中 {name} 表的 path（{relative}）指向数据目录之外")
+    return path
+
+
+def _read_descriptor(root: Path) -> dict:
+    path = root / "datapackage.json"
+    if not path.is_file():
+        raise SetupError(f"{display_path(path)} 不存在：--data 应指向含有 datapackage.json 的数据目录")
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise SetupError(f"{display_path(path)} 不是有效的 JSON：{exc}") from None
+    except OSError as exc:
+        raise SetupError(f"无法读取 {display_path(path)}：{exc.strerror or exc}") from None
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources
+    ):
+        raise SetupError(f"{display_path(path)} 应有 resources 列表，其中每个表都有 name")
+    for r in resources:  # each name is also a published file name (opendata/NAME.csv)
+        if not TABLE_NAME.fullmatch(r["name"]):
+            raise SetupError(
+                f"{display_path(path)} 中的表名 {r['name']!r} 不可用：表名也是发布的文件名（NAME.csv），"
+                "只能用小写字母、数字、- 和 _，以字母开头"
+            )
+    points = next((r for r in resources if r["name"] == "points"), None)
+    fields = points.get("schema", {}).get("fields") if points and isinstance(points.get("schema"), dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        raise SetupError(f"{display_path(path)} 中没有 points 表的字段定义（resources → points → schema → fields）")
+    return descriptor
+
+
+def _read_csv(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise SetupError(f"代码表 {display_path(path)} 不存在")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [
+                {k: (v if v != "" else None) for k, v in row.items() if isinstance(k, str)}
+                for row in csv.DictReader(handle)
+            ]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SetupError(f"代码表 {display_path(path)} 读不了（应是 UTF-8 编码的 CSV）：{exc}") from None
+    except OSError as exc:
+        raise SetupError(f"无法读取代码表 {display_path(path)}：{exc.strerror or exc}") from None

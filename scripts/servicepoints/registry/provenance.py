@@ -1,0 +1,165 @@
+"""Provenance: where each record comes from, and what an inferred record may say.
+
+Every record carries ``evidence`` (named: a public source names this very point; inferred: the
+point is assumed from a reported count or a rule such as "one station in every town") and
+``sources``, a list of ``{title, url, date}``. The shape of one source comes from the
+``point_sources`` table in datapackage.json; the checks here turn each mistake into a Problem at
+the right line. The enum and the requirement of ``evidence`` are checked with the other cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..core.errors import Problem
+from .load import Record
+
+SOURCES_RESOURCE = "point_sources"
+SOURCE_EXAMPLE = "sources:\n  - title: 出处标题\n    url: https://…\n    date: 2024-01-19"
+
+# Facts an inferred record may not carry: no source names the point, so none can give them.
+# Services may stay when a source says every point of the type offers them (and is cited).
+INFERRED_FORBIDDEN = (
+    "alternate_name",
+    "address",
+    "phones",
+    "email",
+    "website",
+    "hours",
+    "organization",
+    "established",
+)
+INFERRED_STATUS = "unknown"
+INFERRED_PRECISIONS = ("town", "unknown")
+
+
+def source_fields(descriptor: dict) -> dict[str, dict]:
+    """The fields of one source (title, url, date) as the descriptor declares them."""
+    resource = next(r for r in descriptor["resources"] if r["name"] == SOURCES_RESOURCE)
+    return {f["name"]: f for f in resource["schema"]["fields"] if f["name"] != "point_id"}
+
+
+def check_provenance(record: Record, descriptor: dict, today: dt.date) -> list[Problem]:
+    """Every provenance problem of one record."""
+    return _sources_problems(record, source_fields(descriptor), today) + _inferred_problems(record, descriptor)
+
+
+def _rid(record: Record) -> str | None:
+    value = record.values.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> list[Problem]:
+    rid, value = _rid(record), record.values.get("sources")
+
+    def problem(key: str, code: str, message: str) -> Problem:
+        return Problem(record.file, record.line(key), code, message, rid, "sources")
+
+    if "sources" not in record.values or value is None or value == []:
+        where = "sources" if "sources" in record.values else None
+        msg = (
+            "缺少信息来源（sources）：每条记录至少写一条公开出处，写法：\n"
+            f"{SOURCE_EXAMPLE}\n纸质文件可不写 url；不知道发布日期可不写 date。"
+        )
+        return [Problem(record.file, record.line(where), "sources-missing", msg, rid, "sources")]
+    if not isinstance(value, list):
+        msg = f"信息来源（sources）应写成列表，每条一项，例如：\n{SOURCE_EXAMPLE}"
+        return [problem("sources", "source-invalid", msg)]
+    out, seen = [], {}
+    for i, item in enumerate(value):
+        key = f"sources.{i}"
+        title = item.get("title") if isinstance(item, dict) else None
+        if isinstance(title, str) and title in seen:
+            msg = f"第 {i + 1} 条信息来源与第 {seen[title] + 1} 条标题相同：同一出处只写一次。"
+            out.append(problem(f"{key}.title", "source-invalid", msg))
+        elif isinstance(title, str):
+            seen[title] = i
+        if not isinstance(item, dict):
+            msg = f"第 {i + 1} 条信息来源应写成 title、url、date 几项，不能只写一段文字。例如：\n{SOURCE_EXAMPLE}"
+            out.append(problem(key, "source-invalid", msg))
+            continue
+        for name in item:
+            if name not in spec:
+                allowed = "、".join(spec)
+                msg = f"第 {i + 1} 条信息来源中没有名为 {name} 的项，只能写：{allowed}。"
+                out.append(problem(f"{key}.{name}", "source-invalid", msg))
+        out += _item_problems(item, i, key, spec, today, problem)
+    return out
+
+
+def _item_problems(item: dict, i: int, key: str, spec: dict, today: dt.date, problem) -> list[Problem]:
+    out = []
+    for name, value in item.items():
+        if name in spec and value is not None and not isinstance(value, str):
+            label = spec[name].get("title", name)
+            out.append(problem(f"{key}.{name}", "source-invalid", f"第 {i + 1} 条信息来源的{label}应是一段文字。"))
+    title = item.get("title")
+    if not isinstance(title, str) or not title.strip():
+        msg = f"第 {i + 1} 条信息来源缺少标题（title）：写公告、新闻或文件的标题。"
+        out.append(problem(key if "title" not in item else f"{key}.title", "source-invalid", msg))
+    elif len(title) > spec["title"].get("constraints", {}).get("maxLength", 10**6):
+        out.append(problem(f"{key}.title", "source-invalid", f"第 {i + 1} 条信息来源的标题太长。"))
+    url = item.get("url")
+    if isinstance(url, str):
+        pattern = spec["url"].get("constraints", {}).get("pattern", r"https?://\S+")
+        if not re.fullmatch(pattern, url):
+            msg = f"第 {i + 1} 条信息来源的网址“{url}”应以 http:// 或 https:// 开头，且不含空格。"
+            out.append(problem(f"{key}.url", "source-bad-url", msg))
+    date = item.get("date")
+    if isinstance(date, str):
+        try:
+            day = dt.datetime.strptime(date, "%Y-%m-%d").date()
+        except ValueError:
+            day = None
+        if day is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+            msg = f"第 {i + 1} 条信息来源的发布日期“{date}”应写成 YYYY-MM-DD，例如 2024-01-19；不知道日期可不写。"
+            out.append(problem(f"{key}.date", "source-bad-date", msg))
+        elif day > today:
+            msg = f"第 {i + 1} 条信息来源的发布日期 {date} 晚于今天（{today.isoformat()}），请写出处实际发布的日期。"
+            out.append(problem(f"{key}.date", "source-bad-date", msg))
+    return out
+
+
+def _inferred_problems(record: Record, descriptor: dict) -> list[Problem]:
+    values = record.values
+    if values.get("evidence") != "inferred":
+        return []
+    rid = _rid(record)
+    titles = {
+        f["name"]: f.get("title", f["name"])
+        for r in descriptor["resources"]
+        if r["name"] == "points"
+        for f in r["schema"]["fields"]
+    }
+    out = []
+    for name in INFERRED_FORBIDDEN:
+        if values.get(name) not in (None, [], ""):
+            msg = (
+                f"这是推定的网点（evidence: inferred），没有出处点名它，因此不能写{titles.get(name, name)}（{name}）。"
+                "如果有出处给出了这项信息，请把它加进 sources，并把 evidence 改为 named。"
+            )
+            out.append(Problem(record.file, record.line(name), "inferred-with-facts", msg, rid, name))
+    status = values.get("status")
+    if isinstance(status, str) and status != INFERRED_STATUS:
+        msg = (
+            f"推定的网点（evidence: inferred）状态只能写 {INFERRED_STATUS}（待核实）：没有出处说明它是否在服务。"
+            "有出处时请把它加进 sources，并把 evidence 改为 named。"
+        )
+        out.append(Problem(record.file, record.line("status"), "inferred-with-facts", msg, rid, "status"))
+    precision = values.get("precision")
+    if precision not in INFERRED_PRECISIONS:
+        msg = "推定的网点（evidence: inferred）没有出处给出具体位置，位置精度（precision）须写 town 或 unknown。"
+        out.append(Problem(record.file, record.line("precision"), "inferred-with-facts", msg, rid, "precision"))
+    return out
+
+
+def public_sources(value) -> list[dict]:
+    """A record's sources as published: every item with title, url and date (None when not given)."""
+    if not isinstance(value, list):
+        return []
+    return [
+        {"title": item.get("title"), "url": item.get("url"), "date": item.get("date")}
+        for item in value
+        if isinstance(item, dict)
+    ]

@@ -1,0 +1,132 @@
+"""Hostile or broken text in a record: control and invisible characters, blank values, numbers
+that are not plain finite decimals. Each is a Problem at the value's line, never an exception."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from ..core.errors import Problem
+from .load import Record
+
+# What a number field may hold, as the editors' JSON Schema says too: a plain decimal.
+NUMBER_TEXT = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+
+# Characters people cannot see (or that turn the text around) with a Chinese name for the message.
+_NAMED = {
+    "\u200b": "零宽空格",
+    "\u200c": "零宽非连接符",
+    "\u200d": "零宽连接符",
+    "\u200e": "从左到右标记",
+    "\u200f": "从右到左标记",
+    "\u2060": "零宽不换行空格",
+    "\ufeff": "字节顺序标记（BOM）",
+    "\u00ad": "软连字符",
+    "\u2028": "行分隔符",
+    "\u2029": "段落分隔符",
+    "\u3164": "韩文填充符",
+    "\u115f": "韩文填充符",
+    "\u1160": "韩文填充符",
+    "\uffa0": "半角韩文填充符",
+    "\u180e": "蒙古文元音分隔符",
+}
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+
+
+def bad_character(text: str, multiline: bool = False) -> tuple[int, str, str] | None:
+    """The first character an editor should not have typed: (1-based position, code, Chinese name)."""
+    for index, char in enumerate(text, 1):
+        if char == "\n" and multiline:
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc":
+            name = {"\t": "制表符（Tab）", "\n": "换行", "\r": "回车"}.get(char, "控制字符")
+            return index, "control-character", f"{name}（U+{ord(char):04X}）"
+        if char in _BIDI:
+            return index, "invisible-character", f"改变文字方向的控制字符（U+{ord(char):04X}）"
+        if char in _NAMED or category in ("Cf", "Co", "Cn", "Cs", "Zl", "Zp"):
+            name = _NAMED.get(char, "看不见的格式字符" if category == "Cf" else "无法显示的字符")
+            return index, "invisible-character", f"{name}（U+{ord(char):04X}）"
+    return None
+
+
+def is_blank(text: str) -> bool:
+    """Nothing but spaces of any width (invisible characters are caught before this)."""
+    return not text.strip()
+
+
+def finite_number(text: str) -> float | None:
+    """The value of a plain decimal (``22.61``), else None: no nan, inf, exponents or 5,000 digits
+    (so the value is always finite)."""
+    if not isinstance(text, str) or not re.fullmatch(NUMBER_TEXT, text):
+        return None
+    return float(text)
+
+
+def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
+    """Every text value of a record (list items and nested values too; not the private block)."""
+    out: list[Problem] = []
+    for key, value in record.values.items():
+        spec = fields.get(key, {})
+        label = f"{spec.get('title', key)}（{key}）" if spec else key
+        multiline = bool(spec.get("x-multiline"))
+        for path, text in _texts(value, key):
+            line = record.line(path)
+            found = bad_character(text, multiline)
+            if found:
+                index, code, name = found
+                msg = f"{label}的第 {index} 个字符是{name}，看不见或会打乱显示，请删去后重新输入这一处。"
+                out.append(Problem(record.file, line, code, msg, record.id, key))
+            elif is_blank(text):
+                msg = f"{label}只有空格，没有内容：有内容就填写，没有就删去这一行（或这一项）。"
+                out.append(Problem(record.file, line, "blank-value", msg, record.id, key))
+        dated = spec.get("type") == "date" and isinstance(value, str) and not found_any(out, key)
+        if dated and not (re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and _real_date(value)):
+            msg = f"{label}应是真实存在的日期，写成 YYYY-MM-DD（月和日都写两位），例如 2025-03-31。"
+            out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
+        if spec.get("x-list") and isinstance(value, list):
+            seen: set = set()
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    continue  # a list or mapping inside a list: a type error, reported by the shape check
+                if item in seen and key != "services":  # services: tablecheck says so
+                    msg = f"{label}中的“{item}”写了两次，请删去一处。"
+                    out.append(Problem(record.file, record.line(f"{key}.{i}"), "constraint-error", msg, record.id, key))
+                seen.add(item)
+        partial = spec.get("x-format") == "partial-date" and isinstance(value, str) and not found_any(out, key)
+        if partial and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and not _real_date(value):
+            msg = f"{label}的日期 {value} 不存在（例如 2 月没有 30 日），请写真实的日期，或只写年份、年月。"
+            out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
+        numeric = spec.get("type") in ("number", "integer") and isinstance(value, str) and not found_any(out, key)
+        if numeric and (finite_number(value) is None or (spec["type"] == "integer" and "." in value)):
+            kind = "整数" if spec["type"] == "integer" else "普通的十进制数字，例如 22.61"
+            msg = f"{label}应是{kind}（不能写成科学计数法、无穷大或非数字，整数部分最多 3 位）。"
+            out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
+    return out
+
+
+def _real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def found_any(problems: list[Problem], key: str) -> bool:
+    return any(p.field == key for p in problems)
+
+
+def _texts(value, path: str):
+    """(line key, text) for every string inside a value."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, f"{path}.{i}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield from _texts(key, f"{path}.{key}")
+            yield from _texts(item, f"{path}.{key}")

@@ -1,0 +1,220 @@
+"""Validate a registry: the whole package through frictionless, then the checks
+Table Schema cannot express. Returns every problem at once and the typed public records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+
+from ..core import geo, hours
+from ..core.errors import Problem, errors
+from ..core.parallel import Background, default_workers
+from .freshness import too_old
+from .holidays import check_holidays
+from .load import Record, Registry, allowed_services, display_path, record_stem
+from .needs import check_needs
+from .provenance import check_provenance, public_sources
+from .suggest import did_you_mean
+from .tablecheck import check_package, list_fields
+from .textcheck import finite_number, text_problems
+
+BOUNDS_TEXT = geo.ZHONGSHAN.text()
+HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
+SHAPE_NAMES = {"list": "列表", "dict": "一组字段"}
+
+
+@dataclass
+class Report:
+    """What validation found: problems, and the public records when there is no error."""
+
+    problems: list[Problem]
+    points: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.problems)
+
+
+def validate(registry: Registry, today: dt.date | None = None, stale_days: int = 365) -> Report:
+    """Check everything; typed WGS-84 public records come back only if nothing is wrong."""
+    today = today or dt.date.today()
+    # The package check (frictionless: every table, keys, foreign keys) is the slowest part; at scale it
+    # runs in a forked process while the record checks run here. Problems are sorted at the end.
+    forked = default_workers(len(registry.records)) > 0
+    package = Background(functools.partial(check_package, registry), forked=forked)
+    schema = registry.schema("points")
+    problems = list(registry.problems)
+    if not registry.records and not registry.problems:
+        shown = display_path(registry.root / "points")
+        msg = "points/ 文件夹中没有任何网点记录（.yaml 文件）：空名录不能发布。请先用 servicepoints new 新建记录。"
+        problems.append(Problem(shown, 1, "registry-empty", msg))
+    fields = {f["name"]: f for f in schema["fields"]}
+    for record in registry.records:
+        problems += _shape_problems(record, schema) + text_problems(record, fields)
+    problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
+    allowed = allowed_services(registry.descriptor, registry.tables)
+    for record in registry.records:
+        problems += _record_problems(record, allowed, today, stale_days)
+        problems += check_provenance(record, registry.descriptor, today)
+    problems = _unique(problems + package.result())
+    report = Report(problems=problems)
+    if report.ok:
+        report.points = public_points(registry)
+    return report
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for problem in sorted(problems):
+        key = (problem.file, problem.line, problem.code, problem.field)
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return out
+
+
+def _shape_problems(record: Record, schema: dict) -> list[Problem]:
+    """Unknown keys, and a list where one value belongs (or the reverse)."""
+    fields = {f["name"]: f for f in schema["fields"]}
+    lists = list_fields(schema)
+    out, rid = [], record.id
+    for key, value in record.values.items():
+        line = record.line(key)
+        if fields.get(key, {}).get("type") == "array":
+            continue  # nested values (sources) are checked item by item in provenance.py
+        if key not in fields:
+            hint = did_you_mean(key, {name: name for name in fields})
+            out.append(Problem(record.file, line, "unknown-field", f"没有名为 {key} 的字段。{hint}", rid, key))
+        elif isinstance(value, dict) or (isinstance(value, list) and key not in lists):
+            shape = SHAPE_NAMES["dict" if isinstance(value, dict) else "list"]
+            msg = f"{fields[key].get('title', key)}（{key}）应为一个值，不能写成{shape}。"
+            out.append(Problem(record.file, line, "type-error", msg, rid, key))
+        elif isinstance(value, list) and any(not isinstance(v, str) for v in value):
+            msg = f"{fields[key].get('title', key)}（{key}）的每一项都应是一段文字。"
+            out.append(Problem(record.file, line, "type-error", msg, rid, key))
+        elif key in lists and "x-item-pattern" in fields[key]:
+            out += _item_problems(record, key, fields[key])
+    return out
+
+
+def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
+    value = record.values[key]
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items):
+        if item is not None and not re.fullmatch(spec["x-item-pattern"], item):
+            where = record.line(f"{key}.{i}") if isinstance(value, list) else record.line(key)
+            msg = f"{spec.get('title', key)}（{key}）中的“{item}”格式不对，应类似 {spec.get('example', '')}。"
+            out.append(Problem(record.file, where, "constraint-error", msg, record.id, key))
+    return out
+
+
+def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int) -> list[Problem]:
+    out = []
+    rid, values = record.id, record.values
+    filename = record.file.rsplit("/", 1)[-1]
+    stem = record_stem(filename)
+    if isinstance(values.get("id"), str) and values["id"] != stem:
+        msg = (
+            f"编号“{values['id']}”与文件名“{filename}”不一致：请把文件改名为 {values['id']}.yaml，或把编号改为 {stem}。"
+        )
+        out.append(Problem(record.file, record.line("id"), "id-filename-mismatch", msg, rid, "id"))
+    out += _location_problems(record)
+    out += _service_problems(record, allowed)
+    out += _date_problems(record, today, stale_days)
+    text = values.get("hours")
+    if isinstance(text, str) and hours.parse(text) is None:
+        msg = f"服务时间“{text}”写法不对，应类似 {HOURS_EXAMPLE}（分号分隔各条规则，时间用 24 小时制）。"
+        out.append(Problem(record.file, record.line("hours"), "bad-hours", msg, rid, "hours"))
+    return out
+
+
+def _number(value) -> float | None:
+    return finite_number(value)  # anything else is a type error, reported by the text check
+
+
+def _location_problems(record: Record) -> list[Problem]:
+    values, rid = record.values, record.id
+    if values.get("precision") == "unknown":
+        return []
+    missing = [k for k in ("town", "lat", "lon") if values.get(k) is None]
+    if missing:
+        msg = f"缺少 {'、'.join(missing)}。位置确实不知道时，写 precision: unknown，网站会显示“待补充”。"
+        return [Problem(record.file, record.line(None), "missing-field", msg, rid, missing[0])]
+    lat, lon = _number(values["lat"]), _number(values["lon"])
+    if lat is None or lon is None:
+        return []  # a type error, reported by the table check
+    crs = values.get("crs") if values.get("crs") in ("gcj02", "bd09") else None
+    wlat, wlon = geo.to_wgs84(lat, lon, crs)
+    if geo.ZHONGSHAN.contains(wlon, wlat) and not geo.ZHONGSHAN.contains(wlat, wlon):
+        msg = f"纬度 {lat} 和经度 {lon} 写反了：{BOUNDS_TEXT}。请交换 lat 和 lon 的值。"
+        return [Problem(record.file, record.line("lat"), "coords-swapped", msg, rid, "lat")]
+    if not geo.ZHONGSHAN.contains(wlat, wlon):
+        msg = f"坐标（纬度 {lat}，经度 {lon}）不在中山市范围内：{BOUNDS_TEXT}。请在地图上重新取点。"
+        return [Problem(record.file, record.line("lat"), "coords-outside", msg, rid, "lat")]
+    return []
+
+
+def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Problem]:
+    services, type_code = record.values.get("services"), record.values.get("type")
+    if not isinstance(services, list) or not isinstance(type_code, str) or type_code not in allowed:
+        return []
+    known = set().union(*allowed.values())
+    out = []
+    for i, code in enumerate(services):
+        if isinstance(code, str) and code in known and code not in allowed[type_code]:
+            ok = "、".join(sorted(allowed[type_code]))
+            msg = f"服务项目“{code}”不是 {type_code} 类型网点提供的服务。该类型可提供：{ok}。"
+            out.append(
+                Problem(record.file, record.line(f"services.{i}"), "service-not-allowed", msg, record.id, "services")
+            )
+    return out
+
+
+def _date_problems(record: Record, today: dt.date, stale_days: int) -> list[Problem]:
+    text = record.values.get("verified")
+    try:
+        verified = dt.datetime.strptime(text, "%Y-%m-%d").date() if isinstance(text, str) else None
+    except ValueError:
+        return []  # a type error, reported by the table check
+    if verified is None:
+        return []
+    line, rid = record.line("verified"), record.id
+    if verified > today:
+        msg = f"核实日期 {text} 晚于今天（{today.isoformat()}），请写实际核实的日期。"
+        return [Problem(record.file, line, "verified-future", msg, rid, "verified")]
+    if too_old(verified, stale_days, today):
+        msg = f"本记录最近一次核实是 {text}，已超过 {stale_days} 天，请向网点核实后更新 verified。"
+        return [Problem(record.file, line, "stale", msg, rid, "verified", severity="warning")]
+    return []
+
+
+def public_points(registry: Registry) -> list[dict]:
+    """Typed public records, WGS-84, sorted by id; input-only fields and private blocks dropped."""
+    schema = registry.schema("points")
+    lists = list_fields(schema)
+    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") in ("public", "related")]
+    points = []
+    for record in registry.records:
+        point = {f["name"]: _typed(record.values.get(f["name"]), f, f["name"] in lists) for f in fields}
+        if point["lat"] is not None and point["lon"] is not None:
+            lat, lon = geo.to_wgs84(point["lat"], point["lon"], record.values.get("crs"))
+            point["lat"], point["lon"] = round(lat, 7), round(lon, 7)
+        points.append(point)
+    return sorted(points, key=lambda p: p["id"])
+
+
+def _typed(value, spec: dict, is_list: bool):
+    if spec["type"] == "array":
+        return public_sources(value)
+    if value is None:
+        return [] if is_list else None
+    if is_list:
+        return value if isinstance(value, list) else [value]
+    if spec["type"] == "number":
+        return float(value)
+    if spec["type"] == "integer":
+        return int(value)
+    return value

@@ -1,0 +1,1 @@
+"""site: the website (the mkdocs plugin, pages, map, search, wayfinding, glossary, escaping, counts, QR, browser editor)."""

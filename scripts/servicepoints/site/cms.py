@@ -1,0 +1,461 @@
+"""The browser editor's configuration (Decap CMS at /admin/), generated from the schema and code lists.
+
+A pure function of the data: nothing here is written by hand per field. Every field of a point
+record becomes a form widget with its Chinese title as label and its description as help text;
+enumerations and code lists become selects; ``x-list`` fields become lists; an ``array`` field
+whose items live in a related table (``sources`` -> ``point_sources``) becomes a list of small
+forms with that table's fields. A field this module cannot map is an error, so a new schema field
+can never silently go missing from the form (tests/test_cms.py checks coverage too).
+
+One collection per point type: Decap cannot narrow one select by another field's value, so each
+type gets its own collection whose services select lists only what that type may offer
+(``load.allowed_services``), whose files live in the folder the project keeps that type in, and
+whose type select has that one type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from ..core.geo import ZHONGSHAN
+from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
+from ..registry.load import allowed_services
+
+DATA_ROOT = "data"  # the data folder, relative to the repository root (what the git backend sees)
+SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
+CODE_LISTS = ("towns", "types", "services")  # the code lists editors may change in the browser
+PRIVATE_FIELDS = (
+    ("contact", "联系人", "网点内部联系人的姓名或职务。"),
+    ("phone", "内部电话", "只供编辑组联系用的电话。"),
+    ("note", "备注", "编辑组内部备注。"),
+)
+
+
+class CmsConfigError(ValueError):
+    """A schema field the generator does not know how to put in a form."""
+
+
+@dataclass(frozen=True)
+class Repo:
+    """Where the records live: the git host, ``owner/name`` and the branch editors propose changes to."""
+
+    host: str  # "github" or "gitlab"
+    url: str
+    path: str
+    branch: str = "main"
+
+
+def parse_repo(url: str | None, branch: str = "main", host: str | None = None) -> Repo | None:
+    """``https://github.com/owner/name`` -> Repo; None when no repository is set."""
+    if not url:
+        return None
+    parts = urlparse(url.strip())
+    path = parts.path.strip("/").removesuffix(".git")
+    if parts.scheme not in ("http", "https") or not parts.netloc or "/" not in path:
+        raise CmsConfigError(f"仓库地址 {url} 无效：应形如 https://github.com/所有者/仓库名")
+    kind = host or ("github" if parts.netloc.lower() in ("github.com", "www.github.com") else "gitlab")
+    if kind not in ("github", "gitlab"):
+        raise CmsConfigError(f"仓库类型 {kind} 无效：只支持 github 或 gitlab")
+    return Repo(kind, f"{parts.scheme}://{parts.netloc}/{path}", path, branch or "main")
+
+
+def type_folders(record_paths: dict[str, str], types: list[dict], record_types: dict[str, str]) -> dict[str, str]:
+    """Type code -> the folder (under ``points/``) where records of that type live, else the type code.
+
+    The same rule as ``servicepoints new``: the folder of the first record of that type, by id.
+    """
+    folders = {}
+    for point_id in sorted(record_paths):
+        kind = record_types.get(point_id)
+        if kind and kind not in folders:
+            folders[kind] = record_paths[point_id].rsplit("/", 1)[0] if "/" in record_paths[point_id] else ""
+    return {t["code"]: folders.get(t["code"], t["code"]) for t in types}
+
+
+def field_order(schema_fields: list[dict], key_orders: list[list[str]]) -> list[str]:
+    """The field order records are written in, so the CMS (which writes keys in form order) keeps it.
+
+    A field goes before another when more records put it first; ties and unseen fields follow the
+    schema. Kahn's algorithm, always taking the available field that comes first in the schema.
+    """
+    names = [f["name"] for f in schema_fields]
+    rank = {n: i for i, n in enumerate(names)}
+    before: dict[tuple[str, str], int] = {}
+    for keys in key_orders:
+        known = [k for k in keys if k in rank]
+        for i, a in enumerate(known):
+            for b in known[i + 1 :]:
+                before[(a, b)] = before.get((a, b), 0) + 1
+    edges = {n: set() for n in names}
+    for (a, b), count in before.items():
+        if count > before.get((b, a), 0):
+            edges[b].add(a)  # b waits for a
+    order, left = [], list(names)
+    while left:
+        ready = [n for n in left if not (edges[n] & set(left))] or left  # a cycle: fall back to schema order
+        pick = min(ready, key=rank.__getitem__)
+        order.append(pick)
+        left.remove(pick)
+    return order
+
+
+def _options(values: list[str], labels: dict[str, str]) -> list[dict]:
+    return [{"label": f"{labels[v]}（{v}）" if labels.get(v) else v, "value": v} for v in values]
+
+
+def _base(field: dict, required: bool) -> dict:
+    return {
+        "name": field["name"],
+        "label": field.get("title", field["name"]),
+        "hint": field.get("description", ""),
+        "required": required,
+    }
+
+
+def _pattern(regex: str, message: str) -> list[str]:
+    return [f"^({regex})$" if not regex.startswith("^") else regex, message]
+
+
+def _scalar_widget(field: dict, required: bool) -> dict:
+    """A one-value field of any table: string, text, number, integer, date or select."""
+    spec = _base(field, required)
+    limits = field.get("constraints", {})
+    if "enum" in limits:
+        return spec | {"widget": "select", "options": _options(limits["enum"], field.get("x-labels", {}))}
+    if field["type"] == "date":
+        return spec | {"widget": "string", "pattern": _pattern(DATE_TEXT, "日期写成 YYYY-MM-DD，例如 2025-03-31")}
+    if field["type"] == "number":
+        return spec | {"widget": "number", "value_type": "float"}
+    if field["type"] == "integer":
+        return spec | {"widget": "number", "value_type": "int"}
+    if field["type"] != "string":
+        raise CmsConfigError(f"字段 {field['name']} 的类型 {field['type']} 无法生成表单")
+    if field.get("x-format") == "opening_hours":
+        spec["pattern"] = _pattern(HOURS_PATTERN, "服务时间格式不对，例如 Mo-Fr 09:00-12:00,13:30-17:00; PH off")
+    elif "pattern" in limits:
+        spec["pattern"] = _pattern(limits["pattern"], f"{spec['label']}的格式不对：{spec['hint']}")
+    elif field.get("format") == "email":
+        spec["pattern"] = [r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "电子邮箱格式不对"]
+    long_text = limits.get("maxLength", 0) > 300 and "pattern" not in spec
+    return spec | {"widget": "text" if long_text else "string"}
+
+
+def _point_field(field: dict, kind: str, descriptor: dict, tables: dict[str, list[dict]], offered: list[str]) -> dict:
+    """One point-record field as a Decap widget for the collection of type ``kind``."""
+    name = field["name"]
+    required = bool(field.get("constraints", {}).get("required"))
+    spec = _base(field, required)
+    services = {s["code"]: s["name"] for s in tables["services"]}
+    if name == "id":
+        return spec | {
+            "widget": "string",
+            "required": False,  # filled in on save by the project's rule when left empty
+            "hint": spec["hint"] + " 新建时可留空：保存时按规则自动生成（类型-镇街-序号），文件名与编号相同。",
+            "pattern": _pattern(field["constraints"]["pattern"], "编号只能用小写字母、数字和连字符"),
+            "comment": SCHEMA_COMMENT,
+        }
+    if name == "type":
+        type_name = next(t["name"] for t in tables["types"] if t["code"] == kind)
+        options = [{"label": f"{type_name}（{kind}）", "value": kind}]
+        return spec | {"widget": "select", "options": options, "default": kind}
+    if name == "town":
+        return spec | {"widget": "select", "options": [t["name"] for t in tables["towns"]]}
+    if name == "services":
+        return spec | {
+            "widget": "select",
+            "multiple": True,
+            "options": [{"label": f"{services[c]}（{c}）", "value": c} for c in offered],
+            "hint": spec["hint"] + " 这里只列出本类型网点可提供的服务。",
+        }
+    if name in ("lat", "lon"):
+        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if name == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        return spec | {
+            "widget": "number",
+            "value_type": "float",
+            "min": low,
+            "max": high,
+            "step": 0.000001,
+            "hint": spec["hint"] + " 按下面“坐标系”所选的坐标系填写：高德、腾讯地图取的点是 GCJ-02，"
+            "百度地图是 BD-09，GPS 和天地图是 WGS-84（不选即为 WGS-84）。",
+        }
+    if field.get("x-list"):
+        item = {"name": name, "label": spec["label"], "widget": "string"}
+        if "x-item-pattern" in field:
+            item["pattern"] = _pattern(field["x-item-pattern"], f"{spec['label']}的格式不对")
+        return spec | {"widget": "list", "field": item}
+    if field["type"] == "array":
+        related = field.get("x-related")
+        resource = next((r for r in descriptor["resources"] if r["name"] == related), None)
+        if resource is None:
+            raise CmsConfigError(f"列表字段 {name} 没有可用的 x-related 表，无法生成表单")
+        items = [
+            _scalar_widget(f, bool(f.get("constraints", {}).get("required")))
+            for f in resource["schema"]["fields"]
+            if f["name"] != "point_id"
+        ]
+        return spec | {"widget": "list", "fields": items, "summary": "{{fields.title}}", "min": 1 if required else 0}
+    if name == "verified":
+        return _scalar_widget(field, required) | {"hint": spec["hint"] + " 写成 YYYY-MM-DD。"}
+    return _scalar_widget(field, required)
+
+
+def _private_field() -> dict:
+    return {
+        "name": "private",
+        "label": "内部信息（不发布）",
+        "hint": "这里的内容只存在记录文件中，网站和开放数据都不会发布。",
+        "widget": "object",
+        "required": False,
+        "collapsed": True,
+        "fields": [
+            {"name": n, "label": label, "hint": hint, "widget": "string", "required": False}
+            for n, label, hint in PRIVATE_FIELDS
+        ],
+    }
+
+
+def collection_name(type_code: str) -> str:
+    return f"points-{type_code}"
+
+
+def cms_config(
+    descriptor: dict,
+    tables: dict[str, list[dict]],
+    folders: dict[str, str],
+    key_orders: dict[str, list[list[str]]],
+    repo: Repo | None,
+    site_url: str,
+    auth: dict | None = None,
+) -> dict:
+    """The whole Decap configuration (``admin/config.yml``) as a dict.
+
+    ``folders``: type code -> folder under ``points/`` (see ``type_folders``); ``key_orders``: per
+    type, each record's keys in file order (see ``field_order``; each collection writes its own
+    order); ``repo``: the git repository (None: only the local backend works); ``auth``: extra
+    backend settings (``base_url`` of a GitHub OAuth proxy, ``app_id`` of a GitLab OAuth application).
+    """
+    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]["fields"]
+    by_name = {f["name"]: f for f in points}
+    offered = allowed_services(descriptor, tables)
+    collections = []
+    for kind in sorted(tables["types"], key=lambda t: int(t["sort"])):
+        code = kind["code"]
+        order = field_order(points, key_orders.get(code, []))
+        fields = [_point_field(by_name[n], code, descriptor, tables, offered[code]) for n in order]
+        collections.append(
+            {
+                "name": collection_name(code),
+                "label": f"网点：{kind['name']}",
+                "label_singular": kind["name"],
+                "description": f"类型为 {kind['name']}（{code}）的网点记录，每个网点一个 YAML 文件。",
+                "folder": f"{DATA_ROOT}/points/{folders[code]}".rstrip("/"),
+                "extension": "yaml",
+                "format": "servicepoints-yaml",  # registered by assets/servicepoints-cms.js
+                "filter": {"field": "type", "value": code},
+                "create": True,
+                "delete": False,  # a closed point keeps its record (status: closed)
+                "identifier_field": "name",
+                "slug": "{{id}}",
+                "summary": "{{name}}（{{id}}）",
+                "sortable_fields": ["id", "name", "town", "status"],
+                "fields": fields + [_private_field()],
+            }
+        )
+    collections.append(_code_lists(descriptor))
+    config: dict = {
+        "locale": "zh_Hans",
+        "site_url": site_url,
+        "display_url": site_url,
+        "publish_mode": "editorial_workflow",
+        "local_backend": True,
+        "media_folder": f"{DATA_ROOT}/media",
+        "public_folder": "/media",
+        "slug": {"encoding": "ascii", "clean_accents": True},
+        "collections": collections,
+    }
+    backend: dict = {"name": "test-repo"} if repo is None else {"name": repo.host, "repo": repo.path}
+    if repo is not None:
+        backend["branch"] = repo.branch
+        if repo.host == "gitlab":
+            base = repo.url[: -len(repo.path) - 1]
+            backend |= {"auth_type": "pkce", "base_url": base, "api_root": f"{base}/api/v4"}
+        backend["squash_merges"] = True
+        backend["commit_messages"] = {
+            "create": "新建网点记录 {{slug}}（网页编辑）",
+            "update": "更新网点记录 {{slug}}（网页编辑）",
+            "delete": "删除 {{collection}} {{slug}}（网页编辑）",
+            "uploadMedia": "上传 {{path}}",
+            "deleteMedia": "删除 {{path}}",
+        }
+    backend |= {k: v for k, v in (auth or {}).items() if v}
+    config["backend"] = backend
+    return config
+
+
+def _code_lists(descriptor: dict) -> dict:
+    """One files collection: each code list CSV as a list of rows (the admin page registers a csv format)."""
+    files = []
+    for resource in descriptor["resources"]:
+        if resource["name"] not in CODE_LISTS:
+            continue
+        row_fields = []
+        for field in resource["schema"]["fields"]:
+            required = bool(field.get("constraints", {}).get("required"))
+            widget = _scalar_widget(field, required)
+            if field.get("x-list"):
+                widget |= {"hint": widget["hint"] + " 多个代码以分号分隔。"}
+            if widget["widget"] == "number":  # a CSV cell is text: keep exactly what was typed
+                widget = {k: v for k, v in widget.items() if k != "value_type"} | {"widget": "string"}
+            row_fields.append(widget)
+        files.append(
+            {
+                "name": resource["name"],
+                "label": f"代码表：{resource['title']}",
+                "file": f"{DATA_ROOT}/{resource['path']}",
+                "description": resource.get("description", ""),
+                "fields": [
+                    {
+                        "name": "rows",
+                        "label": resource["title"],
+                        "widget": "list",
+                        "collapsed": False,  # a table: every row open, like a spreadsheet
+                        "summary": "{{fields." + resource["schema"]["fields"][1]["name"] + "}}",
+                        "fields": row_fields,
+                    }
+                ],
+            }
+        )
+    # Decap takes the format from the collection, not from each file: all three are CSV.
+    return {
+        "name": "code-lists",
+        "label": "代码表",
+        "delete": False,
+        "format": "servicepoints-csv",  # registered by assets/servicepoints-cms.js
+        "extension": "csv",
+        "files": files,
+    }
+
+
+def covered_fields(config: dict) -> dict[str, set[str]]:
+    """Collection name -> the top-level field names its form edits (for the coverage test)."""
+    return {c["name"]: {f["name"] for f in c.get("fields", [])} for c in config["collections"]}
+
+
+def edit_url(site_url: str, type_code: str, point_id: str) -> str:
+    """The CMS page that edits one record."""
+    return f"{site_url.rstrip('/')}/admin/#/collections/{collection_name(type_code)}/entries/{point_id}"
+
+
+def admin_data(tables: dict[str, list[dict]], taken: list[str]) -> dict:
+    """What the admin page's script needs to name a new record: town slugs and the ids already taken."""
+    return {
+        "townSlugs": {t["name"]: t["slug"] for t in tables["towns"]},
+        "taken": sorted(taken),
+        "schemaComment": SCHEMA_COMMENT,
+    }
+
+
+def record_layout(registry) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
+    """From a read registry: id -> path under ``points/``, and per type every record's keys in file order."""
+    from ..registry.load import display_path
+
+    shown = display_path(registry.root / "points")
+    paths: dict[str, str] = {}
+    orders: dict[str, list[list[str]]] = {}
+    for record in registry.records:
+        point_id = record.values.get("id")
+        if isinstance(point_id, str):
+            paths[point_id] = record.file[len(shown) + 1 :] if record.file.startswith(shown + "/") else record.file
+        orders.setdefault(str(record.values.get("type")), []).append(list(record.values))
+    return paths, orders
+
+
+def repo_path(relative: str) -> str:
+    """A record's path from the repository root."""
+    return f"{DATA_ROOT}/points/{relative}"
+
+
+ADMIN_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>网页编辑 · 中山知识产权公共服务网点</title>
+<link href="config.yml" type="text/yaml" rel="cms-config-url">
+</head>
+<body>
+<noscript>网页编辑需要启用 JavaScript。也可以按“编辑指南”直接修改 data/points/ 下的 YAML 文件。</noscript>
+<script type="application/json" id="sp-cms-data">{data}</script>
+<script>window.CMS_MANUAL_INIT = true;</script>
+<script src="../assets/vendor/decap-cms/decap-cms.js"></script>
+<script type="module" src="../assets/servicepoints-cms.js"></script>
+</body>
+</html>
+"""
+
+
+def admin_files(data) -> dict[str, str]:
+    """``admin/index.html`` and ``admin/config.yml`` for a validated SiteData."""
+    import yaml
+
+    from .escape import script_json
+
+    settings = data.settings
+    repo = parse_repo(settings.repo_url, settings.repo_branch, settings.repo_host)
+    record_types = {p["id"]: p["type"] for p in data.points}
+    folders = type_folders(data.paths, data.tables["types"], record_types)
+    auth = {"base_url": settings.cms_auth_url, "app_id": settings.cms_app_id}
+    config = cms_config(data.descriptor, data.tables, folders, data.key_orders, repo, data.site_url, auth)
+    headers = {
+        f"{DATA_ROOT}/{r['path']}": [f["name"] for f in r["schema"]["fields"]]
+        for r in data.descriptor["resources"]
+        if r["name"] in CODE_LISTS
+    }
+    extra = admin_data(data.tables, [p["id"] for p in data.points]) | {"csvHeaders": headers}
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
+    header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.cms），请勿手工修改。\n"
+    return {"admin/config.yml": header + text, "admin/index.html": ADMIN_PAGE.replace("{data}", script_json(extra))}
+
+
+CORRECTION_BODY = """网点：{name}
+编号：{id}
+记录文件：{path}
+页面：{url}
+
+请填写你知道的部分：
+
+1. 哪一项有误或缺失（例如：地址、电话、服务时间、服务项目）：
+
+2. 正确的内容是：
+
+3. 依据或出处（文件或网页的标题、网址、发布日期；或“本人到网点/致电核实”及日期）：
+
+（议题是公开的，请不要填写个人手机号等不宜公开的信息。）
+"""
+
+
+def correction_url(repo: Repo | None, point: dict, path: str, page_url: str) -> str | None:
+    """A new-issue link on the git host, title and body filled in; None without a repository."""
+    from urllib.parse import urlencode
+
+    if repo is None:
+        return None
+    title = f"更正网点信息：{point['name']}（{point['id']}）"
+    body = CORRECTION_BODY.format(name=point["name"], id=point["id"], path=path, url=page_url)
+    if repo.host == "github":
+        return f"{repo.url}/issues/new?" + urlencode({"title": title, "body": body})
+    return f"{repo.url}/-/issues/new?" + urlencode({"issue[title]": title, "issue[description]": body})
+
+
+def point_links(data, point: dict, page_url: str) -> dict:
+    """The correction link and the CMS edit link of one point page (relative to the page)."""
+    settings = data.settings
+    repo = parse_repo(settings.repo_url, settings.repo_branch, settings.repo_host)
+    relative = data.paths.get(point["id"], f"{point['type']}/{point['id']}.yaml")
+    return {
+        "report": correction_url(repo, point, repo_path(relative), page_url),
+        "edit": f"../../admin/#/collections/{collection_name(point['type'])}/entries/{point['id']}",
+        "path": repo_path(relative),
+    }

@@ -1,0 +1,160 @@
+"""The map page's parts and its data file.
+
+folium draws the base map with local assets only. The points reach the browser once, as the compact
+``map/points.json`` made here (columns of codes and text, no GeoJSON nesting), and supercluster groups
+them there, so the page itself stays the same size whatever the number of points.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..core import hours
+from ..core.geo import ZHONGSHAN
+from ..registry.model import SiteData
+from .tiles import tile_provider
+
+VENDOR = "../assets/vendor/"
+DATA_FILE = "map/points.json"  # written next to the map page, so the page fetches "points.json"
+TYPE_STYLE = {  # glyph and colour of each type's marker and legend swatch
+    "protection-center": ("保", "#b71c1c"),
+    "national-rapid-center": ("国", "#e65100"),
+    "rapid-center": ("快", "#6a1b9a"),
+    "trademark-station": ("商", "#1565c0"),
+    "assistance-station": ("援", "#2e7d32"),
+    "enterprise-studio": ("企", "#00838f"),
+    "other": ("他", "#546e7a"),
+}
+DEFAULT_STYLE = ("点", "#455a64")
+# One row per point, in this order; codes are indexes into the lists under "codes".
+COLUMNS = [
+    "id",
+    "name",
+    "type",
+    "status",
+    "town",
+    "lat",
+    "lon",
+    "precision",
+    "evidence",
+    "address",
+    "hours",
+    "phones",
+    "services",
+]
+
+
+def map_parts(data: SiteData) -> dict:
+    """HTML pieces for the map page: asset links, the map div, folium's script, and the page config."""
+    import folium  # here, not at the top: only the build's background job needs it (a slow import)
+    from folium.elements import CssLink, JavascriptLink
+
+    provider = tile_provider(data.settings)
+    fmap = folium.Map(location=[22.49, 113.42], zoom_start=10, tiles=None, control_scale=True)
+    fmap.default_js = [
+        ("leaflet", f"{VENDOR}leaflet/leaflet.js"),
+        ("supercluster", f"{VENDOR}supercluster/supercluster.min.js"),
+    ]
+    fmap.default_css = [("leaflet_css", f"{VENDOR}leaflet/leaflet.css")]
+    folium.TileLayer(
+        tiles=provider.url,
+        attr=provider.attribution,
+        name=provider.name,
+        max_zoom=provider.max_zoom,
+        subdomains=provider.subdomains or "abc",
+    ).add_to(fmap)
+    if provider.labels_url:
+        folium.TileLayer(
+            tiles=provider.labels_url,
+            attr=provider.attribution,
+            name="labels",
+            overlay=True,
+            subdomains=provider.subdomains,
+        ).add_to(fmap)
+    figure = fmap.get_root()
+    _stable_ids(figure)
+    figure.render()
+    links = [c.render() for c in figure.header._children.values() if isinstance(c, JavascriptLink | CssLink)]
+    script = "\n".join(line for line in figure.script.render().splitlines() if line.strip())
+    return {
+        "links": "\n".join(links),
+        "html": figure.html.render().strip(),
+        "script": script,
+        "config": _config(data, provider.datum, provider.max_zoom, fmap.get_name()),
+    }
+
+
+def _stable_ids(element, counter: list[int] | None = None) -> None:
+    """folium names elements with random ids; number them instead, so two builds give the same bytes."""
+    counter = counter if counter is not None else [0]
+    element._id = f"{counter[0]:032x}"
+    counter[0] += 1
+    for child in element._children.values():
+        _stable_ids(child, counter)
+
+
+def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
+    """What the script needs besides the points: labels and styles of the code lists (bounded, not per point)."""
+    return {
+        "map": map_name,
+        "datum": datum,
+        "maxZoom": max_zoom,
+        "data": DATA_FILE.rsplit("/", 1)[1],
+        "bounds": ZHONGSHAN.leaflet(),
+        "types": {
+            t["code"]: dict(zip(("glyph", "color"), TYPE_STYLE.get(t["code"], DEFAULT_STYLE), strict=True))
+            | {"name": t["name"], "short": t["short_name"]}
+            for t in data.tables["types"]
+        },
+        "statuses": data.labels("status"),
+        "precisions": data.labels("precision"),
+        "services": {s["code"]: s["name"] for s in data.tables["services"]},
+        "towns": [
+            {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
+            for t in data.tables["towns"]
+        ],
+    }
+
+
+def map_data(data: SiteData) -> bytes:
+    """The map's points: one array per point (see COLUMNS), codes as indexes, hours as an index into a table
+    of distinct strings with their Chinese reading. WGS-84 coordinates exactly as validated, so the browser's
+    distances and ranking are the `nearest` command's to the last digit."""
+    codes = {
+        "type": [t["code"] for t in data.tables["types"]],
+        "status": list(data.labels("status")),
+        "town": [t["name"] for t in data.tables["towns"]],
+        "precision": list(data.labels("precision")),
+        "service": [s["code"] for s in data.tables["services"]],
+    }
+    index = {name: {code: i for i, code in enumerate(values)} for name, values in codes.items()}
+    hours_table: dict[str, int] = {}
+    rows = []
+    for p in data.points:
+        if p["hours"] and p["hours"] not in hours_table:
+            hours_table[p["hours"]] = len(hours_table)
+        located = p["lat"] is not None and p["lon"] is not None
+        rows.append(
+            [
+                p["id"],
+                p["name"],
+                index["type"].get(p["type"], -1),
+                index["status"].get(p["status"], -1),
+                index["town"].get(p["town"], -1),
+                p["lat"] if located else None,
+                p["lon"] if located else None,
+                index["precision"].get(p.get("precision") or "", -1),
+                1 if p.get("evidence") == "inferred" else 0,
+                p["address"] or "",
+                hours_table[p["hours"]] if p["hours"] else -1,
+                list(p["phones"] or []),
+                [index["service"][s] for s in p["services"] or [] if s in index["service"]],
+            ]
+        )
+    doc = {
+        "columns": COLUMNS,
+        "codes": codes,
+        "hours": [[text, hours.describe(text)] for text in hours_table],
+        "points": rows,
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

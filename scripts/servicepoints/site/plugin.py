@@ -1,0 +1,270 @@
+"""The mkdocs plugin: its event hooks add every generated page and data file at build time.
+
+All its state lives on the plugin instance. ``servicepoints build`` hands the instance the registry
+it has already validated (``preset``); a plain ``mkdocs build`` reads and validates it here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
+
+from . import glossary, mapview, material, wayfinding
+from ..publish.changes import read_previous
+from .cms import admin_files, record_layout
+from .escape import neutralise_links
+from ..publish.export import describe_files, make_files, opendata_plan, write_files
+from ..registry.holidays import browser_json
+from ..registry.load import Registry, read_registry
+from ..core.errors import SetupError
+from ..registry.model import SiteData
+from ..registry.output import problems_text
+from .pagepath import Frames, GeneratedPage, install, page_title
+from ..core.parallel import Background, OrderedMap, Workers, default_workers
+from .render import LATE_PAGES, GeneratedPages, late_view, render_late_page, render_pages, site_view
+from ..core.settings import Settings, check_site_url, load_settings
+from ..registry.validate import Report, validate
+
+BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (about 40 KB each)
+POINTS_CHUNK = 50  # point bodies a worker renders per task
+PAGES_AHEAD = 3  # type, town and need bodies ahead at scale (a need page then lists thousands of points)
+ALL_PAGES_AHEAD_UP_TO = 5000  # points; below this all of them are rendered ahead
+_ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
+
+
+@dataclass
+class Preset:
+    """What the command layer chose for the next build: data folder, settings, and its checked registry."""
+
+    data_dir: Path
+    settings: Settings
+    checked: tuple[Registry, Report] | None = None
+
+
+class _Options(Config):
+    data_dir = opt.Type(str, default="data")
+    settings_file = opt.Type(str, default="servicepoints.yml")
+    templates_dir = opt.Type(str, default="site_templates/pages")
+
+
+class ServicepointsPlugin(BasePlugin[_Options]):
+    """Validates the registry and generates the pages; a bad registry stops the build."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preset: Preset | None = None
+        self.frames = Frames()
+        self.generated: GeneratedPages | None = None
+        self.kinds: dict[str, dict] = {}
+        self.towns: dict[str, dict] = {}
+        self.needs: dict[str, dict] = {}
+        self.need_entries: dict[str, dict] = {}
+        self.bodies: OrderedMap | None = None
+        self.late: Background | None = None
+        self.pages: OrderedMap | None = None
+        self.workers: Workers | None = None
+        self.order: dict[str, int] = {}
+        self.view: dict = {}
+        self.entries: dict[int, dict] = {}
+        self.search_index_bytes = 0
+
+    def on_config(self, config):
+        base = Path(config.config_file_path).parent
+        if self.preset is not None:
+            data_dir, settings = self.preset.data_dir, self.preset.settings
+        else:
+            data_dir = base / self.config.data_dir
+            settings = load_settings(base / self.config.settings_file)
+        checked = self.preset.checked if self.preset is not None else None
+        if checked is None:
+            registry = read_registry(data_dir)
+            checked = registry, validate(registry, stale_days=settings.stale_days)
+        registry, report = checked
+        if not report.ok:
+            raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
+        try:
+            check_site_url(config.site_url)
+        except SetupError as exc:
+            raise PluginError(str(exc)) from None
+        site_url = config.site_url or "http://127.0.0.1:8000/"
+        self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
+        self.site.paths, self.site.key_orders = record_layout(registry)
+        self.templates = base / self.config.templates_dir
+        self.previous = read_previous(settings.previous_release)
+        self.frames = Frames()
+        self.entries = {}
+        self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
+        terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
+        self.terms = glossary.read_terms(terms) if terms.is_file() else {}
+        material.keep_whole(glossary.search_words(self.site.tables))  # before anything is segmented (or forked)
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        """Every generated file and page. The open-data files are made meanwhile by a forked process (at
+        scale) that writes them straight into the site: only LATE_PAGES wait for it."""
+        count = len(self.site.points)
+        self.workers = Workers(default_workers(count))
+        folder = Path(config.site_dir) / "opendata"
+        plan = opendata_plan(self.site, self.previous)
+        late = functools.partial(_late_work, self.site, plan, folder)
+        self.late = Background(late, forked=self.workers.processes > 0)
+        for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
+            files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
+        for name, body in admin_files(self.site).items():  # the browser editor, /admin/
+            files.append(File.generated(config, name, content=body))
+        files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
+        holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
+        files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
+        view = site_view(self.site) | wayfinding.point_view(self.way, config)
+        self.view = view
+        for uri, text in render_pages(self.site, self.templates, view).items():
+            hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
+            inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, uri, content=text, inclusion=inclusion))
+        toc = (config.mdx_configs or {}).get("toc", {})
+        self.generated = GeneratedPages(self.site, self.templates, view, str(toc.get("permalink", "¶")))
+        hidden = InclusionLevel.NOT_IN_NAV
+        self.kinds = {f"types/{kind['code']}.md": kind for kind in view["types"]}
+        for uri in self.kinds:
+            files.append(File.generated(config, uri, content=""))
+        self.towns = {f"towns/{town['slug']}.md": town for town in view["towns"]}
+        self.needs = self.generated.needs()
+        for uri in [*self.towns, *self.needs]:
+            files.append(File.generated(config, uri, content="", inclusion=hidden))
+        for n in range(len(self.site.points)):
+            files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
+        for uri in LATE_PAGES:  # last, so that mkdocs reads every other page before these wait for their view
+            files.append(File.generated(config, uri, content=""))
+        self.generated.urls = {f.src_uri: f.url for f in files}
+        self.need_entries = self.generated.need_entries()
+        # Type, town and need pages' bodies (the need pages list every point offering a service): rendered
+        # by workers at scale, a few ahead, while this process reads the Markdown pages.
+        tasks = [functools.partial(self.generated.kind, kind) for kind in self.kinds.values()]
+        tasks += [functools.partial(self.generated.town, town) for town in self.towns.values()]
+        tasks += [functools.partial(self.generated.need, need) for need in self.needs.values()]
+        self.order = {uri: n for n, uri in enumerate([*self.kinds, *self.towns, *self.needs])}
+        ahead = len(tasks) if count <= ALL_PAGES_AHEAD_UP_TO else PAGES_AHEAD
+        self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), self.workers, "pages", chunk=1, window=ahead)
+        window = BODIES_AHEAD // POINTS_CHUNK
+        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", POINTS_CHUNK, window)
+        if self.workers.processes:
+            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+        self.pages.prefetch()  # the workers start while this process reads the Markdown pages
+        return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
+        view: the open-data files' sizes, checksums and first rows, and the map's folium parts."""
+        if page.file.src_uri in LATE_PAGES and page.file.generated_by:
+            source = render_late_page(self.templates, page.file.src_uri, self.view | self.late.result())
+            markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
+        return markdown
+
+    def on_nav(self, nav, config, files):
+        """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
+        templates, one at a time while writing (point pages from worker processes at scale)."""
+        skip = material.SKIP_SEARCH
+        for n, point in enumerate(self.site.points):
+            file = files.get_file_from_path(self.generated.point_uri(n))
+            GeneratedPage(
+                file, config, title=page_title(point["name"]), slug=point["id"], body=_Body(self, n), meta=skip
+            )
+        for uri, town in self.towns.items():
+            body = functools.partial(self.pages.get, self.order[uri])
+            file = files.get_file_from_path(uri)
+            GeneratedPage(file, config, title=page_title(town["name"]), slug=town["slug"], body=body, meta=skip)
+        for uri, need in self.needs.items():  # the need-finder's pages (issue 16), their nav hidden as before
+            body = functools.partial(self.pages.get, self.order[uri])
+            file, title = files.get_file_from_path(uri), page_title(f"我要办：{need['name']}")
+            GeneratedPage(
+                file, config, title=title, slug=need["code"], body=body, meta={"hide": ["navigation"], **skip}
+            )
+        self.bodies.prefetch()  # behind the type, town and need pages
+        return nav
+
+    def on_env(self, env, config, files):
+        self.late.result()  # mkdocs copies the files next: they must all be there
+        install(env, self.frames)
+        return env
+
+    def on_page_content(self, html: str, page, config, files) -> str:
+        """Type pages (in the nav, so mkdocs made their Page) get their body from our template here,
+        in place of the empty Markdown. Then drop the Markdown: mkdocs converts every page before it
+        writes any, so at 20,000 points holding both was most of the build's peak memory."""
+        kind = self.kinds.get(page.file.src_uri)
+        if kind is not None and page.file.generated_by:
+            body = self.pages.get(self.order[page.file.src_uri])
+            html = body.html
+            page.toc = get_toc(body.toc)
+            page.present_anchor_ids = set(_ANCHOR.findall(html))
+        page.markdown = ""  # not None: mkdocs reads None as "no title yet"
+        if page.file.generated_by:
+            page.file.content_string = ""
+        return self._link_glossary(html, page)
+
+    def _link_glossary(self, html: str, page) -> str:
+        """Glossary terms link to their entry where they first appear (not on point and type pages:
+        those are straight HTML, see pagepath.py)."""
+        uri = page.file.src_uri
+        if uri == glossary.GLOSSARY_PAGE or (uri.startswith(("points/", "types/")) and not uri.endswith("index.md")):
+            return html
+        up = "../" * page.url.count("/")
+        return glossary.link_terms(html, f"{up}glossary/", self.terms)
+
+    def on_page_context(self, context, page, config, nav):
+        """Breadcrumbs and the edit link of the page's own file, for the theme (wayfinding.py)."""
+        wayfinding.annotate(page, config, self.way)
+        return context
+
+    def on_post_page(self, output: str, page, config) -> str:
+        """Drop a written page's HTML: mkdocs would keep all of them until the end.
+        Every page passes the last link guard: no unsafe address is ever live."""
+        page.content = None
+        return neutralise_links(output)
+
+    @event_priority(-100)  # after Material's search plugin has written its index
+    def on_post_build(self, config) -> None:
+        self._close()
+        entries = [self.generated.town_entry(town) for town in self.towns.values()]
+        entries += list(self.need_entries.values())
+        entries += [self.entries[n] for n in sorted(self.entries)]
+        self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
+
+    def on_build_error(self, error) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.late is not None:
+            self.late.close()
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+
+
+def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
+    """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
+    files = make_files(plan)
+    write_files(files, folder)
+    return late_view(site, describe_files(files), files)
+
+
+class _Body:
+    """Point page ``n``'s body, fetched from the workers when the page is written; keeps its search entry."""
+
+    def __init__(self, plugin: ServicepointsPlugin, n: int) -> None:
+        self.plugin, self.n = plugin, n
+
+    def __call__(self):
+        body, entry = self.plugin.bodies.get(self.n)
+        self.plugin.entries[self.n] = entry
+        return body

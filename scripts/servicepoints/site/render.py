@@ -1,0 +1,327 @@
+"""Render the site's generated pages: data in, Markdown page sources out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from html import escape
+from pathlib import Path
+
+import jinja2
+
+from ..core import hours
+from ..publish.catalog import schema_org_dataset
+from .cms import point_links
+from ..publish.completeness import completeness
+from .counts import Counts, inferred_reason, query
+from .escape import link, md, script_json
+from ..publish.export import FILE_INFO, GROUPS
+from ..registry.freshness import is_fresh
+from .links import map_links
+from ..registry.load import allowed_services, list_delimiter
+from .mapview import map_parts
+from .material import segment
+from ..registry.model import SiteData
+from ..registry.needs import needs_view
+from .pagepath import Body, Toc
+from .qr import qr_svg
+
+PREVIEW_ROWS = 5
+PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
+TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.globals.update(safe_link=link)
+    env.filters.update(md=md, script_json=script_json, hours_cn=hours.describe, map_links=map_links)
+    return env
+
+
+# Pages whose source needs what a background job makes: the open-data files' sizes, checksums and first
+# rows, and the map's folium parts. The job's result is their view's "late" part (see late_view).
+LATE_PAGES = {"map.md": "map.md.j2", "opendata/index.md": "opendata.md.j2", "opendata/changes.md": "changes.md.j2"}
+
+
+def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
+    """The generated Markdown pages (not points, towns and types: see GeneratedPages): ``src_uri`` -> source.
+
+    Not LATE_PAGES: render_late_page writes those once their view is made."""
+    env = environment(templates)
+    pages = {"index.md": env.get_template("home.md.j2").render(**view)}
+    pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
+    pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
+    pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
+    pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
+    pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
+        completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
+        point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
+        **view,
+    )
+    pages.update(_finder_pages(env, data, view))
+    return pages
+
+
+def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+    """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
+    return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
+
+
+def render_late_page(templates: Path, uri: str, view: dict) -> str:
+    """The source of one of LATE_PAGES; ``view`` is site_view() and late_view() together."""
+    return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
+
+
+class GeneratedPages:
+    """Point, town and type pages rendered from our templates straight to HTML, no Markdown round trip.
+
+    Each body depends only on the data, so worker processes can render point pages in any order.
+    ``urls`` maps a page's source (``standard/process.md``) to its URL, so a template's links to other
+    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page.
+    """
+
+    ROOT = "../../"  # every generated page lives at KIND/SLUG/
+
+    def __init__(self, data: SiteData, templates: Path, view: dict, permalink: str = "¶") -> None:
+        self.data, self.view, self.permalink = data, view, permalink
+        self.urls: dict[str, str] = {}
+        self.env = environment(templates)
+        self.env.globals["link"] = self.link
+        self.by_town: dict[str, list[dict]] = {}
+        self.by_type: dict[str, list[dict]] = {}
+        for point in data.points:
+            self.by_town.setdefault(point["town"], []).append(point)
+            self.by_type.setdefault(point["type"], []).append(point)
+
+    def link(self, target: str, anchor: str = "") -> str:
+        if target not in self.urls:
+            raise jinja2.TemplateError(f"页面模板链接到不存在的页面：{target}")
+        return self.ROOT + self.urls[target] + anchor
+
+    def point_uri(self, n: int) -> str:
+        return f"points/{self.data.points[n]['id']}.md"
+
+    def point(self, n: int) -> tuple[Body, dict]:
+        """Point page ``n``'s body and its one search entry."""
+        point = self.data.points[n]
+        toc = Toc(self.permalink)
+        html = self.env.get_template("point.html.j2").render(
+            point=point, extra=_point_extra(point, self.data), toc=toc, **self.view
+        )
+        return Body(html, toc.tokens), search_entry(point, self.view)
+
+    def town(self, town: dict) -> Body:
+        toc = Toc(self.permalink)
+        here = self.by_town.get(town["name"], [])
+        html = self.env.get_template("town.html.j2").render(town=town, here=here, toc=toc, **self.view)
+        return Body(html, toc.tokens)
+
+    def kind(self, kind: dict) -> Body:
+        toc = Toc(self.permalink)
+        rows = self.by_type.get(kind["code"], [])
+        html = self.env.get_template("type.html.j2").render(kind=kind, rows=rows, toc=toc, **self.view)
+        return Body(html, toc.tokens)
+
+    def needs(self) -> dict[str, dict]:
+        """``find/CODE.md`` -> the need, for the need-finder's pages (straight HTML: they list many points)."""
+        needs, self._need_extra = _need_context(self.data, self.view)
+        return {f"find/{need['code']}.md": need for need in needs}
+
+    def need(self, need: dict) -> Body:
+        toc = Toc(self.permalink)
+        html = self.env.get_template("need.html.j2").render(need=need, toc=toc, **self._need_extra, **self.view)
+        return Body(html, toc.tokens)
+
+    def need_entries(self) -> dict[str, dict]:
+        """One search entry per need-finder page (``find/CODE.md``): its name, description and services.
+        Material would otherwise parse and segment every point listed there, thousands at scale."""
+        delimiter = self.view["delimiter"]
+        names = {s["code"]: s["name"] for s in self.data.tables["services"]}
+        entries = {}
+        for need in self.data.tables.get("needs", []):
+            codes = [c.strip() for c in (need["services"] or "").split(delimiter) if c.strip()]
+            words = [need.get("description") or "", *(names.get(c, c) for c in codes)]
+            entries[f"find/{need['code']}.md"] = {
+                "location": f"find/{need['code']}/",
+                "title": segment(escape(f"我要办：{need['name']}", quote=False)),
+                "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+            }
+        return entries
+
+    def town_entry(self, town: dict) -> dict:
+        here = self.by_town.get(town["name"], [])
+        text = f"{town['kind']} 统计用区划代码 {town['code']} 本站收录 {len(here)} 个网点"
+        return {
+            "location": f"towns/{town['slug']}/",
+            "title": segment(escape(town["name"], quote=False)),
+            "text": segment(escape(text, quote=False)),
+        }
+
+
+def search_entry(point: dict, view: dict) -> dict:
+    """The point's one search entry: name; type, town, address and services, each segmented once."""
+    kind = view["type_by_code"][point["type"]]["name"]
+    address = f"{point['town'] or ''}{point['address'] or ''}"
+    services = [view["service_by_code"][code]["name"] for code in point["services"]]
+    words = [kind, point["town"] or "", address, *services]
+    return {
+        "location": f"points/{point['id']}/",
+        "title": segment(escape(point["name"], quote=False)),
+        "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+    }
+
+
+def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
+    """The need-finder's index, find/ (issue 16); each need's own page is a GeneratedPages.need()."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    return {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
+
+
+def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
+    """The needs, and what each need page shows besides its need: channels, towns, types offering a service."""
+    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    towns = [
+        {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
+        for t in data.tables["towns"]
+        if t.get("approx_lat") and t.get("approx_lon")
+    ]
+    offered_by: dict[str, list[str]] = {}  # service -> the types offering it ("other" last, as it offers all)
+    for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
+        for code in codes:
+            offered_by.setdefault(code, []).append(kind)
+    return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
+
+
+def site_view(data: SiteData) -> dict:
+    """What every page template sees (the open-data pages see opendata_view() too)."""
+    types = sorted(data.tables["types"], key=lambda t: int(t["sort"]))
+    published = Counter(p["type"] for p in data.points)
+    reported = Counter()
+    for row in data.tables["reported"]:
+        reported[row["type"]] += int(row["count"])
+    counts = Counts(data.points, data.tables["reported"])
+    names = {t["code"]: t["name"] for t in types}
+    return {
+        "counts": counts,
+        "count_query": query,
+        "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
+        "evidence_labels": data.labels("evidence"),
+        "types": types,
+        "type_by_code": {t["code"]: t for t in types},
+        "towns": data.tables["towns"],
+        "town_by_name": {t["name"]: t for t in data.tables["towns"]},
+        "services": data.tables["services"],
+        "service_by_code": {s["code"]: s for s in data.tables["services"]},
+        "points": data.points,
+        "published": published,
+        "reported": reported,
+        "reported_rows": data.tables["reported"],
+        "status_labels": data.labels("status"),
+        "precision_labels": data.labels("precision"),
+        "resources": data.descriptor["resources"],
+        "settings": data.settings,
+        "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
+        "delimiter": list_delimiter(data.descriptor),
+        "offered": allowed_services(data.descriptor, data.tables),
+        "type_table_limit": TYPE_TABLE_LIMIT,
+    }
+
+
+def _page_url(data: SiteData, point: dict) -> str:
+    return f"{data.site_url.rstrip('/')}/points/{point['id']}/"
+
+
+def _point_extra(point: dict, data: SiteData) -> dict:
+    url = _page_url(data, point)
+    return {
+        "url": url,
+        "qr": qr_svg(url),
+        "links": map_links(point),
+        "jsonld": _jsonld(point, url),
+        "cms": point_links(data, point, url),
+    }
+
+
+WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
+
+
+def _jsonld(point: dict, url: str) -> dict:
+    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only."""
+    kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
+    doc = {
+        "@context": "https://schema.org",
+        "@type": kind,
+        "@id": url,
+        "url": url,
+        "name": point["name"],
+        "identifier": point["id"],
+    }
+    phones = point["phones"]
+    optional = {
+        "alternateName": point["alternate_name"],
+        "description": point["description"],
+        "email": point["email"],
+        "telephone": (phones[0] if len(phones) == 1 else phones) or None,
+        "openingHoursSpecification": _opening_hours(point["hours"]) or None,
+    }
+    doc.update({k: v for k, v in optional.items() if v})
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": "中山市"}
+    if point["town"]:
+        address["addressLocality"] = f"中山市{point['town']}"
+    if point["address"]:
+        address["streetAddress"] = point["address"]
+    doc["address"] = address
+    if point["lat"] is not None:
+        doc["geo"] = {"@type": "GeoCoordinates", "latitude": point["lat"], "longitude": point["lon"]}
+    if point["organization"]:
+        doc["parentOrganization"] = {"@type": "Organization", "name": point["organization"]}
+    return doc
+
+
+def _opening_hours(text: str | None) -> list[dict]:
+    return [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": [f"https://schema.org/{SCHEMA_DAYS[d]}" for d in days],
+            "opens": opens,
+            "closes": "23:59" if closes == "24:00" else closes,
+        }
+        for opens, closes, days in hours.weekly(text)
+    ]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+    """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
+    descriptor = json.loads(opendata["datapackage.json"])
+    previews = {}
+    for resource in descriptor["resources"]:
+        rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
+        first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
+        previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
+    order = {name: n for n, name in enumerate(FILE_INFO)}  # the xlsx first: most readers want a spreadsheet
+    ranked = sorted(downloads, key=lambda f: order.get(f["name"], len(order)))
+    groups = {key: [f for f in ranked if f["group"] == key] for key in GROUPS}
+    return {
+        "downloads": downloads,
+        "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
+        "package": descriptor,
+        "previews": previews,
+        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
+        "changes": json.loads(opendata["changes.json"]),
+    }

@@ -1,0 +1,250 @@
+"""The open-now badge and the need-finder in headless Chromium (Playwright, Debian's /usr/bin/chromium),
+with a fixed clock: China time whatever the browser's own time zone."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, TESTS, build, fixture, make_registry, serving
+from servicepoints.registry.load import read_registry
+from servicepoints.core.nearest import nearest
+from servicepoints.registry.validate import validate
+
+CASES = json.loads((TESTS / "hours_cases.json").read_text(encoding="utf-8"))
+BADGE_CASES = {  # the issue's "Done when" list, on a point with weekday hours, a lunch break and PH off
+    "weekday morning": "open",
+    "lunch break": "closed",
+    "evening": "closed",
+    "Saturday": "closed",
+    "Sunday make-up workday": "open",
+    "weekday public holiday": "closed",
+    "date beyond the table": "unknown",
+}
+ZONES = ["Asia/Shanghai", "Europe/Berlin"]
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright and os.path.exists(CHROMIUM):
+        return sync_playwright
+    message = "Playwright (test extra) and Debian's chromium are needed: run `make test` and `make browser`"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("finder")
+    """The shipped trademark stations (the need-finder's 注册商标) plus a point with weekday hours and PH off."""
+    shipped = (DATA / "points").rglob("tm-*.yaml")
+    records = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in shipped}
+    records["open-now.yaml"] = fixture("open-now.yaml")
+    data = make_registry(root, records)
+    return build(data, root / "site"), validate(read_registry(data)).points
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    with serving(site[0]) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium(server):
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[arg for arg in CHROMIUM_ARGS if arg != "--headless=new"],  # Playwright is headless itself
+        )
+        yield browser
+        browser.close()
+
+
+def _context(chromium, zone: str, **options):
+    context = chromium.new_context(timezone_id=zone, locale="zh-CN", viewport={"width": 390, "height": 844}, **options)
+    offsite = []
+
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1"):
+            r.continue_()
+        else:
+            offsite.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context, offsite
+
+
+def _badge(page) -> tuple[str, str]:
+    page.wait_for_selector(".sp-open:not([hidden])")
+    el = page.locator(".sp-open").first
+    return el.get_attribute("data-open-state"), el.inner_text().strip()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_badge_on_a_point_page_uses_china_time(chromium, server, zone):
+    cases = {c["name"]: c for c in CASES["status"]}
+    context, offsite = _context(chromium, zone)
+    page = context.new_page()
+    try:
+        seen = {}
+        for n, (name, state) in enumerate(BADGE_CASES.items()):
+            case = cases[name]
+            assert case["hours"] == "Mo-Fr 09:00-12:00,13:30-17:00; PH off" and case["state"] == state
+            page.clock.set_fixed_time(case["at"] + ":00+08:00")
+            if n == 0:  # a real page load first, then the clock moves and the page re-renders, as each minute
+                page.goto(f"{server}/points/open-now/")
+            else:
+                page.evaluate("window.ServicepointsHours.renderAll()")
+            seen[name] = _badge(page)
+        assert seen == {name: (cases[name]["state"], cases[name]["text"]) for name in BADGE_CASES}
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
+        assert offsite == []
+    finally:
+        context.close()
+
+
+def test_every_shared_case_in_the_browser(chromium, server):
+    """servicepoints-hours.js against the same cases as hours.py: grammar and state, word for word."""
+    context, _ = _context(chromium, "Europe/Berlin")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/points/open-now/")
+        page.wait_for_selector(".sp-open:not([hidden])")
+        got = page.evaluate(
+            """async (cases) => {
+                const H = window.ServicepointsHours, cal = await H.loadCalendar();
+                return {
+                    parse: cases.parse.map(c => H.parse(c.hours) !== null),
+                    status: cases.status.map(c => {
+                        const s = H.status(c.hours, cal, new Date(c.at + ':00+08:00'), c.point_status);
+                        return [s.state, s.text];
+                    }),
+                };
+            }""",
+            CASES,
+        )
+        assert got["parse"] == [c["valid"] for c in CASES["parse"]]
+        assert got["status"] == [[c["state"], c["text"]] for c in CASES["status"]]
+    finally:
+        context.close()
+
+
+def test_point_not_known_to_operate_shows_unknown(chromium, server, site):
+    """A record whose status is unknown: its hours, if any, do not make it open."""
+    pid = next(p["id"] for p in site[1] if p["status"] == "unknown")
+    context, _ = _context(chromium, "Asia/Shanghai")
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
+        page.goto(f"{server}/points/{pid}/")
+        assert _badge(page) == ("unknown", "服务状态待核实，请电话确认")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("how", ["geolocation", "town"])
+def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site, how):
+    points = site[1]
+    here = (22.67, 113.25) if how == "geolocation" else (22.52, 113.38)  # near 小榄; 石岐街道's centre in towns.csv
+    expected = [p["id"] for p, _ in nearest(points, *here, n=len(points), service="trademark-filing")]
+    offering = {p["id"] for p in points if "trademark-filing" in p["services"] and p["status"] != "closed"}
+    assert set(expected) == offering and len(expected) >= 20
+    options = {"geolocation": {"latitude": here[0], "longitude": here[1]}, "permissions": ["geolocation"]}
+    context, offsite = _context(chromium, "Europe/Berlin", **(options if how == "geolocation" else {}))
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
+        page.goto(f"{server}/find/")
+        page.get_by_role("link", name="注册商标").first.click()
+        page.wait_for_url("**/find/register-trademark/")
+        rows = page.locator("#find-results li.sp-result")
+        assert {rows.nth(i).get_attribute("data-point-id") for i in range(rows.count())} == offering
+        if how == "geolocation":
+            page.click("#find-locate")
+        else:
+            page.select_option("#find-town", "shiqi")
+        page.wait_for_function("document.getElementById('find-status').textContent.includes('由近到远')")
+        order = page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
+        assert order == expected
+        first = rows.first
+        assert first.locator("a[href^='tel:'], .sp-act-none").count() >= 1
+        assert first.locator("a[href^='https://uri.amap.com/']").count() == 1
+        assert first.locator(".sp-open").get_attribute("data-open-state") in ("open", "closed", "unknown")
+        box = first.locator(".sp-act").first.bounding_box()
+        assert box and box["height"] >= 44  # thumb-sized
+        assert offsite == []
+    finally:
+        context.close()
+
+
+def test_need_without_points_links_national_channels(chromium, server, site, tmp_path):
+    """Every need page with no point offering it shows 12330 as a tel: link."""
+    html = (site[0] / "find" / "patent-infringed" / "index.html").read_text(encoding="utf-8")
+    assert 'href="tel:12330"' in html  # infringement needs always show the national channel
+    from conftest import soup
+
+    for page in (site[0] / "find").glob("*/index.html"):
+        doc = soup(page)
+        if not doc.select("li.sp-result"):
+            assert doc.select_one('a[href="tel:12330"]'), page
+
+
+def _random_hours(rng, n: int) -> list[str]:
+    """Strings near the grammar: valid pieces, shuffled and broken, so both parsers see edge cases."""
+    days = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH", "SH", "mo"]
+    times = ["00:00", "08:30", "09:00", "12:00", "12:00", "13:30", "17:00", "23:59", "24:00", "24:30", "9:00", "25:00"]
+    out = []
+    for _ in range(n):
+        rules = []
+        for _ in range(rng.randint(1, 3)):
+            sel = ",".join(
+                rng.choice(days) + (f"-{rng.choice(days)}" if rng.random() < 0.4 else "")
+                for _ in range(rng.randint(0, 2))
+            )
+            if rng.random() < 0.6:  # ordered spans, mostly valid
+                picks = sorted(rng.sample(times[:9], 2 * rng.randint(1, 2)))
+                spans = ",".join(f"{a}-{b}" for a, b in zip(picks[::2], picks[1::2], strict=True))
+            else:
+                spans = ",".join(f"{rng.choice(times)}-{rng.choice(times)}" for _ in range(rng.randint(1, 2)))
+            body = rng.choice([spans, spans, "off", "closed", "24/7", ""])
+            rules.append(f"{sel} {body}".strip() if sel else body)
+        out.append(rng.choice(["; ", ";", " ; "]).join(rules))
+    return out
+
+
+def test_python_and_browser_parse_random_hours_alike(chromium, server):
+    """The same parsed structure (days, PH, spans) or the same rejection, for 600 generated strings."""
+    import random
+
+    from servicepoints.core import hours
+
+    texts = _random_hours(random.Random(16), 600)
+    expected = []
+    for text in texts:
+        parsed = hours.parse(text)
+        expected.append(
+            None if parsed is None else [[list(r.days), r.holiday, [list(s) for s in r.spans]] for r in parsed.rules]
+        )
+    assert 0 < sum(e is not None for e in expected) < len(texts)  # both kinds are exercised
+    context, _ = _context(chromium, "Asia/Shanghai")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/points/open-now/")
+        got = page.evaluate(
+            """(texts) => texts.map(t => { const h = window.ServicepointsHours.parse(t);
+                 return h && h.rules.map(r => [r.days, r.holiday, r.spans]); })""",
+            texts,
+        )
+        assert [(t, g) for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
+    finally:
+        context.close()

@@ -1,0 +1,138 @@
+"""What we rely on in mkdocs-material but it does not promise (servicepoints.material): these tests
+fail loudly when an upgrade changes any of it. Re-check each point, then move TESTED_SERIES."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import ROOT
+from servicepoints.site import material
+
+search = pytest.importorskip("material.plugins.search.plugin")
+
+
+def test_material_is_the_series_our_assumptions_were_checked_against():
+    assert material.version().startswith(material.TESTED_SERIES + "."), (
+        f"mkdocs-material {material.version()} is installed, but servicepoints/material.py was checked against "
+        f"{material.TESTED_SERIES}.x: re-check the search index layout, page meta 'search.exclude', the Chinese "
+        "segmentation and the page frame (tests/site/test_pagepath.py), then update TESTED_SERIES."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中山市小榄镇知识产权维权援助服务站",
+        "小榄镇 测试路12号",
+        "商标注册、续展和变更咨询",
+        "Mo-Fr 09:00 中山 ABC 古镇镇灯饰",
+        "〡〢号楼",  # Han script outside the CJK blocks: a range list of our own split these differently
+        "⺀部首 二〇二五年 人々",
+        "中山\U00030000市",  # CJK extension G
+    ],
+)
+def test_segmentation_is_materials_own(text):
+    assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
+
+
+TOWNS = ["小榄镇", "古镇镇", "石岐街道"]
+
+
+@pytest.fixture
+def words_restored():
+    """These tests change jieba's one dictionary; give the next test the words it had."""
+    before = material._learned
+    yield
+    material.keep_whole(before)
+
+
+def test_kept_words_stay_whole_in_ours_and_materials_segmentation(words_restored):
+    material.keep_whole([])
+    assert material.segment("小榄镇") == "小榄\u200b镇"  # jieba's own dictionary cuts it
+    material.keep_whole(TOWNS)
+    for text in ("小榄镇", "中山市小榄镇知识产权维权援助服务站", "古镇镇灯饰", "石岐街道孙文中路"):
+        assert material.segment(text) == search.SearchIndex()._segment_chinese(text)
+    assert material.segment("中山市小榄镇知识产权维权援助服务站").split("\u200b")[:2] == ["中山市", "小榄镇"]
+
+
+def test_kept_words_depend_on_the_list_alone(words_restored):
+    """Two builds in one process (or a build after another registry's) must cut text exactly alike."""
+    import jieba
+
+    text = "中山市小榄镇知识产权维权援助服务站 古镇镇灯饰 石岐街道 横栏镇"
+    material.keep_whole([])
+    own = dict(jieba.dt.FREQ), jieba.dt.total
+    material.keep_whole(TOWNS)
+    first, state = material.segment(text), (dict(jieba.dt.FREQ), jieba.dt.total)
+    material.keep_whole(reversed(TOWNS))  # same words, any order: nothing added twice
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == state
+    material.keep_whole(["横栏镇", "小榄"])  # another list first ...
+    assert material.segment(text) != first
+    material.keep_whole(TOWNS)  # ... is undone exactly
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == state and material.segment(text) == first
+    material.keep_whole([])
+    assert (dict(jieba.dt.FREQ), jieba.dt.total) == own
+
+
+def _segment_in_worker(text: str) -> str:
+    return material.segment(text)
+
+
+def test_forked_workers_inherit_the_kept_words(words_restored):
+    import multiprocessing
+
+    material.keep_whole(TOWNS)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_segment_in_worker, ["小榄镇"]) == ["小榄镇"]
+
+
+def _page(meta: dict):
+    return SimpleNamespace(meta=meta, content="<h1 id='t'>标题</h1><p>正文</p>", toc=[], url="points/x/", title="标题")
+
+
+def test_search_skips_a_page_with_our_meta():
+    index = search.SearchIndex()
+    index.add_entry_from_context(_page({}))
+    assert index.entries, "Material no longer indexes a plain page this way"
+    skipped = search.SearchIndex()
+    skipped.add_entry_from_context(_page(material.SKIP_SEARCH))
+    assert skipped.entries == []
+
+
+def test_our_entries_join_materials_index_layout(tmp_path):
+    index = search.SearchIndex(lang=["zh"], separator=r"[\s\u200b\-]", pipeline=["stemmer"], fields={})
+    index.add_entry_from_context(_page({}))
+    (tmp_path / "search").mkdir()
+    (tmp_path / material.SEARCH_INDEX).write_text(index.generate_search_index(None), encoding="utf-8")
+    ours = {"location": "points/y/", "title": material.segment("小榄镇"), "text": "x"}
+    size = material.add_search_entries(tmp_path, [ours])
+    written = json.loads((tmp_path / material.SEARCH_INDEX).read_text(encoding="utf-8"))
+    assert set(written) == {"config", "docs"} and written["config"]["lang"] == ["zh"]
+    assert set(written["docs"][0]) == {"location", "title", "text"}
+    assert written["docs"][-1] == ours
+    assert size == (tmp_path / material.SEARCH_INDEX).stat().st_size
+
+
+def test_the_theme_serves_materials_search_worker_with_our_fixes_and_nothing_else():
+    """site_templates/theme/ holds the patched worker under the worker's own name (the theme directory wins).
+    After an upgrade of Material: check SEARCH_WORKER_FIXES against the new worker's source, then run
+    material.write_search_worker(Path("site_templates/theme"))."""
+    ours = ROOT / "site_templates" / "theme" / material.SEARCH_WORKER
+    installed = material.installed_search_worker()
+    assert installed.is_file(), f"Material no longer ships {material.SEARCH_WORKER}: our patched copy is dead"
+    original = installed.read_text(encoding="utf-8")
+    assert ours.read_text(encoding="utf-8") == material.patched_search_worker(original)
+    assert (ours.parent / "LICENSE.mkdocs-material").read_text(encoding="utf-8").startswith("Copyright (c)")
+    base = (installed.parents[3] / "base.html").read_text(encoding="utf-8")
+    assert f'"{material.SEARCH_WORKER}" | url' in base, "base.html loads another worker"
+
+
+def test_a_worker_fix_that_no_longer_matches_is_an_error():
+    old, _ = material.SEARCH_WORKER_FIXES[0]
+    with pytest.raises(ValueError, match="search worker changed"):
+        material.patched_search_worker("var x=1;")
+    with pytest.raises(ValueError, match="2 times"):
+        material.patched_search_worker(old + old)

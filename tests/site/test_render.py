@@ -1,0 +1,213 @@
+"""The public site: pages at stable URLs, built from the registry, parsed (never compared whole)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from conftest import DATA, ROOT, soup
+from servicepoints.site.escape import md, script_json
+from servicepoints.registry.load import read_registry
+from servicepoints.core.errors import CODES
+from servicepoints.registry.validate import validate
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    registry = read_registry(DATA)
+    return registry, validate(registry).points
+
+
+def test_a_page_per_type_town_and_point(shipped_site, shipped):
+    registry, points = shipped
+    for kind in registry.tables["types"]:
+        assert (shipped_site / "types" / kind["code"] / "index.html").is_file()
+    for town in registry.tables["towns"]:
+        assert (shipped_site / "towns" / town["slug"] / "index.html").is_file()
+    assert {t["slug"] for t in registry.tables["towns"]} >= {"guzhen", "xiaolan", "dongqu"}
+    for point in points:
+        assert (shipped_site / "points" / point["id"] / "index.html").is_file()
+    for page in ("index.html", "stats/index.html", "data/fields/index.html", "map/index.html", "opendata/index.html"):
+        assert (shipped_site / page).is_file()
+    assert len(list((shipped_site / "standard").glob("*/index.html"))) == 10
+
+
+def test_type_page_lists_exactly_its_points(shipped_site, shipped):
+    _, points = shipped
+    for code in ("trademark-station", "rapid-center", "other"):
+        page = soup(shipped_site / "types" / code / "index.html")
+        listed = {tr["data-point-id"] for tr in page.select("tr[data-point-id]")}
+        assert listed == {p["id"] for p in points if p["type"] == code}
+
+
+def test_town_page_groups_points_and_links_the_map(shipped_site):
+    page = soup(shipped_site / "towns" / "guzhen" / "index.html")
+    listed = {tr["data-point-id"] for tr in page.select("tr[data-point-id]")}
+    assert listed == {"guzhen-lighting-center", "tm-guzhen", "aid-guzhen"}
+    assert page.select_one('a[href="../../map/#town=guzhen"]')
+
+
+def test_point_pages_stay_out_of_navigation(shipped_site):
+    nav_links = [a["href"] for a in soup(shipped_site / "index.html").select("nav.md-nav a[href]")]
+    assert not [h for h in nav_links if re.search(r"(^|/)points/", h)]
+
+
+def test_unknown_values_show_to_be_completed(shipped_site):
+    page = soup(shipped_site / "points" / "protection-center" / "index.html")
+    assert len(page.select(".sp-na")) >= 4
+    assert "待补充" in page.get_text()
+
+
+def test_jsonld_parses_and_matches_the_record(shipped_site, shipped):
+    _, points = shipped
+    point = next(p for p in points if p["id"] == "aid-minzhong")
+    page = soup(shipped_site / "points" / "aid-minzhong" / "index.html")
+    (script,) = page.select('script[type="application/ld+json"]')
+    doc = json.loads(script.string)
+    assert doc["@type"] == "GovernmentOffice"
+    assert doc["name"] == point["name"]
+    assert doc["openingHoursSpecification"][0]["opens"] == point["hours"].split(" ")[1][:5]  # schema.org, not OSM
+    assert doc["geo"] == {"@type": "GeoCoordinates", "latitude": point["lat"], "longitude": point["lon"]}
+    assert doc["url"].endswith("/points/aid-minzhong/")
+
+
+def _svg_matrix(svg) -> np.ndarray:
+    size = int(svg["viewbox"].split()[2])
+    image = np.full((size, size), 255, dtype=np.uint8)
+    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)", svg.select_one("path")["d"]):
+        image[int(y), int(x) : int(x) + int(w)] = 0
+    return np.kron(image, np.ones((8, 8), dtype=np.uint8))
+
+
+def test_qr_code_decodes_to_the_page_url(shipped_site):
+    import zxingcpp
+
+    page = soup(shipped_site / "points" / "tm-xiaolan" / "index.html")
+    (result,) = zxingcpp.read_barcodes(_svg_matrix(page.select_one("svg.sp-qr")))
+    assert result.text.endswith("/points/tm-xiaolan/")
+    assert result.text == json.loads(page.select_one('script[type="application/ld+json"]').string)["url"]
+
+
+def test_directions_links_use_each_apps_datum(shipped_site):
+    page = soup(shipped_site / "points" / "tm-guzhen" / "index.html")
+    links = {a.get_text(): a["href"] for a in page.select(".sp-directions a")}
+    amap = re.search(r"position=([\d.]+)%2C([\d.]+)", links["在高德地图中打开"])
+    assert float(amap.group(1)) == pytest.approx(113.19 + 0.0055, abs=0.0006)  # GCJ-02 lon
+    baidu = re.search(r"location=([\d.]+)%2C([\d.]+)", links["在百度地图中打开"])
+    assert float(baidu.group(1)) == pytest.approx(22.61 - 0.0027 + 0.006, abs=0.001)  # BD-09 lat
+
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+def test_hostile_names_show_as_text_everywhere(hostile_site):
+    pages = [p for p in hostile_site.rglob("*.html")]
+    for path in pages:
+        page = soup(path)
+        assert not page.select("img[onerror]"), path
+        for script in page.select("script"):
+            assert "alert(" not in (script.string or "") or script.get("type") == "application/ld+json", path
+        assert "</script><script>alert(2)" not in path.read_text(encoding="utf-8"), path
+    point = soup(hostile_site / "points" / "hostile" / "index.html")
+    assert point.select_one("h1").get_text().strip().startswith(HOSTILE[0])
+    assert point.select_one("title").get_text().startswith(HOSTILE[0])
+    assert HOSTILE[1] in point.get_text()
+    doc = json.loads(point.select_one('script[type="application/ld+json"]').string)
+    assert doc["name"] == HOSTILE[0] and doc["alternateName"] == HOSTILE[1]
+    assert "*粗体*" in point.get_text() and "[链接](http://x)" in point.get_text()
+    index = (hostile_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "<script>alert" not in index.replace("\u200b", "") and "<img src" not in index.replace("\u200b", "")
+    listing = soup(hostile_site / "types" / "trademark-station" / "index.html")
+    assert HOSTILE[0] in listing.select_one('tr[data-point-id="hostile"] a').get_text()
+
+
+def test_escape_helpers():
+    assert str(md("<b>*x*</b> #1 [a](b)")) == "&lt;b&gt;\\*x\\*&lt;/b&gt; \\#1 \\[a\\]\\(b\\)"
+    assert "</" not in str(script_json({"n": "</script><!--"}))
+    assert json.loads(str(script_json({"n": "</script>&"}))) == {"n": "</script>&"}
+
+
+def test_no_request_leaves_the_site(shipped_site):
+    for path in shipped_site.rglob("*.html"):
+        page = soup(path)
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src")):
+            for element in page.select(f"{tag}[{attr}]"):
+                if tag == "link" and element.get("rel") in (["canonical"], ["alternate"]):
+                    continue
+                assert not re.match(r"^(https?:)?//", element[attr]), f"{path}: {element}"
+        assert "fonts.googleapis" not in path.read_text(encoding="utf-8")
+    for css in shipped_site.rglob("*.css"):
+        assert not re.search(r"url\((['\"]?)(https?:)?//", css.read_text(encoding="utf-8")), css
+
+
+def test_chinese_search_index_finds_towns_types_and_names(shipped_site):
+    index = json.loads((shipped_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert "\\u200b" in index["config"]["separator"]  # material's zh separator; jieba inserts \u200b
+    docs = index["docs"]
+    assert any("\u200b" in d["text"] for d in docs), "jieba did not segment the Chinese text"
+    for word, page in (
+        ("古镇", "towns/guzhen/"),
+        ("商标", "types/trademark-station/"),
+        ("灯饰知识产权维权中心", "points/guzhen-lighting-center/"),
+    ):
+        hits = [d for d in docs if d["location"].startswith(page)]
+        assert any(word in (d["text"] + d["title"]).replace("\u200b", "") for d in hits), word
+
+
+def test_data_dictionary_lists_every_field_of_every_table(shipped_site):
+    descriptor = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    page = soup(shipped_site / "data" / "fields" / "index.html")
+    rows = {tr["id"] for tr in page.select("tr[id]")}
+    for resource in descriptor["resources"]:
+        for field in resource["schema"]["fields"]:
+            assert f"{resource['name']}-{field['name']}" in rows
+
+
+def test_standard_pages_are_marked_as_draft_with_clause_anchors(shipped_site):
+    for path in (shipped_site / "standard").glob("*/index.html"):
+        page = soup(path)
+        assert "征求意见稿" in page.select_one(".sp-draft").get_text(), path
+        assert "正式发布的文本为准" in page.select_one(".sp-draft").get_text(), path
+    construction = soup(shipped_site / "standard" / "construction" / "index.html")
+    assert construction.select_one("#c4-1") and construction.select_one("#c4-2-1")
+    examples = [e.get_text() for e in construction.select(".admonition.example")]
+    assert examples and all("示例" in e for e in examples)
+
+
+def test_stats_page_counts_published_against_reported(shipped_site):
+    text = soup(shipped_site / "stats" / "index.html").get_text()
+    assert "推定" in text and "尚未收录" in text  # the full check is tests/whole/test_honest_pages.py
+    assert "182" in (shipped_site / "index.html").read_text(encoding="utf-8")
+
+
+def test_docs_name_every_problem_code_and_command():
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    for code in CODES:
+        assert f"`{code}`" in guide, f"problem code {code} is missing from docs/guide.md"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    from servicepoints.cli import main
+
+    for name in main.commands:
+        assert f"servicepoints {name}" in readme, f"command {name} is missing from README.md"
+
+
+def test_a_type_with_very_many_points_links_town_sections(tmp_path, monkeypatch):
+    from conftest import build, fixture, make_registry
+    from servicepoints.site import render
+
+    monkeypatch.setattr(render, "TYPE_TABLE_LIMIT", 1)
+    records = {
+        f"t{n}.yaml": fixture("good.yaml")
+        .replace(b"id: good", f"id: t{n}".encode())
+        .replace(b"verified: 2025-01-15\n", b"")
+        for n in (1, 2)
+    }
+    site = build(make_registry(tmp_path, records), tmp_path / "site")
+    page = soup(site / "types" / "trademark-station" / "index.html")
+    assert not page.select("tr[data-point-id]")
+    assert page.select_one('a[href="../../towns/guzhen/#trademark-station"]')
+    town = soup(site / "towns" / "guzhen" / "index.html")
+    assert {tr["data-point-id"] for tr in town.select("tr[data-point-id]")} == {"t1", "t2"}

@@ -1,0 +1,148 @@
+"""Honest pages: every count a page states is recomputed here from the published data.
+
+Home, stats, type and town pages print each number in ``<span class="sp-n" data-count="…">``.
+This test recomputes each from opendata/points.json and the code lists, on its own, and fails
+on any count stated outside such a span, so a page cannot claim more than the data gives.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from urllib.parse import parse_qs
+
+import pytest
+
+from conftest import DATA, soup
+from servicepoints.registry.freshness import is_fresh
+
+BARE_COUNT = re.compile(r"\d+\s*(个|条|家)")
+
+
+def _csv(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def data(shipped_site):
+    points = json.loads((shipped_site / "opendata" / "points.json").read_text(encoding="utf-8"))["points"]
+    return {"points": points, "reported": _csv("reported.csv"), "towns": _csv("towns.csv")}
+
+
+def expected(query: str, data: dict) -> int | None:
+    q = {k: v[0] for k, v in parse_qs(query).items()}
+    measure = q.pop("measure")
+    if measure == "towns":
+        return sum(1 for t in data["towns"] if q.get("kind", t["kind"]) == t["kind"])
+    if measure == "fresh":
+        return sum(is_fresh(p, 365) for p in data["points"])
+    kind, town, status = q.get("type"), q.get("town"), q.get("status")
+
+    def mine(p, type_code=kind):
+        return (
+            (not type_code or p["type"] == type_code)
+            and (not town or (p["town"] or "-") == town)
+            and (not status or p["status"] == status)
+        )
+
+    if measure in ("named", "inferred"):
+        return sum(1 for p in data["points"] if mine(p) and p["evidence"] == measure)
+    if measure == "total":
+        return sum(1 for p in data["points"] if mine(p))
+    if measure == "reported":
+        rows = [
+            r for r in data["reported"] if (not kind or r["type"] == kind) and (not status or r["status"] == status)
+        ]
+        return sum(int(r["count"]) for r in rows)
+    if measure == "missing":
+        kinds = [kind] if kind else sorted({r["type"] for r in data["reported"]})
+        out = 0
+        for k in kinds:
+            rows = [r for r in data["reported"] if r["type"] == k and (not status or r["status"] == status)]
+            have = sum(1 for p in data["points"] if mine(p, k))
+            out += max(sum(int(r["count"]) for r in rows) - have, 0)
+        return out
+    raise AssertionError(f"unknown measure in {query}")
+
+
+def _pages(site):
+    yield site / "index.html"
+    yield site / "stats" / "index.html"
+    yield from sorted((site / "types").glob("**/index.html"))
+    yield from sorted((site / "towns").glob("**/index.html"))
+
+
+def test_every_stated_count_is_what_the_data_gives(shipped_site, data):
+    checked = 0
+    for page in _pages(shipped_site):
+        article = soup(page).select_one("article")
+        for span in article.select("span.sp-n[data-count]"):
+            assert int(span.get_text()) == expected(span["data-count"], data), (page, span)
+            checked += 1
+    assert checked > 200
+
+
+def test_no_page_states_a_count_outside_the_tally(shipped_site):
+    for page in _pages(shipped_site):
+        article = soup(page).select_one("article")
+        for span in article.select("span.sp-n"):
+            span.decompose()
+        text = article.get_text(" ", strip=True)
+        assert not BARE_COUNT.search(text), (page, BARE_COUNT.findall(text), text[:200])
+
+
+def _counted(page, measure: str) -> list[str]:
+    article = soup(page).select_one("article")
+    return [s["data-count"] for s in article.select("span.sp-n[data-count]") if f"measure={measure}" in s["data-count"]]
+
+
+def test_home_stats_type_and_town_pages_count_named_and_inferred(shipped_site, data):
+    pages = [shipped_site / "index.html", shipped_site / "stats" / "index.html"]
+    pages += [shipped_site / "types" / code / "index.html" for code in ("assistance-station", "trademark-station")]
+    pages += [shipped_site / "towns" / "guzhen" / "index.html"]
+    for page in pages:
+        assert _counted(page, "named") and _counted(page, "inferred"), page
+    inferred = sum(1 for p in data["points"] if p["evidence"] == "inferred")
+    assert inferred > 0
+    stats = soup(shipped_site / "stats" / "index.html").select_one("article")
+    assert str(inferred) in [s.get_text() for s in stats.select('span.sp-n[data-count="measure=inferred"]')]
+
+
+def test_home_and_stats_agree_and_count_unknown_status(shipped_site, data):
+    """One source of truth: the totals match, and points of unknown status are in the status table."""
+    home = soup(shipped_site / "index.html").select_one("article")
+    stats = soup(shipped_site / "stats" / "index.html").select_one("article")
+    total = str(len(data["points"]))
+    assert total in [s.get_text() for s in home.select('span.sp-n[data-count="measure=total"]')]
+    by_status = stats.select_one("#by-status").find_next("table")
+    rows = [tr for tr in by_status.select("tbody tr") if tr.find("td")]
+    unknown = sum(1 for p in data["points"] if p["status"] == "unknown")
+    assert unknown and any(tr.get_text().startswith("待核实") for tr in rows)
+    per_status = [int(tr.select("span.sp-n")[-1].get_text()) for tr in rows if not tr.get_text().startswith("合计")]
+    assert sum(per_status) == len(data["points"])
+
+
+def test_no_sentence_claims_more_than_the_data(shipped_site):
+    home = soup(shipped_site / "index.html").get_text()
+    stats = soup(shipped_site / "stats" / "index.html").get_text()
+    assert "有公开资料可以核对" not in home
+    assert "都已收录" not in stats and "没有：" not in stats
+
+
+def test_point_pages_show_sources_evidence_precision_and_gaps(shipped_site, data):
+    by_id = {p["id"]: p for p in data["points"]}
+    for pid in ("aid-minzhong", "aid-banfu", "protection-center"):
+        page = soup(shipped_site / "points" / pid / "index.html")
+        point = by_id[pid]
+        links = {a["href"] for a in page.select(".sp-sources a")}
+        assert links == {s["url"] for s in point["sources"] if s["url"]}
+        dates = [t["datetime"] for t in page.select(".sp-sources time")]
+        assert dates == [s["date"] for s in point["sources"] if s["date"]]
+        text = page.select_one("article").get_text()
+        assert ("推定的网点" in text) == (point["evidence"] == "inferred")
+        assert ("位置为镇街中心估计，仅供参考" in text) == (point["precision"] == "town")
+        fields = {dt.get_text(): dt.find_next("dd").get_text() for dt in page.select("dl.sp-fields dt")}
+        for label, key in (("联系电话", "phones"), ("电子邮箱", "email"), ("网址", "website"), ("服务时间", "hours")):
+            assert (fields[label].strip() == "待补充") == (not point[key]), (pid, label)
