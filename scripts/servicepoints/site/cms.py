@@ -415,7 +415,7 @@ def admin_files(data) -> dict[str, str]:
     }
     extra = admin_data(data.tables, [p["id"] for p in data.points]) | {"csvHeaders": headers}
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
-    header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.cms），请勿手工修改。\n"
+    header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.site.cms），请勿手工修改。\n"
     return {"admin/config.yml": header + text, "admin/index.html": ADMIN_PAGE.replace("{data}", script_json(extra))}
 
 

@@ -11,7 +11,7 @@
  *   `key: ""` or an empty list) and a new record without an id gets one by the project's rule,
  *   <type>-<town slug>-<n> with the smallest free n (the same rule as `servicepoints new`);
  *   the file name is the id (the collection's slug is {{id}}).
- * The configuration itself (admin/config.yml) is generated at build time by servicepoints.cms.
+ * The configuration itself (admin/config.yml) is generated at build time by servicepoints.site.cms.
  */
 import * as YAML from "./vendor/yaml/index.js";
 

@@ -1,7 +1,7 @@
 /*
  * servicepoints-finder.js — the need-finder page (我要办…): order the points offering a need nearest
  * first, from the reader's position (geolocation) or a chosen town's centre. Distances are great-circle
- * distances on WGS-84, as scripts/servicepoints/geo.py computes them; ties go by point id, as
+ * distances on WGS-84, as scripts/servicepoints/core/geo.py computes them; ties go by point id, as
  * `servicepoints nearest` does. Points without a location stay at the end in page order.
  * The open-now badges in each row come from servicepoints-hours.js.
  */

@@ -1,7 +1,7 @@
 /*
  * servicepoints-hours.js — "is it open now?" in the browser.
  *
- * The same opening-hours grammar as scripts/servicepoints/hours.py (read that module's docstring for
+ * The same opening-hours grammar as scripts/servicepoints/core/hours.py (read that module's docstring for
  * the rules); both are tested against tests/hours_cases.json, so the validator, the page text, the
  * HSDS schedules and this badge agree. Time is China time (UTC+8, no daylight saving) whatever the
  * device's own time zone. The holiday table comes from assets/servicepoints-holidays.json, built from
