@@ -20,7 +20,8 @@ from .escape import link, md, script_json
 from ..publish.export import FILE_INFO, GROUPS
 from ..registry.freshness import is_fresh
 from .links import map_links
-from ..registry.load import allowed_services, list_delimiter
+from ..registry.descriptor import Descriptor
+from ..registry.load import allowed_services
 from .mapview import map_parts
 from .material import segment
 from ..registry.model import SiteData
@@ -229,10 +230,10 @@ def site_view(data: SiteData) -> dict:
         "reported_rows": data.tables["reported"],
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
-        "resources": data.descriptor["resources"],
+        "package_tables": data.descriptor.resources,
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
-        "delimiter": list_delimiter(data.descriptor),
+        "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
     }
@@ -310,7 +311,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     previews = {}
-    for resource in descriptor["resources"]:
+    for resource in Descriptor(descriptor).resources:
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
