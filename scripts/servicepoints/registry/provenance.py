@@ -32,6 +32,24 @@ INFERRED_FORBIDDEN = (
 )
 INFERRED_STATUS = "unknown"
 INFERRED_PRECISIONS = ("town", "unknown")
+# Precisions at which a coordinate is the office's own position; a town-centre estimate is not.
+OWN_POSITION = ("exact", "street")
+
+
+def own_position(point: dict) -> tuple[float, float] | None:
+    """(lat, lon) when the record's coordinate is the office's own position, else None.
+
+    Formats that cannot say "this is only an estimate" (schema.org geo, HSDS locations) publish this,
+    never the town-centre estimate the site shows on its map with a warning.
+    """
+    if point.get("precision") in OWN_POSITION and point.get("lat") is not None and point.get("lon") is not None:
+        return point["lat"], point["lon"]
+    return None
+
+
+def is_inferred(point: dict) -> bool:
+    """No source names this point: it is assumed from a reported count or a rule (evidence: inferred)."""
+    return point.get("evidence") == "inferred"
 
 
 def source_fields(descriptor: dict) -> dict[str, dict]:
