@@ -33,6 +33,24 @@ INFERRED_FORBIDDEN = (
 )
 INFERRED_STATUS = "unknown"
 INFERRED_PRECISIONS = ("town", "unknown")
+# Precisions at which a coordinate is the office's own position; a town-centre estimate is not.
+OWN_POSITION = ("exact", "street")
+
+
+def own_position(point: dict) -> tuple[float, float] | None:
+    """(lat, lon) when the record's coordinate is the office's own position, else None.
+
+    Formats that cannot say "this is only an estimate" (schema.org geo, HSDS locations) publish this,
+    never the town-centre estimate the site shows on its map with a warning.
+    """
+    if point.get("precision") in OWN_POSITION and point.get("lat") is not None and point.get("lon") is not None:
+        return point["lat"], point["lon"]
+    return None
+
+
+def is_inferred(point: dict) -> bool:
+    """No source names this point: it is assumed from a reported count or a rule (evidence: inferred)."""
+    return point.get("evidence") == "inferred"
 
 
 def source_fields(descriptor: Descriptor) -> dict[str, dict]:
@@ -66,7 +84,8 @@ def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> 
     if not isinstance(value, list):
         msg = f"信息来源（sources）应写成列表，每条一项，例如：\n{SOURCE_EXAMPLE}"
         return [problem("sources", "source-invalid", msg)]
-    out, seen = [], {}
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(value):
         key = f"sources.{i}"
         title = item.get("title") if isinstance(item, dict) else None
