@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from ..core.geo import ZHONGSHAN
+from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, OpenDataFile
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -16,18 +17,6 @@ CONTEXT = {
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "gsp": "http://www.opengis.net/ont/geosparql#",
 }
-# File suffix -> (format name, IANA media type, EU file-type authority code), for the downloads page and catalogue.
-FORMATS = {
-    "csv": ("CSV", "text/csv", "CSV"),
-    "json": ("JSON", "application/json", "JSON"),
-    "geojson": ("GeoJSON", "application/geo+json", "GEOJSON"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
-    "zip": ("ZIP", "application/zip", "ZIP"),
-    "jsonld": ("JSON-LD", "application/ld+json", "JSON_LD"),
-}
-DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
-FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
 LANGUAGE = "http://publications.europa.eu/resource/authority/language/ZHO"
 # CKAN's tag rule (ckan.logic.validators.tag_name_validator): word characters, space, - _ . ; 2 to 100 long.
 CKAN_TAG = re.compile(r"[\w \-.]{2,100}")
@@ -43,17 +32,16 @@ def _iri(iri: str, kind: str) -> dict:
     return {"@id": iri, "@type": kind}
 
 
-def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
-    suffix = name.rsplit(".", 1)[-1]
-    _, media, file_type = FORMATS[suffix]
+def _distribution(entry: OpenDataFile, body: bytes, base: str, licence: str) -> dict:
+    name, fmt = entry.name, entry.format
     return {
         "@id": f"{base}{name}",
         "@type": "dcat:Distribution",
         "dct:title": name,
         "dcat:downloadURL": {"@id": f"{base}{name}"},
         "dcat:accessURL": {"@id": base},
-        "dcat:mediaType": _iri(f"{MEDIA_TYPE}{media}", "dct:MediaType"),
-        "dct:format": _iri(f"{FILE_TYPE}{file_type}", "dct:MediaTypeOrExtent"),
+        "dcat:mediaType": _iri(f"{IANA_MEDIA_TYPE}{fmt.media_type}", "dct:MediaType"),
+        "dct:format": _iri(f"{EU_FILE_TYPE}{fmt.eu_file_type}", "dct:MediaTypeOrExtent"),
         "dcat:byteSize": {"@value": str(len(body)), "@type": "xsd:nonNegativeInteger"},
         "dct:license": _iri(licence, "dct:LicenseDocument"),
         "spdx:checksum": {
@@ -64,12 +52,12 @@ def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
     }
 
 
-def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> dict:
-    """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file."""
+def dcat_catalog(descriptor: dict, distributions: list[tuple[OpenDataFile, bytes]], site_url: str) -> dict:
+    """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file
+    (``(entry, bytes)`` of each file whose format is in the catalogue, see formats.py)."""
     base = f"{site_url.rstrip('/')}/opendata/"
     licence = descriptor["licenses"][0]["path"]
     publisher = {"@type": "foaf:Agent", "foaf:name": descriptor["contributors"][0]["title"]}
-    names = [n for n in files if n.rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in n]
     dataset = {
         "@id": f"{base}#dataset",
         "@type": "dcat:Dataset",
@@ -93,7 +81,9 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
             "vcard:fn": publisher["foaf:name"],
             "vcard:hasURL": {"@id": site_url},
         },
-        "dcat:distribution": [_distribution(n, files[n], base, licence) for n in sorted(names)],
+        "dcat:distribution": [
+            _distribution(entry, body, base, licence) for entry, body in sorted(distributions, key=lambda d: d[0].name)
+        ],
     }
     return {
         "@context": CONTEXT,
@@ -140,6 +130,6 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
                 "contentSize": f"{f['bytes']} B",
             }
             for f in files
-            if f["name"].rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in f["name"]
+            if f["in_catalogue"]
         ],
     }

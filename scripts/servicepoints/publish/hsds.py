@@ -41,6 +41,17 @@ SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:servicepoints:zhongshan-ip-service-points")
 # The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
 PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
+# What each published HSDS file holds, in the downloads page's order.
+HSDS_ABOUT = {
+    "organizations.csv": "每个网点作为一个机构，一行一个。",
+    "programs.csv": "空表：HSDS 的外键指向它。",
+    "services.csv": "每个网点的每项服务一行。",
+    "locations.csv": "每个网点的位置（坐标未知时留空），地址写在 description 中。",
+    "service_at_location.csv": "服务与位置的对应。",
+    "phones.csv": "电话，每个号码一行。",
+    "contacts.csv": "空表：HSDS 的外键指向它。",
+    "schedules.csv": "每周服务时间，每个时段一行。",
+}
 STATUS = {
     "operating": "active",
     "pending": "inactive",

@@ -261,7 +261,7 @@ def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
     """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
     files = make_files(plan)
     write_files(files, folder)
-    return late_view(site, describe_files(files), files)
+    return late_view(site, describe_files(plan, files), files)
 
 
 class _Body:

@@ -17,7 +17,7 @@ from .cms import point_links
 from ..publish.completeness import completeness
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
-from ..publish.export import FILE_INFO, GROUPS
+from ..publish.formats import GROUPS
 from ..publish.hsds import caveats as hsds_caveats
 from ..registry.freshness import is_fresh
 from .links import map_links
@@ -323,8 +323,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
-    order = {name: n for n, name in enumerate(FILE_INFO)}  # the xlsx first: most readers want a spreadsheet
-    ranked = sorted(downloads, key=lambda f: order.get(f["name"], len(order)))
+    ranked = sorted(downloads, key=lambda f: f["rank"])  # within a group; the xlsx first: readers want a spreadsheet
     groups = {key: [f for f in ranked if f["group"] == key] for key in GROUPS}
     return {
         "downloads": downloads,
