@@ -73,8 +73,8 @@ def _check_channels(registry: Registry) -> list[Problem]:
         kind = row.get("kind") or ""
         if kind and kind not in KINDS:
             problem(f"求助渠道表第 {line} 行的方式“{kind}”不对：只能写 phone、online 或 counter。", "kind")
-        elif KINDS.get(kind) and not row.get(KINDS[kind]):
-            problem(f"求助渠道表第 {line} 行的方式是 {kind}，但没有写 {KINDS[kind]}。", KINDS[kind])
+        elif (column := KINDS.get(kind)) and not row.get(column):
+            problem(f"求助渠道表第 {line} 行的方式是 {kind}，但没有写 {column}。", column)
         for need in split_list(row.get("needs"), delimiter):
             if need not in known:
                 problem(f"求助渠道表第 {line} 行的需求编号“{need}”不在办事需求表（needs.csv）中。", "needs")
@@ -103,7 +103,11 @@ def needs_for_services(services: list[str], needs: list[dict], delimiter: str = 
 
 
 def needs_view(
-    points: list[dict], needs: list[dict], services: list[dict], delimiter: str = ";", channels: list[dict] = ()
+    points: list[dict],
+    needs: list[dict],
+    services: list[dict],
+    delimiter: str = ";",
+    channels: list[dict] | None = None,
 ) -> list[dict]:
     """Each need with its service codes, the non-closed points offering any of them, and the channels
     (data/channels.csv) that help with it: the next step when a point has no phone or is unverified."""
@@ -112,7 +116,7 @@ def needs_view(
     for need in needs:
         codes = split_list(need["services"], delimiter)
         offering = [p for p in points if p["status"] != "closed" and any(c in p["services"] for c in codes)]
-        helping = channels_for([need["code"]], list(channels), delimiter)
+        helping = channels_for([need["code"]], channels or [], delimiter)
         out.append(
             need | {"codes": codes, "names": [names.get(c, c) for c in codes], "points": offering, "channels": helping}
         )
