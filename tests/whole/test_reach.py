@@ -4,28 +4,13 @@ anything else the pages ask for is refused and recorded."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, serving
+from conftest import CHROMIUM, CHROMIUM_ARGS, require_browser, serving
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 NEXT_STEP = "a[href^='tel:'], .sp-fallback a.sp-act[href^='http']"
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright and os.path.exists(CHROMIUM):
-        return sync_playwright
-    message = "Playwright (test extra) and Debian's chromium are needed: run `make test` and `make browser`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +21,10 @@ def server(shipped_site):
 
 @pytest.fixture(scope="module")
 def chromium(server):
-    with _playwright()() as p:
+    require_browser()  # skips locally without Chromium, fails in CI
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[a for a in CHROMIUM_ARGS if a != "--headless=new"])
         yield browser
         browser.close()
