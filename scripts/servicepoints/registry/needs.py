@@ -7,7 +7,7 @@ import re
 
 from ..core.errors import Problem
 from .holidays import missing_columns, numbered_rows, parse_date, resource_path
-from .load import Registry, display_path, list_delimiter
+from .load import Registry, display_path
 
 CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 URL = re.compile(r"https?://\S+")
@@ -24,7 +24,7 @@ def check_needs(registry: Registry) -> list[Problem]:
         msg = f"需求表第 1 行（表头）缺少列：{'、'.join(lacking)}。表头应为 code,name,description,services。"
         return [Problem(shown, 1, "codelist-error", msg, None, lacking[0])] + _check_channels(registry)
     known = {s["code"] for s in registry.tables.get("services", [])}
-    delimiter = list_delimiter(registry.descriptor)
+    delimiter = registry.descriptor.list_delimiter
     seen: dict[str, int] = {}
     for line, row in numbered_rows(path):
         code = row.get("code") or ""
@@ -61,7 +61,7 @@ def _check_channels(registry: Registry) -> list[Problem]:
         return []
     shown, out = display_path(path), []
     known = {n["code"] for n in registry.tables.get("needs", [])}
-    delimiter = list_delimiter(registry.descriptor)
+    delimiter = registry.descriptor.list_delimiter
     for line, row in numbered_rows(path):
 
         def problem(message: str, field: str, line: int = line, row: dict = row) -> None:
