@@ -184,11 +184,23 @@ def schema_cmd(data_dir: Path, write: bool) -> None:
         click.echo(text, nl=False)
 
 
+def _day(ctx, param, value: str | None):
+    """A --today given on the command line: a real date (core.dates), else a usage error (exit 2)."""
+    from .core.dates import real_date
+
+    if value is None:
+        return None
+    day = real_date(value)
+    if day is None:
+        raise click.BadParameter(f"应是真实存在的日期，写成 YYYY-MM-DD，收到“{value}”")
+    return day
+
+
 @main.command("stale")
 @DATA
 @SETTINGS
 @click.option("--days", type=click.IntRange(0, 36500), help="超过多少天未核实算过期；默认取设置中的 stale_days。")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天来判断（YYYY-MM-DD），默认今天。")
+@click.option("--today", callback=_day, help="按这一天来判断（YYYY-MM-DD），默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: str) -> None:
     """按镇街列出久未核实或从未核实的记录；每年 12 月起，节假日表缺下一年时也提醒。"""
@@ -197,7 +209,7 @@ def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: 
     from .registry.freshness import stale_by_town
     from .registry.holidays import missing_next_year
 
-    day = today.date() if today else dt.date.today()
+    day = today or dt.date.today()
     settings = load_settings(settings_file)
     days = settings.stale_days if days is None else days
     registry = read_registry(data_dir)
