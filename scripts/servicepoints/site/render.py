@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ..core import hours
+from ..core.errors import CODES
 from ..publish.catalog import schema_org_dataset
 from .cms import point_links
 from ..publish.completeness import completeness
@@ -55,6 +56,28 @@ def environment(templates: Path) -> jinja2.Environment:
 
 # Pages whose source needs what a background job makes: the open-data files' sizes, checksums and first
 # rows, and the map's folium parts. The job's result is their view's "late" part (see late_view).
+# A hand-written page holding this line gets the table of every problem code in its place (docs/guide.md).
+PROBLEM_CODES_MARKER = (
+    "<!-- servicepoints:problem-codes — the table of every problem code is generated here at build time"
+    " from CODES in scripts/servicepoints/core/errors.py -->"
+)
+
+
+def problem_codes_markdown() -> str:
+    """The reference table of problem codes (code, meaning, fix), made from the closed set in core/errors.py."""
+    rows = ["| 代码 | 意思 | 怎么改 |", "|---|---|---|"]
+    rows += [f"| `{code}` | {_cell(c.meaning)} | {_cell(c.fix)} |" for code, c in CODES.items()]
+    return "\n".join(rows)
+
+
+def with_problem_codes(markdown: str) -> str:
+    return markdown.replace(PROBLEM_CODES_MARKER, problem_codes_markdown())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 LATE_PAGES = {"map.md": "map.md.j2", "opendata/index.md": "opendata.md.j2", "opendata/changes.md": "changes.md.j2"}
 
 
