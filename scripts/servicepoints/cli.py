@@ -288,7 +288,7 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
     settings = load_settings(settings_file)
     cols = intake.columns(registry.descriptor, registry.tables)
     try:
-        sheet = intake.read_returned(raw, file.name, cols, intake.area_code(registry.descriptor))
+        sheet = intake.read_returned(raw, file.name, cols, registry.descriptor.area_code())
     except SheetError as exc:
         click.echo(f"{file.name}：{exc}", err=True)
         click.echo("未导入，未写入任何文件。", err=True)

@@ -72,7 +72,7 @@ def part(raw: bytes, name: str) -> ET.Element:
 def test_sheets_titles_and_rows_come_from_the_data(book, registry):
     assert book.sheetnames == ["网点", "填写说明", "代码表"]
     sheet = book["网点"]
-    fields = [f for f in registry.schema("points")["fields"] if f["name"] not in ("evidence", "sources", "verified")]
+    fields = [f for f in registry.descriptor.fields() if f["name"] not in ("evidence", "sources", "verified")]
     assert [c.value for c in sheet[1]] == [f["title"] for f in fields] + ["版本"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == sorted(r.id for r in registry.records if r.values.get("town") == "小榄镇")
@@ -115,7 +115,7 @@ def test_drop_downs_offer_the_code_lists_by_name(book, registry):
         assert sheet_name == "'代码表'"
         values = [c.value for row in codes[ref.replace("$", "")] for c in row]
         offered[titles[openpyxl.utils.column_index_from_string(column) - 1]] = (values, rule.errorStyle)
-    labels = {f["name"]: f.get("x-labels", {}) for f in registry.schema("points")["fields"]}
+    labels = {f["name"]: f.get("x-labels", {}) for f in registry.descriptor.fields()}
     assert offered == {
         "网点类型": ([t["name"] for t in registry.tables["types"]], "stop"),
         "所在镇街": ([t["name"] for t in registry.tables["towns"]], "stop"),

@@ -104,14 +104,14 @@ def sheet_xml(raw: bytes) -> str:
 
 
 def test_columns_are_the_data_dictionary_titles_without_what_import_sets(shipped):
-    fields = shipped.schema("points")["fields"]
+    fields = shipped.descriptor.fields()
     titles = [c.title for c in intake.columns(shipped.descriptor, shipped.tables)]
     assert titles == [f["title"] for f in fields if f["name"] not in ("evidence", "sources", "verified")]
     assert titles[:6] == ["编号", "名称", "别名", "网点类型", "所在镇街", "服务状态"]
 
 
 def test_the_area_code_comes_from_the_data_package(shipped):
-    assert intake.area_code(shipped.descriptor) == "0760"
+    assert shipped.descriptor.area_code() == "0760"
 
 
 @pytest.mark.parametrize(

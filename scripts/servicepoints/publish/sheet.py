@@ -97,7 +97,7 @@ def _width(col: intake.Column | None, rows: list[list], n: int) -> int:
 def _guide_rows(
     registry: Registry, cols: list[intake.Column], towns: list[str] | None, settings: Settings, contact: str | None
 ) -> list[list]:
-    points = {f["name"]: f for f in registry.schema("points")["fields"]}
+    points = {f["name"]: f for f in registry.descriptor.fields()}
     back = f"填好后请把本文件交回{settings.publisher}" + (f"（{contact}）" if contact else "") + "。"
     rows: list[list] = [
         [intake.SCOPE, "、".join(towns) if towns else intake.ALL_TOWNS, ""],

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.errors import Problem, errors
-from .load import Record, Registry, display_path, list_delimiter
+from .descriptor import Descriptor
+from .load import Record, Registry, display_path
 from .provenance import PROVIDER, REPORTED
 from .scaffold import fresh_id
-from .tablecheck import list_fields
 from .xlsxread import DateCell, Grid, SheetError, Workbook, cell_ref, read_workbook
 
 SHEET = "网点"
@@ -105,17 +105,16 @@ class Column:
         return self.choices.get(value, value) if isinstance(value, str) else str(value)
 
 
-def columns(descriptor: dict, tables: dict[str, list[dict]]) -> list[Column]:
+def columns(descriptor: Descriptor, tables: dict[str, list[dict]]) -> list[Column]:
     """The sheet's columns, in the data dictionary's order; the version column comes last."""
-    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
-    lists = list_fields(points)
+    lists = descriptor.list_fields()
     choices = {
         "type": {t["code"]: t["name"] for t in tables["types"]},
         "town": {t["name"]: t["name"] for t in tables["towns"]},
         "services": {s["code"]: s["name"] for s in tables["services"]},
     }
     out = []
-    for spec in points["fields"]:
+    for spec in descriptor.fields():
         name = spec["name"]
         if name in NOT_IN_SHEET or spec["type"] == "array":
             continue
@@ -124,14 +123,6 @@ def columns(descriptor: dict, tables: dict[str, list[dict]]) -> list[Column]:
         options = choices.get(name) or ({code: labels.get(code, code) for code in enum} if enum else {})
         out.append(Column(name, spec.get("title", name), options, name in lists, spec["type"] == "number"))
     return out
-
-
-def area_code(descriptor: dict) -> str | None:
-    """The local telephone area code (``x-area-code`` on the phones field), e.g. 0760."""
-    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
-    spec: dict = next((f for f in points["fields"] if f["name"] == "phones"), {})
-    code = spec.get("x-area-code")
-    return code if isinstance(code, str) and re.fullmatch(r"0[0-9]{2,3}", code) else None
 
 
 def export_row(values: dict, cols: list[Column]) -> list:
@@ -639,7 +630,7 @@ def folder_for(registry: Registry, type_code: str) -> str:
 
 
 def _field_order(registry: Registry) -> list[str]:
-    return [f["name"] for f in registry.schema("points")["fields"]]
+    return [f["name"] for f in registry.descriptor.fields()]
 
 
 def _check(registry: Registry, out: Plan, touched: dict, sheet: Sheet, cols: list[Column], day, validate_with) -> None:
@@ -676,10 +667,6 @@ def organisation(name: str) -> str:
     if len(text) < 4 or not text.endswith(ORGANISATION_ENDINGS) or "\n" in text:
         raise CellError(f"--by 应写提交填报表的单位名称（例如 小榄镇市场监督管理分局），不写个人姓名；收到“{name}”。")
     return text
-
-
-def delimiter_note(descriptor: dict) -> str:
-    return f"多项之间用分号分隔（；或 {list_delimiter(descriptor)}）"
 
 
 def _shown(value) -> str:

@@ -33,7 +33,7 @@ def _inside(root: Path, shown: str) -> Path:
 def prepare(registry: Registry, plan: Plan) -> dict[Path, str]:
     """Each file to write and its new text; raises SetupError when a text would not read back right."""
     root = registry.root.resolve()
-    order = [f["name"] for f in registry.schema("points")["fields"]]
+    order = [f["name"] for f in registry.descriptor.fields()]
     out: dict[Path, str] = {}
     for change in plan.changes:
         path = _inside(root, change.file)
