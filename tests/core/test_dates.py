@@ -74,5 +74,6 @@ def test_every_reader_of_a_date_refuses_the_same_texts(text, tmp_path):
         return  # code-list cells are stripped when read: a surrounding space or line break is not the date's
     assert [p.field for p in check_holidays(copied)] == ["date"]
     assert [p.field for p in check_needs(copied) if p.field == "source_date"] == ["source_date"]
-    result = CliRunner().invoke(main, ["stale", "--data", str(data), "--today", text])
-    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    for args in (["stale", "--today", text], ["import", "x.xlsx", "--date", text]):
+        result = CliRunner().invoke(main, [*args, "--data", str(data)])
+        assert result.exit_code == 2 and "YYYY-MM-DD" in result.output, args
