@@ -30,7 +30,7 @@ ZIP_NAME = "servicepoints-opendata.zip"
 
 
 Plan = dict[str, OpenDataFile]
-TABLE_STANDARD = "CSV（UTF-8 带 BOM），Frictionless 数据包的一张表"
+TABLE_STANDARD = "CSV（RFC 4180，UTF-8，无 BOM），Frictionless 数据包的一张表"
 PACKAGE_STANDARD = "Frictionless Data Package 2.0"
 HSDS_STANDARD = "Open Referral HSDS 3.0"
 
@@ -63,7 +63,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         make = functools.partial(lambda name, _: csv_bytes(tables()[name]), name)
         if name == "points":
             purpose = "全部网点，一行一个：导入数据库、pandas 或任何表格软件。"
-            entries.append(OpenDataFile("points.csv", "main", purpose, "CSV（RFC 4180，UTF-8 带 BOM）", make, rank=2))
+            entries.append(OpenDataFile("points.csv", "main", purpose, "CSV（RFC 4180，UTF-8，无 BOM）", make, rank=2))
         else:
             purpose = f"{resource.get('title', name)}：{resource.get('description', '')}"
             entries.append(OpenDataFile(f"{name}.csv", "table", purpose, TABLE_STANDARD, make))
@@ -181,10 +181,12 @@ def _json(value) -> bytes:
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel and LibreOffice read it right; CRLF as RFC 4180; no live formula."""
+    """Plain UTF-8, exactly as datapackage.json declares it (no byte-order mark: npm datapackage, Python's csv
+    and Node's csv-parse would read it into the first column's name); CRLF as RFC 4180; no live formula.
+    Excel users have points.xlsx; the downloads page says how to open the CSV as UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows([[inert(v) for v in row] for row in rows])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
 
 
 GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv
