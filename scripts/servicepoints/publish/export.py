@@ -22,7 +22,7 @@ from .catalog import dcat_catalog
 from .changes import changes_since
 from .completeness import completeness
 from .formats import OpenDataFile
-from .hsds import HSDS_ABOUT, hsds_descriptor, hsds_paths, hsds_tables
+from .hsds import HSDS_ABOUT, hsds_package, hsds_paths, hsds_tables
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
@@ -113,9 +113,14 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         make = functools.partial(lambda path, _: csv_bytes(hsds()[path]), path)
         rank = list(HSDS_ABOUT).index(path) + 2
         entries.append(OpenDataFile(f"hsds/{path}", "hsds", HSDS_ABOUT[path], HSDS_STANDARD, make, rank=rank))
-    about = "HSDS 3.0 官方表格描述，只保留本站发布的表。"
+    about = (
+        "本站 HSDS 数据包的描述：本站的名称、版本、发布者和数据许可；"
+        "表格结构照录 HSDS 3.0 官方描述（只保留本站发布的表）。"
+    )
     entries += [
-        OpenDataFile("hsds/datapackage.json", "hsds", about, HSDS_STANDARD, lambda _: _json(hsds_descriptor()), rank=1),
+        OpenDataFile(
+            "hsds/datapackage.json", "hsds", about, HSDS_STANDARD, lambda _: _json(hsds_package(descriptor)), rank=1
+        ),
         OpenDataFile(
             "completeness.json",
             "meta",
