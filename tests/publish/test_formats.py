@@ -85,7 +85,11 @@ def test_the_catalogue_lists_the_top_level_data_files_with_their_format(shipped_
     distributions = catalogue["dcat:dataset"]["dcat:distribution"]
     expected = sorted(n for n, entry in plan.items() if entry.in_catalogue)
     assert [d["dct:title"] for d in distributions] == expected
-    assert not any(n.startswith("hsds/") or n.endswith((".jsonld", "SHA256SUMS")) for n in expected)
+    assert not any(n.endswith((".jsonld", "SHA256SUMS")) for n in expected)
+    # of the HSDS files only their package: the tables are its resources, the standard is named on it
+    assert [n for n in expected if n.startswith("hsds/")] == ["hsds/datapackage.json"]
+    hsds = next(d for d in distributions if d["dct:title"] == "hsds/datapackage.json")
+    assert hsds["dct:conformsTo"]["@id"] == "https://docs.openreferral.org/en/v3.0/"
     for d in distributions:
         fmt = format_of(d["dct:title"])
         assert d["dcat:mediaType"]["@id"].endswith("/" + fmt.media_type)

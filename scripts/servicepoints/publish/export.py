@@ -18,11 +18,11 @@ from typing import Any
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
-from .catalog import dcat_catalog
+from .catalog import dcat_catalog, temporal_coverage
 from .changes import changes_since
 from .completeness import completeness
 from .formats import OpenDataFile
-from .hsds import HSDS_ABOUT, hsds_package, hsds_paths, hsds_tables
+from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
@@ -41,6 +41,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
     Making the plan is cheap (no file is made yet), so the build knows every name before the files exist.
     """
     descriptor = published_descriptor(data)
+    coverage = temporal_coverage(data)
     published = Descriptor(descriptor)
     release = data.settings.release()
     tables = functools.cache(lambda: table_rows(data, descriptor))
@@ -119,7 +120,14 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
     )
     entries += [
         OpenDataFile(
-            "hsds/datapackage.json", "hsds", about, HSDS_STANDARD, lambda _: _json(hsds_package(descriptor)), rank=1
+            "hsds/datapackage.json",
+            "hsds",
+            about,
+            HSDS_STANDARD,
+            lambda _: _json(hsds_package(descriptor)),
+            rank=1,
+            conforms_to=HSDS_HOME,
+            distribution=True,
         ),
         OpenDataFile(
             "completeness.json",
@@ -142,7 +150,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "meta",
             "供数据门户（如 CKAN）采集本数据集的目录信息。",
             "DCAT-AP 3.0.1（JSON-LD）",
-            lambda files: _json(dcat_catalog(descriptor, _distributions(plan, files), data.site_url)),
+            lambda files: _json(dcat_catalog(descriptor, _distributions(plan, files), data.site_url, coverage)),
             rank=2,
         ),
         OpenDataFile(

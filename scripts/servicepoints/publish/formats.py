@@ -65,6 +65,8 @@ class OpenDataFile:
     standard: str  # the standard it follows
     make: Make  # bytes from the files made before it
     rank: int = 0  # its place within its group on the downloads page (ties keep the plan's order)
+    conforms_to: str = ""  # the address of the standard a harvester should know it by (dct:conformsTo)
+    distribution: bool | None = None  # None: the rule in in_catalogue; True/False: this file says
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -77,5 +79,8 @@ class OpenDataFile:
 
     @property
     def in_catalogue(self) -> bool:
-        """A dcat:Distribution: a data file at the top of opendata/ (the HSDS copies in hsds/ are not)."""
+        """A dcat:Distribution: a data file at the top of opendata/ (the HSDS tables in hsds/ are reached through
+        their package, which says so itself)."""
+        if self.distribution is not None:
+            return self.distribution
         return self.format.in_catalogue and "/" not in self.name

@@ -79,6 +79,7 @@ def hsds_descriptor() -> dict:
 
 
 HSDS_VERSION = "3.0.0"
+HSDS_HOME = "https://docs.openreferral.org/en/v3.0/"  # the specification this version names (dct:conformsTo)
 TIMEZONE = 8  # China Standard Time, UTC+8 all year: the hours grammar reads every time as China time
 
 

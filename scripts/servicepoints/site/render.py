@@ -13,7 +13,7 @@ import jinja2
 
 from ..core import hours
 from ..core.errors import CODES
-from ..publish.catalog import schema_org_dataset
+from ..publish.catalog import schema_org_dataset, temporal_coverage
 from .cms import point_links
 from ..publish.completeness import completeness
 from ..registry.provenance import providers
@@ -379,7 +379,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
         "package": descriptor,
         "previews": previews,
-        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
+        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url, temporal_coverage(data)),
         "changes": json.loads(opendata["changes.json"]),
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
     }
