@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
+from ..core.place import Place
 from .yamlread import MAX_BYTES, ReadError, decode, parse
 
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -47,6 +49,11 @@ class Registry:
     tables: dict[str, list[dict]]
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @functools.cached_property
+    def place(self) -> Place:
+        """The place the registry covers (``x-place``; checked when the descriptor was read)."""
+        return Place.from_descriptor(self.descriptor)
 
     def schema(self, resource: str) -> dict:
         for res in self.descriptor["resources"]:
@@ -241,6 +248,7 @@ def _read_descriptor(root: Path) -> dict:
     fields = points.get("schema", {}).get("fields") if points and isinstance(points.get("schema"), dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
         raise SetupError(f"{display_path(path)} 中没有 points 表的字段定义（resources → points → schema → fields）")
+    Place.from_descriptor(descriptor)  # the place block, refused here with the key that is wrong
     return descriptor
 
 

@@ -88,7 +88,8 @@ class GeneratedPages:
 
     Each body depends only on the data, so worker processes can render point pages in any order.
     ``urls`` maps a page's source (``standard/process.md``) to its URL, so a template's links to other
-    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page.
+    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page;
+    ``has_page`` asks first where the page belongs to the instance (docs/), which another city may not have.
     """
 
     ROOT = "../../"  # every generated page lives at KIND/SLUG/
@@ -98,6 +99,7 @@ class GeneratedPages:
         self.urls: dict[str, str] = {}
         self.env = environment(templates)
         self.env.globals["link"] = self.link
+        self.env.globals["has_page"] = lambda target: target in self.urls  # an instance may have no such page
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
         for point in data.points:
@@ -230,6 +232,7 @@ def site_view(data: SiteData) -> dict:
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
         "resources": data.descriptor["resources"],
+        "place": data.place,
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
         "delimiter": list_delimiter(data.descriptor),
@@ -248,7 +251,7 @@ def _point_extra(point: dict, data: SiteData) -> dict:
         "url": url,
         "qr": qr_svg(url),
         "links": map_links(point),
-        "jsonld": _jsonld(point, url),
+        "jsonld": _jsonld(point, url, data),
         "cms": point_links(data, point, url),
     }
 
@@ -257,9 +260,9 @@ WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
 
 
-def _jsonld(point: dict, url: str) -> dict:
-    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only."""
-    kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
+def _jsonld(point: dict, url: str, data: SiteData) -> dict:
+    """schema.org for search engines, what is known only; the type's schema.org type comes from types.csv."""
+    kind = next(t["schema_type"] for t in data.tables["types"] if t["code"] == point["type"])
     doc = {
         "@context": "https://schema.org",
         "@type": kind,
@@ -277,9 +280,9 @@ def _jsonld(point: dict, url: str) -> dict:
         "openingHoursSpecification": _opening_hours(point["hours"]) or None,
     }
     doc.update({k: v for k, v in optional.items() if v})
-    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": "中山市"}
-    if point["town"]:
-        address["addressLocality"] = f"中山市{point['town']}"
+    place = data.place
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": place.province}
+    address["addressLocality"] = place.locality(point["town"])
     if point["address"]:
         address["streetAddress"] = point["address"]
     doc["address"] = address
@@ -322,6 +325,6 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
         "package": descriptor,
         "previews": previews,
-        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
+        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url, data.place),
         "changes": json.loads(opendata["changes.json"]),
     }
