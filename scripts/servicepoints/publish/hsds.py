@@ -84,7 +84,7 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
 
 
 def _point_rows(
-    p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]], ns: uuid.UUID, place: str
+    p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]], ns: uuid.UUID, place_name: str
 ) -> None:
     """Every HSDS row one point gives: itself as an organization, its location, phones, hours and services."""
     pid = p["id"]
@@ -95,7 +95,7 @@ def _point_rows(
             "id": org,
             "name": p["name"],
             "alternate_name": p["alternate_name"],
-            "description": p["description"] or f"{p['town'] or place}的{kind}。",
+            "description": p["description"] or f"{p['town'] or place_name}的{kind}。",
             "email": p["email"],
             "website": p["website"],
             "uri": f"{base}/points/{pid}/",
