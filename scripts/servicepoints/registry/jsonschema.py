@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from ..core.geo import Box
-from ..core.place import Place
 from . import textcheck
+from .descriptor import Descriptor
 from .load import allowed_services
 from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
 
@@ -39,19 +39,19 @@ _RULE = rf"(24/7|({_SEL} )?{_SPANS}|{_SEL} (off|closed))"
 HOURS_PATTERN = rf"^{_RULE}( *; *{_RULE})*$"
 
 
-def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
-    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
+def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict:
+    fields = descriptor.fields("points")
     codes = {
         "type": sorted(t["code"] for t in tables["types"]),
         "town": [t["name"] for t in tables["towns"]],
         "services": sorted(s["code"] for s in tables["services"]),
     }
-    place = Place.from_descriptor(descriptor)
-    properties = {f["name"]: _property(f, codes.get(f["name"]), place.box) for f in points["fields"]}
+    place = descriptor.place
+    properties = {f["name"]: _property(f, codes.get(f["name"]), place.box) for f in fields}
     if "sources" in properties:
         properties["sources"] |= _sources_items(descriptor)
     properties["private"] = {"type": "object", "description": "内部联系人等信息，永不发布。"}
-    required = [f["name"] for f in points["fields"] if f.get("constraints", {}).get("required")]
+    required = [f["name"] for f in fields if f.get("constraints", {}).get("required")]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"{place.name}{place.network}记录",
@@ -103,7 +103,7 @@ def _property(field: dict, codes: list[str] | None, box: Box | None = None) -> d
     return spec
 
 
-def _sources_items(descriptor: dict) -> dict:
+def _sources_items(descriptor: Descriptor) -> dict:
     """One source: an object with a required title, an http(s) url and a publication date."""
     fields = source_fields(descriptor)
     properties = {n: _property(f, None) for n, f in fields.items()}
@@ -140,7 +140,7 @@ def _location_rule() -> dict:
     }
 
 
-def _service_rules(descriptor: dict, tables: dict[str, list[dict]]) -> list[dict]:
+def _service_rules(descriptor: Descriptor, tables: dict[str, list[dict]]) -> list[dict]:
     allowed = allowed_services(descriptor, tables)
     return [
         {

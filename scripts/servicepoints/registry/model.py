@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from ..core.place import Place
 from ..core.settings import Settings
+from .descriptor import Descriptor
 
 
 @dataclass
 class SiteData:
     """Everything the pages show, already validated."""
 
-    descriptor: dict
+    descriptor: Descriptor
     tables: dict[str, list[dict]]
     points: list[dict]
     settings: Settings
@@ -25,10 +26,10 @@ class SiteData:
     @functools.cached_property
     def place(self) -> Place:
         """The place the registry covers, from the descriptor's ``x-place``."""
-        return Place.from_descriptor(self.descriptor)
+        return self.descriptor.place
 
     def fields(self, resource: str = "points") -> list[dict]:
-        return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
+        return self.descriptor.fields(resource)
 
     def labels(self, field: str) -> dict[str, str]:
-        return next(f for f in self.fields() if f["name"] == field).get("x-labels", {})
+        return self.descriptor.labels(field)
