@@ -187,3 +187,28 @@ def test_a_broken_place_block_stops_with_the_key_that_is_wrong(tmp_path, monkeyp
     result = CliRunner().invoke(main, ["validate", "--data", str(data)])
     assert result.exit_code == 2 and all(part in result.output for part in says), result.output
     assert "Traceback" not in result.output
+
+
+def _shape(descriptor: dict) -> list:
+    """What the software relies on in a descriptor: tables, paths, keys, fields, types, constraints, x-* keys;
+    not the words (titles, descriptions, examples), which are each instance's own."""
+    words = {"title", "description", "example"}
+    return [
+        {k: v for k, v in r.items() if k not in words | {"schema"}}
+        | {
+            "schema": {k: v for k, v in r["schema"].items() if k != "fields"},
+            "fields": [{k: v for k, v in f.items() if k not in words} for f in r["schema"]["fields"]],
+        }
+        for r in descriptor["resources"]
+    ]
+
+
+def test_the_second_city_keeps_the_shipped_schema():
+    """A change to data/datapackage.json's tables or fields goes into the second city's copy too (keep its
+    name, title, description, keywords, sources, x-place and the texts that name its city), and a change to
+    a national code list (holidays, needs, channels, services) is copied over as it is."""
+    shipped = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    city = json.loads((SECOND_CITY / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert _shape(city) == _shape(shipped)
+    for name in ("holidays.csv", "needs.csv", "channels.csv", "services.csv"):
+        assert (SECOND_CITY / "data" / name).read_bytes() == (DATA / name).read_bytes(), name

@@ -26,7 +26,7 @@ from ..registry.load import allowed_services
 from .mapview import map_parts
 from .material import segment
 from ..registry.model import SiteData
-from ..registry.needs import needs_view
+from ..registry.needs import channels_for, needs_for_services, needs_view
 from ..registry.provenance import is_inferred, own_position
 from .pagepath import Body, Toc
 from .qr import qr_svg
@@ -122,7 +122,11 @@ class GeneratedPages:
         point = self.data.points[n]
         toc = Toc(self.permalink)
         html = self.env.get_template("point.html.j2").render(
-            point=point, extra=_point_extra(point, self.data), toc=toc, **self.view
+            point=point,
+            extra=_point_extra(point, self.data),
+            channels=point_channels(point, self.data, self.view),
+            toc=toc,
+            **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
 
@@ -189,13 +193,13 @@ def search_entry(point: dict, view: dict) -> dict:
 
 def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
     """The need-finder's index, find/ (issue 16); each need's own page is a GeneratedPages.need()."""
-    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    needs = _needs(data, view)
     return {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
 
 
 def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
     """The needs, and what each need page shows besides its need: channels, towns, types offering a service."""
-    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    needs = _needs(data, view)
     towns = [
         {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
         for t in data.tables["towns"]
@@ -205,7 +209,21 @@ def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
     for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
         for code in codes:
             offered_by.setdefault(code, []).append(kind)
-    return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
+    return needs, {"town_points": towns, "offered_by": offered_by}
+
+
+def _needs(data: SiteData, view: dict) -> list[dict]:
+    tables = data.tables
+    return needs_view(
+        data.points, tables.get("needs", []), tables["services"], view["delimiter"], tables.get("channels", [])
+    )
+
+
+def point_channels(point: dict, data: SiteData, view: dict) -> list[dict]:
+    """The help channels for what this point does (its services, or its type's when it lists none)."""
+    services = point["services"] or view["offered"].get(point["type"], [])
+    codes = needs_for_services(services, data.tables.get("needs", []), view["delimiter"])
+    return channels_for(codes, data.tables.get("channels", []), view["delimiter"])
 
 
 def site_view(data: SiteData) -> dict:
@@ -241,7 +259,12 @@ def site_view(data: SiteData) -> dict:
         "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
+        "city": data.place.name,  # the place map searches name (need pages)
     }
+
+
+def _type_name(data: SiteData, point: dict) -> str:
+    return next((t["name"] for t in data.tables["types"] if t["code"] == point["type"]), "")
 
 
 def _page_url(data: SiteData, point: dict) -> str:
@@ -253,7 +276,7 @@ def _point_extra(point: dict, data: SiteData) -> dict:
     return {
         "url": url,
         "qr": qr_svg(url),
-        "links": map_links(point),
+        "links": map_links(point, _type_name(data, point), data.place.name),
         "jsonld": None if is_inferred(point) else _jsonld(point, url, data),
         "cms": point_links(data, point, url),
     }
