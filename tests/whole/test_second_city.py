@@ -21,9 +21,10 @@ from servicepoints.registry.load import read_registry
 from servicepoints.registry.validate import validate
 
 # What would show the software naming the shipped city: its name, its bounding box and map centre, its
-# region code, the repository's owner.
+# region code and telephone area code, a sample position in it, the repository's owner.
 CITY_IN_SOFTWARE = re.compile(
-    r"中山|zhongshan|zs-ip|4420[0-9]{2}|\b(22\.18|22\.79|113\.15|113\.77|22\.49|113\.42)\b", re.IGNORECASE
+    r"中山|zhongshan|zs-ip|4420[0-9]{2}|0760|\b(22\.18|22\.79|113\.15|113\.77|22\.49|113\.42|22\.6123|113\.2567)\b",
+    re.IGNORECASE,
 )
 TRACE = re.compile(r"中山|zhongshan", re.IGNORECASE)
 VENDORED = ("vendor", "workers")  # third-party code kept as released (README, "Layout")
@@ -191,8 +192,8 @@ def test_a_broken_place_block_stops_with_the_key_that_is_wrong(tmp_path, monkeyp
 
 def _shape(descriptor: dict) -> list:
     """What the software relies on in a descriptor: tables, paths, keys, fields, types, constraints, x-* keys;
-    not the words (titles, descriptions, examples), which are each instance's own."""
-    words = {"title", "description", "example"}
+    not the words (titles, descriptions, examples) nor the telephone area code, which are each instance's own."""
+    words = {"title", "description", "example", "x-area-code"}
     return [
         {k: v for k, v in r.items() if k not in words | {"schema"}}
         | {
