@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from ..core.dates import real_date
-from ..core.geo import ZHONGSHAN
+from ..core.place import Place
 from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, OpenDataFile
 
 CONTEXT = {
@@ -81,6 +81,7 @@ def dcat_catalog(
     descriptor: dict,
     distributions: list[tuple[OpenDataFile, bytes]],
     site_url: str,
+    place: Place,
     coverage: tuple[str, str] | None = None,
 ) -> dict:
     """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file
@@ -107,7 +108,7 @@ def dcat_catalog(
         "dcat:landingPage": _iri(base, "foaf:Document"),
         "dct:spatial": {
             "@type": "dct:Location",
-            "dcat:bbox": {"@value": ZHONGSHAN.wkt(), "@type": "gsp:wktLiteral"},
+            "dcat:bbox": {"@value": place.box.wkt(), "@type": "gsp:wktLiteral"},
         },
         "dcat:contactPoint": {
             "@type": ["vcard:Organization", "vcard:Kind"],
@@ -139,7 +140,7 @@ def dcat_catalog(
 
 
 def schema_org_dataset(
-    descriptor: dict, files: list[dict], site_url: str, coverage: tuple[str, str] | None = None
+    descriptor: dict, files: list[dict], site_url: str, place: Place, coverage: tuple[str, str] | None = None
 ) -> dict:
     """schema.org Dataset for the downloads page."""
     base = f"{site_url.rstrip('/')}/opendata/"
@@ -163,8 +164,8 @@ def schema_org_dataset(
         "publisher": {"@type": "Organization", "name": descriptor["contributors"][0]["title"]},
         "spatialCoverage": {
             "@type": "Place",
-            "name": "中山市",
-            "geo": {"@type": "GeoShape", "box": ZHONGSHAN.schema_org()},
+            "name": place.name,
+            "geo": {"@type": "GeoShape", "box": place.box.schema_org()},
         },
         "distribution": [
             {
