@@ -128,7 +128,7 @@ def test_the_hsds_package_carries_our_metadata_and_the_schemas_verbatim(hsds, sh
     assert package["version"] == ours["version"] and package["created"] == ours["created"]
     assert package["licenses"] == ours["licenses"] and package["contributors"] == ours["contributors"]
     assert "license" not in package  # the specification's own licence covers its schemas, cited below
-    assert package["x-conforms-to"] == {
+    assert package["conformsTo"] == {
         "title": official["title"],
         "version": "3.0.0",
         "path": official["homepage"],

@@ -92,8 +92,10 @@ TIMEZONE = 8  # China Standard Time, UTC+8 all year: the hours grammar reads eve
 def hsds_package(ours: dict) -> dict:
     """hsds/datapackage.json: our data, so our metadata (name, title, version, dates, publisher, data licence)
     on top; the resources (table schemas) verbatim from HSDS, whose own licence covers those schemas and is
-    cited with the profile we follow."""
+    cited under conformsTo, the profile we follow."""
     spec = hsds_spec()
+    tables = hsds_descriptor()  # the schemas, verbatim; its top-level keys are the specification's
+    about = {k: tables.pop(k) for k in ("name", "title", "description", "version", "homepage", "license")}
     body = {k: ours[k] for k in ("name", "title", "description", "version", "created", "homepage") if k in ours}
     body["name"] = f"{ours['name']}-hsds"
     body["title"] = f"{ours['title']}（HSDS {HSDS_VERSION} 格式）"
@@ -101,17 +103,16 @@ def hsds_package(ours: dict) -> dict:
         f"{ours['description']} 本数据包按 Open Referral 人类服务数据规范（HSDS）{HSDS_VERSION} 的表格格式"
         "发布同一份数据；HSDS 不能表达的内容（网点类型、镇街代码、位置精度、节假日）见 datapackage.json 的表。"
     )
-    body["profile"] = spec["profile"]
     body["licenses"] = ours["licenses"]
     body["contributors"] = ours["contributors"]
-    body["x-conforms-to"] = {
-        "title": spec["title"],
+    body["conformsTo"] = {
+        "title": about["title"],
         "version": HSDS_VERSION,
-        "path": spec["homepage"],
-        "schemas-license": spec["license"],
+        "path": about["homepage"],
+        "schemas-license": about["license"],
     }
-    body["resources"] = hsds_descriptor()["resources"]
-    return body
+    assert spec["version"] == HSDS_VERSION, "the vendored HSDS descriptor is not the version we cite"
+    return body | tables
 
 
 def hsds_paths() -> list[str]:
