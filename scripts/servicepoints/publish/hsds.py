@@ -84,7 +84,6 @@ def hsds_descriptor() -> dict:
     return copy.deepcopy(Descriptor(hsds_spec()).only(lambda r: r["name"] in PUBLISHED))
 
 
-HSDS_VERSION = "3.0.0"
 HSDS_HOME = "https://docs.openreferral.org/en/v3.0/"  # the specification this version names (dct:conformsTo)
 TIMEZONE = 8  # China Standard Time, UTC+8 all year: the hours grammar reads every time as China time
 
@@ -92,26 +91,26 @@ TIMEZONE = 8  # China Standard Time, UTC+8 all year: the hours grammar reads eve
 def hsds_package(ours: dict) -> dict:
     """hsds/datapackage.json: our data, so our metadata (name, title, version, dates, publisher, data licence)
     on top; the resources (table schemas) verbatim from HSDS, whose own licence covers those schemas and is
-    cited under conformsTo, the profile we follow."""
-    spec = hsds_spec()
+    cited under conformsTo, the profile we follow (its version read from the vendored descriptor)."""
     tables = hsds_descriptor()  # the schemas, verbatim; its top-level keys are the specification's
-    about = {k: tables.pop(k) for k in ("name", "title", "description", "version", "homepage", "license")}
-    body = {k: ours[k] for k in ("name", "title", "description", "version", "created", "homepage") if k in ours}
-    body["name"] = f"{ours['name']}-hsds"
-    body["title"] = f"{ours['title']}（HSDS {HSDS_VERSION} 格式）"
-    body["description"] = (
-        f"{ours['description']} 本数据包按 Open Referral 人类服务数据规范（HSDS）{HSDS_VERSION} 的表格格式"
-        "发布同一份数据；HSDS 不能表达的内容（网点类型、镇街代码、位置精度、节假日）见 datapackage.json 的表。"
-    )
+    spec = {k: tables.pop(k) for k in ("name", "title", "description", "version", "homepage", "license")}
+    body = {
+        "name": f"{ours['name']}-hsds",
+        "title": f"{ours['title']}（HSDS {spec['version']} 格式）",
+        "description": (
+            f"{ours['description']} 本数据包按 Open Referral 人类服务数据规范（HSDS）{spec['version']} 的表格格式"
+            "发布同一份数据；HSDS 不能表达的内容（网点类型、镇街代码、位置精度、节假日）见 datapackage.json 的表。"
+        ),
+    }
+    body |= {k: ours[k] for k in ("version", "created", "homepage") if k in ours}
     body["licenses"] = ours["licenses"]
     body["contributors"] = ours["contributors"]
     body["conformsTo"] = {
-        "title": about["title"],
-        "version": HSDS_VERSION,
-        "path": about["homepage"],
-        "schemas-license": about["license"],
+        "title": spec["title"],
+        "version": spec["version"],
+        "path": spec["homepage"],
+        "schemas-license": spec["license"],
     }
-    assert spec["version"] == HSDS_VERSION, "the vendored HSDS descriptor is not the version we cite"
     return body | tables
 
 
