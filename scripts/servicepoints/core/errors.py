@@ -59,7 +59,7 @@ CODES: dict[str, Code] = {
     "unknown-type": Code("网点类型代码不对", "按提示或数据字典的“网点类型”表改成代码"),
     "unknown-service": Code("服务项目代码不对", "按提示或数据字典的“服务项目”表改"),
     "service-not-allowed": Code("这类网点不提供这项服务", "删去这项服务，或检查网点类型是否写对"),
-    "coords-outside": Code("坐标不在中山市内", "重新取坐标；从高德或百度取的别忘了写 `crs`"),
+    "coords-outside": Code("坐标不在本地范围内", "重新取坐标；从高德或百度取的别忘了写 `crs`"),
     "coords-swapped": Code("纬度和经度写反了", "交换 `lat` 和 `lon` 的值"),
     "bad-hours": Code("服务时间写法不对", "按上面“服务时间的写法”修改"),
     "verified-future": Code("核实日期晚于今天", "写实际核实的日期"),

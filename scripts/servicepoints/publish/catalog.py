@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..core.geo import ZHONGSHAN
+from ..core.place import Place
 from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, OpenDataFile
 
 CONTEXT = {
@@ -52,7 +52,9 @@ def _distribution(entry: OpenDataFile, body: bytes, base: str, licence: str) -> 
     }
 
 
-def dcat_catalog(descriptor: dict, distributions: list[tuple[OpenDataFile, bytes]], site_url: str) -> dict:
+def dcat_catalog(
+    descriptor: dict, distributions: list[tuple[OpenDataFile, bytes]], site_url: str, place: Place
+) -> dict:
     """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file
     (``(entry, bytes)`` of each file whose format is in the catalogue, see formats.py)."""
     base = f"{site_url.rstrip('/')}/opendata/"
@@ -74,7 +76,7 @@ def dcat_catalog(descriptor: dict, distributions: list[tuple[OpenDataFile, bytes
         "dcat:landingPage": _iri(base, "foaf:Document"),
         "dct:spatial": {
             "@type": "dct:Location",
-            "dcat:bbox": {"@value": ZHONGSHAN.wkt(), "@type": "gsp:wktLiteral"},
+            "dcat:bbox": {"@value": place.box.wkt(), "@type": "gsp:wktLiteral"},
         },
         "dcat:contactPoint": {
             "@type": ["vcard:Organization", "vcard:Kind"],
@@ -99,7 +101,7 @@ def dcat_catalog(descriptor: dict, distributions: list[tuple[OpenDataFile, bytes
     }
 
 
-def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> dict:
+def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str, place: Place) -> dict:
     """schema.org Dataset for the downloads page."""
     base = f"{site_url.rstrip('/')}/opendata/"
     return {
@@ -118,8 +120,8 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
         "publisher": {"@type": "Organization", "name": descriptor["contributors"][0]["title"]},
         "spatialCoverage": {
             "@type": "Place",
-            "name": "中山市",
-            "geo": {"@type": "GeoShape", "box": ZHONGSHAN.schema_org()},
+            "name": place.name,
+            "geo": {"@type": "GeoShape", "box": place.box.schema_org()},
         },
         "distribution": [
             {

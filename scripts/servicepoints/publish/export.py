@@ -137,7 +137,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "meta",
             "供数据门户（如 CKAN）采集本数据集的目录信息。",
             "DCAT-AP 3.0.1（JSON-LD）",
-            lambda files: _json(dcat_catalog(descriptor, _distributions(plan, files), data.site_url)),
+            lambda files: _json(dcat_catalog(descriptor, _distributions(plan, files), data.site_url, data.place)),
             rank=2,
         ),
         OpenDataFile(

@@ -131,7 +131,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.workers = Workers(default_workers(len(self.site.points)))
         self._add_open_data(files, config)
         self._add_data_files(files, config)
-        self.view = site_view(self.site) | wayfinding.point_view(self.way, config)
+        words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
+        view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")}
+        self.view = view
         self._add_listing_pages(files, config)
         self._add_generated_pages(files, config)
         self._start_workers()
@@ -149,7 +151,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def _add_data_files(self, files: Files, config) -> None:
         """The browser editor (/admin/), the map's points and the holiday calendar for the open-now badge."""
-        for name, body in admin_files(self.site).items():
+        for name, body in admin_files(self.site, config.site_name).items():
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
@@ -196,7 +198,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         window = BODIES_AHEAD // POINTS_CHUNK
         self.bodies = OrderedMap(self.generated.point, count, workers, "points", POINTS_CHUNK, window)
         if workers.processes:
-            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+            material.segment(self.site.place.name)  # load jieba's dictionary once, before the workers fork
         self.pages.prefetch()  # the workers start while this process reads the Markdown pages
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
