@@ -47,6 +47,7 @@ BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (
 POINTS_CHUNK = 50  # point bodies a worker renders per task
 PAGES_AHEAD = 3  # type, town and need bodies ahead at scale (a need page then lists thousands of points)
 ALL_PAGES_AHEAD_UP_TO = 5000  # points; below this all of them are rendered ahead
+TYPE_LISTING = "types/index.md"  # the type pages join its nav section (on_nav)
 _ANCHOR = re.compile(r'\sid="([^"]+)"')  # ids in our own generated HTML, for mkdocs' anchor checks
 
 
@@ -72,6 +73,13 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         super().__init__()
         self.preset: Preset | None = None
         self.frames = Frames()
+        # Set by on_config for the build: the checked data, the page templates, the previous release,
+        # breadcrumbs and edit links, the glossary's terms.
+        self.site: SiteData
+        self.templates = Path()
+        self.previous: dict | None = None
+        self.way: wayfinding.Wayfinding
+        self.terms: dict = {}
         self.generated: GeneratedPages  # this and the page maps: made by on_files for the later hooks
         self.kinds: dict[str, dict] = {}
         self.towns: dict[str, dict] = {}
@@ -118,58 +126,80 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
-        """Every generated file and page. The open-data files are made meanwhile by a forked process (at
-        scale) that writes them straight into the site: only LATE_PAGES wait for it."""
-        count = len(self.site.points)
-        self.workers = Workers(default_workers(count))
+        """Every generated file and page, in named steps. The open-data files are made meanwhile by a
+        forked process (at scale) that writes them straight into the site: only LATE_PAGES wait for it."""
+        self.workers = Workers(default_workers(len(self.site.points)))
+        self._add_open_data(files, config)
+        self._add_data_files(files, config)
+        words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
+        view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")}
+        self.view = view
+        self._add_listing_pages(files, config)
+        self._add_generated_pages(files, config)
+        self._start_workers()
+        return files
+
+    def _add_open_data(self, files: Files, config) -> None:
+        """Start making the open-data files (in the background) and add them, backed by the files the
+        job writes in place: mkdocs leaves such files alone."""
         folder = Path(config.site_dir) / "opendata"
         plan = opendata_plan(self.site, self.previous)
         late = functools.partial(_late_work, self.site, plan, folder)
-        self.late = Background(late, forked=self.workers.processes > 0)
-        for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
+        self.late = Background(late, forked=self.workers is not None and self.workers.processes > 0)
+        for name in plan:
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
-        for name, body in admin_files(self.site, config.site_name).items():  # the browser editor, /admin/
+
+    def _add_data_files(self, files: Files, config) -> None:
+        """The browser editor (/admin/), the map's points and the holiday calendar for the open-now badge."""
+        for name, body in admin_files(self.site, config.site_name).items():
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
-        view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")}
-        self.view = view
-        for uri, text in render_pages(self.site, self.templates, view).items():
+
+    def _add_listing_pages(self, files: Files, config) -> None:
+        """The pages made whole from their templates now (home, indexes, statistics, data dictionary…);
+        the town and need indexes' own pages stay out of the nav."""
+        for uri, text in render_pages(self.site, self.templates, self.view).items():
             unlisted = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
             inclusion = InclusionLevel.NOT_IN_NAV if unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
+
+    def _add_generated_pages(self, files: Files, config) -> None:
+        """One page per type, town, need and point, their bodies rendered later (see _start_workers), and the
+        late pages last, so that mkdocs reads every other page before these wait for their view. Type pages
+        are added out of the nav, like town, need and point pages: on_nav attaches them (_attach_type_pages)."""
         toc = (config.mdx_configs or {}).get("toc", {})
-        self.generated = GeneratedPages(self.site, self.templates, view, str(toc.get("permalink", "¶")))
+        self.generated = GeneratedPages(self.site, self.templates, self.view, str(toc.get("permalink", "¶")))
         hidden = InclusionLevel.NOT_IN_NAV
-        self.kinds = {f"types/{kind['code']}.md": kind for kind in view["types"]}
-        for uri in self.kinds:
-            files.append(File.generated(config, uri, content=""))
-        self.towns = {f"towns/{town['slug']}.md": town for town in view["towns"]}
+        self.kinds = {f"types/{kind['code']}.md": kind for kind in self.view["types"]}
+        self.towns = {f"towns/{town['slug']}.md": town for town in self.view["towns"]}
         self.needs = self.generated.needs()
-        for uri in [*self.towns, *self.needs]:
+        for uri in [*self.kinds, *self.towns, *self.needs]:
             files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):
             files.append(File.generated(config, self.generated.point_uri(n), content="", inclusion=hidden))
-        for uri in LATE_PAGES:  # last, so that mkdocs reads every other page before these wait for their view
+        for uri in LATE_PAGES:
             files.append(File.generated(config, uri, content=""))
         self.generated.urls = {f.src_uri: f.url for f in files}
         self.need_entries = self.generated.need_entries()
-        # Type, town and need pages' bodies (the need pages list every point offering a service): rendered
-        # by workers at scale, a few ahead, while this process reads the Markdown pages.
+
+    def _start_workers(self) -> None:
+        """Type, town and need pages' bodies (the need pages list every point offering a service): rendered
+        by workers at scale, a few ahead, while this process reads the Markdown pages; point bodies after."""
+        count, workers = len(self.site.points), self.workers
+        assert workers is not None  # made by on_files
         tasks = [functools.partial(self.generated.kind, kind) for kind in self.kinds.values()]
         tasks += [functools.partial(self.generated.town, town) for town in self.towns.values()]
         tasks += [functools.partial(self.generated.need, need) for need in self.needs.values()]
         self.order = {uri: n for n, uri in enumerate([*self.kinds, *self.towns, *self.needs])}
         ahead = len(tasks) if count <= ALL_PAGES_AHEAD_UP_TO else PAGES_AHEAD
-        self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), self.workers, "pages", chunk=1, window=ahead)
+        self.pages = OrderedMap(lambda n: tasks[n](), len(tasks), workers, "pages", chunk=1, window=ahead)
         window = BODIES_AHEAD // POINTS_CHUNK
-        self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", POINTS_CHUNK, window)
-        if self.workers.processes:
+        self.bodies = OrderedMap(self.generated.point, count, workers, "points", POINTS_CHUNK, window)
+        if workers.processes:
             material.segment(self.site.place.name)  # load jieba's dictionary once, before the workers fork
         self.pages.prefetch()  # the workers start while this process reads the Markdown pages
-        return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
@@ -182,8 +212,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return markdown
 
     def on_nav(self, nav, config, files):
-        """Point, town and need pages skip Markdown and Material's search parser: their bodies come from our
-        templates, one at a time while writing (point pages from worker processes at scale)."""
+        """Type pages join the nav from types.csv (_attach_type_pages). Point, town and need pages skip
+        Markdown and Material's search parser: their bodies come from our templates, one at a time while
+        writing (point pages from worker processes at scale)."""
+        self._attach_type_pages(nav, files)
         skip = material.SKIP_SEARCH
         for n, point in enumerate(self.site.points):
             file = files.get_file_from_path(self.generated.point_uri(n))
@@ -202,6 +234,35 @@ class ServicepointsPlugin(BasePlugin[_Options]):
             )
         self.bodies.prefetch()  # behind the type, town and need pages
         return nav
+
+    def _attach_type_pages(self, nav, files: Files) -> None:
+        """Each type page, in types.csv order, after the type listing (types/index.md, the only one
+        mkdocs.yml lists) in its section, as Material's blog attaches its generated views: so a type added
+        to types.csv has its page in the nav, and validation and build always agree. Previous/next links
+        are made again for the whole nav."""
+        listing = next((p for p in nav.pages if p.file.src_uri == TYPE_LISTING), None)
+        if listing is None or listing.parent is None:
+            raise PluginError(f"mkdocs.yml 的 nav 中应有一个栏目列出 {TYPE_LISTING}：网点类型页接在它后面。")
+        section = listing.parent
+        at = nav.pages.index(listing) + 1
+        while at < len(nav.pages) and nav.pages[at].parent is section:
+            at += 1  # after the section's pages
+        placed = {p.file.src_uri for p in nav.pages}
+        pages = []
+        for uri, kind in self.kinds.items():
+            if uri in placed:
+                continue  # listed by hand in mkdocs.yml: mkdocs has placed it already
+            file = files.get_file_from_path(uri)
+            page = file.page if file is not None else None
+            assert page is not None  # mkdocs makes a Page for every documentation file, in the nav or not
+            page.file.inclusion = InclusionLevel.UNDEFINED  # back in the nav
+            page.title = kind["name"]  # as a title in mkdocs.yml's nav would be
+            page.parent = section
+            section.children.append(page)
+            pages.append(page)
+        nav.pages[at:at] = pages
+        for before, page, after in zip([None, *nav.pages[:-1]], nav.pages, [*nav.pages[1:], None], strict=True):
+            page.previous_page, page.next_page = before, after
 
     def on_env(self, env, config, files):
         self._late_view()  # mkdocs copies the files next: they must all be there
