@@ -59,6 +59,7 @@ class Descriptor:
         mistake = profile_mistake(raw)
         if mistake:
             raise SetupError(f"{shown}：{mistake}")
+        assert isinstance(raw, dict)  # resources were read from it above
         descriptor = cls(raw)
         for field in descriptor.fields():
             pattern = field.get("x-item-pattern")
