@@ -81,6 +81,10 @@ def browser(chromium):
 SEARCH_ANSWERED = "(document.querySelector('.md-search-result__meta') || {}).textContent?.includes('个符合条件')"
 
 
+# No CSS transition or animation is running (the theme fades the search dialog and its results in).
+SETTLED = "document.getAnimations().every(a => a.playState !== 'running')"
+
+
 def _type_query(page, query: str) -> None:
     """Open the search dialog and search for ``query``: typed at once, then one key, since the theme searches on
     keyup; so the only answer is the whole query's."""
@@ -101,6 +105,7 @@ def _open(page, server: str, path: str, width: int, height: int = 900) -> None:
         _type_query(page, SEARCH.split(":", 1)[1])
         wait_for(page, SEARCH_ANSWERED)
         assert page.locator(".md-search-result__item").count() > 0, "no result"
+        wait_for(page, SETTLED)  # the dialog and its results have faded in: axe judges the colours readers see
 
 
 def _axe(page) -> list[dict]:
