@@ -184,11 +184,23 @@ def schema_cmd(data_dir: Path, write: bool) -> None:
         click.echo(text, nl=False)
 
 
+def _day(ctx, param, value: str | None):
+    """A --today given on the command line: a real date (core.dates), else a usage error (exit 2)."""
+    from .core.dates import real_date
+
+    if value is None:
+        return None
+    day = real_date(value)
+    if day is None:
+        raise click.BadParameter(f"应是真实存在的日期，写成 YYYY-MM-DD，收到“{value}”")
+    return day
+
+
 @main.command("stale")
 @DATA
 @SETTINGS
 @click.option("--days", type=click.IntRange(0, 36500), help="超过多少天未核实算过期；默认取设置中的 stale_days。")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="按这一天来判断（YYYY-MM-DD），默认今天。")
+@click.option("--today", callback=_day, help="按这一天来判断（YYYY-MM-DD），默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: str) -> None:
     """按镇街列出久未核实或从未核实的记录；每年 12 月起，节假日表缺下一年时也提醒。"""
@@ -197,7 +209,7 @@ def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: 
     from .registry.freshness import stale_by_town
     from .registry.holidays import missing_next_year
 
-    day = today.date() if today else dt.date.today()
+    day = today or dt.date.today()
     settings = load_settings(settings_file)
     days = settings.stale_days if days is None else days
     registry = read_registry(data_dir)
@@ -260,7 +272,7 @@ def sheet_cmd(towns: tuple[str, ...], out_file: Path | None, data_dir: Path, set
 @click.option("--write", is_flag=True, help="写入数据目录；不加时只列出将做的修改，什么也不写。")
 @click.option("--by", "by", help="提交填报表的单位名称（不写个人姓名）；加 --write 时必填。")
 @click.option("--force", is_flag=True, help="导出后记录已被修改（版本不同）的行也导入，覆盖那些修改。")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="提交日期（YYYY-MM-DD），默认今天。")
+@click.option("--date", "day", callback=_day, help="提交日期（YYYY-MM-DD），默认今天。")
 @DATA
 @SETTINGS
 def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_dir: Path, settings_file: str) -> None:
@@ -276,7 +288,7 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
         provider = intake.organisation(by) if by else "（未写 --by）"
     except intake.CellError as exc:
         raise click.UsageError(str(exc)) from None
-    submitted = day.date() if day else dt.date.today()
+    submitted = day or dt.date.today()
     if submitted > dt.date.today():
         raise click.UsageError(f"--date {submitted} 晚于今天。")
     try:

@@ -149,3 +149,53 @@ def test_telephones_in_schema_org(points_by_id):
 def _site_data() -> SiteData:
     registry = read_registry(DATA)
     return SiteData(registry.descriptor, registry.tables, [], Settings(), "https://x/")
+
+
+# What a CKAN harvester does with our catalogue, after ckanext-dcat's documented mapping (its RDF parser's
+# licence rule: a distribution's dct:license is looked up in CKAN's licence register by address, then by its
+# dct:title; the dataset's name comes from its identifier). ckanext-dcat itself needs a CKAN install, so the
+# two rules are reproduced here with the register entry CKAN ships for CC BY.
+CKAN_LICENCES = [
+    {"id": "cc-by", "url": "http://www.opendefinition.org/licenses/cc-by", "title": "Creative Commons Attribution"}
+]
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+OWL = rdflib.Namespace("http://www.w3.org/2002/07/owl#")
+CKAN_NAME = r"[a-z0-9_-]{2,100}"  # ckan.logic.validators.name_validator
+
+
+def ckan_licence_id(graph: rdflib.Graph, dataset) -> str:
+    by_url = {entry["url"]: entry["id"] for entry in CKAN_LICENCES} | {e["id"]: e["id"] for e in CKAN_LICENCES}
+    by_title = {entry["title"]: entry["id"] for entry in CKAN_LICENCES}
+    for distribution in graph.objects(dataset, DCAT.distribution):
+        licence = graph.value(distribution, DCT.license)
+        if licence is None:
+            continue
+        found = by_url.get(str(licence)) or by_title.get(str(graph.value(licence, DCT.title)))
+        if found:
+            return found
+    return ""
+
+
+def test_a_ckan_harvester_maps_the_licence_and_a_readable_name(catalog):
+    import re
+
+    graph = rdflib.Graph().parse(catalog, format="json-ld")
+    dataset = next(graph.subjects(rdflib.RDF.type, DCAT.Dataset))
+    assert ckan_licence_id(graph, dataset) == "cc-by"
+    identifier = str(graph.value(dataset, DCT.identifier))
+    assert re.fullmatch(CKAN_NAME, identifier), identifier
+    assert graph.value(dataset, OWL.versionInfo) == graph.value(dataset, DCAT.version)
+    assert graph.value(dataset, DCT.accrualPeriodicity) is not None and graph.value(dataset, DCAT.theme) is not None
+    period = graph.value(dataset, DCT.temporal)
+    assert graph.value(period, DCAT.startDate) <= graph.value(period, DCAT.endDate)
+
+
+def test_the_downloads_page_dataset_says_who_made_it_and_when(shipped_site):
+    page = soup(shipped_site / "opendata" / "index.html")
+    datasets = [json.loads(s.string) for s in page.find_all("script", type="application/ld+json")]
+    dataset = next(d for d in datasets if d.get("@type") == "Dataset")
+    assert dataset["creator"]["name"] and dataset["identifier"] and dataset["dateModified"]
+    start, end = dataset["temporalCoverage"].split("/")
+    assert start <= end
+    assert any(d["name"] == "hsds/datapackage.json" for d in dataset["distribution"])

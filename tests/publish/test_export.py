@@ -106,10 +106,9 @@ def test_descriptor_has_catalogue_metadata(opendata):
     assert [f["name"] for f in points["schema"]["fields"]] == PUBLIC  # crs is input-only
 
 
-def test_csv_round_trip_with_bom(opendata, points):
+def test_csv_round_trip(opendata, points):
     raw = (opendata / "points.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
     assert [_from_text(r) for r in rows] == _flat(points)
 
 

@@ -117,3 +117,27 @@ def test_opening_hours_are_weekly_schedules(hsds):
 )
 def test_schedule_spans(hours, spans):
     assert schedule_spans(hours) == spans
+
+
+def test_the_hsds_package_carries_our_metadata_and_the_schemas_verbatim(hsds, shipped_site):
+    ours = json.loads((shipped_site / "opendata" / "datapackage.json").read_text(encoding="utf-8"))
+    package = json.loads((hsds / "datapackage.json").read_text(encoding="utf-8"))
+    official = json.loads(OFFICIAL.read_text(encoding="utf-8"))
+    assert package["name"] == f"{ours['name']}-hsds" != official["name"]
+    assert package["title"].startswith(ours["title"]) and "HSDS 3.0.0" in package["title"]
+    assert package["version"] == ours["version"] and package["created"] == ours["created"]
+    assert package["licenses"] == ours["licenses"] and package["contributors"] == ours["contributors"]
+    assert "license" not in package  # the specification's own licence covers its schemas, cited below
+    assert package["conformsTo"] == {
+        "title": official["title"],
+        "version": "3.0.0",
+        "path": official["homepage"],
+        "schemas-license": official["license"],
+    }
+    spec = {r["name"]: r for r in official["resources"]}
+    assert package["resources"] and all(r == spec[r["name"]] for r in package["resources"])
+
+
+def test_schedules_say_their_timezone(hsds):
+    schedules = read(hsds, "schedules.csv")
+    assert schedules and {s["timezone"] for s in schedules} == {"8"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from servicepoints.registry.load import read_registry
@@ -85,3 +87,26 @@ def test_common_yaml_mistakes_are_explained_in_chinese(text, hint, line):
         parse(text)
     assert caught.value.code == "yaml-syntax" and hint in caught.value.message
     assert caught.value.line == line
+
+
+def test_the_record_id_is_defined_once_in_record_id():
+    """Record.id (a non-blank text, else None) is the one reading of a record's id outside the raw table row."""
+    from conftest import ROOT
+
+    readers = []
+    for path in (ROOT / "scripts" / "servicepoints").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"""values(\.get\(|\[)["']id["']""", text):
+            readers.append(path.name)
+    assert readers == ["load.py"]
+
+
+@pytest.mark.parametrize("written", ["''", "'  '"])
+def test_a_blank_id_is_reported_as_blank_not_also_as_a_file_name_mismatch(written, registry_dir):
+    from servicepoints.registry.validate import validate
+
+    data = registry_dir({"a.yaml": "good.yaml"})
+    record = data / "points" / "a.yaml"
+    record.write_text(re.sub(r"(?m)^id: .*$", f"id: {written}", record.read_text(encoding="utf-8")), encoding="utf-8")
+    codes = {p.code for p in validate(read_registry(data)).problems if p.field == "id"}
+    assert "blank-value" in codes and "id-filename-mismatch" not in codes

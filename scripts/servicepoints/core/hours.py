@@ -25,6 +25,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from .dates import real_date
+
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 DAY_CN = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 HSDS_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -206,7 +208,7 @@ class Calendar:
         days = {
             r["date"]: (r["kind"], r.get("name") or "")
             for r in rows
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.get("date") or "") and r.get("kind") in ("holiday", "workday")
+            if real_date(r.get("date")) and r.get("kind") in ("holiday", "workday")
         }  # rows the validator rejects are left out, so a half-checked table never breaks a page
         return cls(days=days, years=frozenset(int(d[:4]) for d in days))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from .dates import real_date
 from .errors import SetupError
 
 
@@ -50,7 +51,7 @@ class Settings:
         for name in ("release_date", "previous_release", "tiles_review_number", "tianditu_key"):
             _plain(name, getattr(self, name), required=False)
         if self.release_date is not None:
-            real_date(self.release_date, "release_date（发布日期）")
+            date_setting(self.release_date, "release_date（发布日期）")
         if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,4}){1,3}", self.version):
             raise SetupError(f"设置 version（版本号）应类似 1.2.0，收到“{self.version}”")
         if not re.fullmatch(r"https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+", self.licence_url):
@@ -99,14 +100,12 @@ def _plain(name: str, value, required: bool) -> None:
         raise SetupError(f"设置 {name} 太长（{len(value)} 个字符，最多 500）")
 
 
-def real_date(text, what: str) -> dt.date:
-    """A real calendar date written YYYY-MM-DD, or SetupError."""
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(text)):
-            raise ValueError
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise SetupError(f"{what}应是真实存在的日期，写成 YYYY-MM-DD，收到“{text}”") from None
+def date_setting(text, what: str) -> dt.date:
+    """A setting that must be a real date (dates.real_date), or SetupError."""
+    day = real_date(str(text))
+    if day is None:
+        raise SetupError(f"{what}应是真实存在的日期，写成 YYYY-MM-DD，收到“{text}”")
+    return day
 
 
 def check_previous_release(ref: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ..core.dates import real_date
 from ..core.place import Place
+from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, OpenDataFile
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -15,20 +17,17 @@ CONTEXT = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "gsp": "http://www.opengis.net/ont/geosparql#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
 }
-# File suffix -> (format name, IANA media type, EU file-type authority code), for the downloads page and catalogue.
-FORMATS = {
-    "csv": ("CSV", "text/csv", "CSV"),
-    "json": ("JSON", "application/json", "JSON"),
-    "geojson": ("GeoJSON", "application/geo+json", "GEOJSON"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
-    "zip": ("ZIP", "application/zip", "ZIP"),
-    "jsonld": ("JSON-LD", "application/ld+json", "JSON_LD"),
-}
-DATA_SUFFIXES = {"csv", "json", "geojson", "xlsx", "zip"}  # the catalogue's distributions
-FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
 LANGUAGE = "http://publications.europa.eu/resource/authority/language/ZHO"
+# The directory changes whenever a town or a station reports: no fixed schedule (EU frequency authority list).
+FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/IRREG"
+THEME = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
+THEME_LABEL = "Government and public sector"  # the authority list's English label
+# CKAN's licence register knows CC BY by this title (its id cc-by); ckanext-dcat maps a dct:license by its
+# address, then by its dct:title, so the title is what lets a CKAN harvester fill the dataset's licence.
+CKAN_LICENCE_TITLES = {"CC-BY-4.0": "Creative Commons Attribution"}
 # CKAN's tag rule (ckan.logic.validators.tag_name_validator): word characters, space, - _ . ; 2 to 100 long.
 CKAN_TAG = re.compile(r"[\w \-.]{2,100}")
 
@@ -43,19 +42,33 @@ def _iri(iri: str, kind: str) -> dict:
     return {"@id": iri, "@type": kind}
 
 
-def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
-    suffix = name.rsplit(".", 1)[-1]
-    _, media, file_type = FORMATS[suffix]
-    return {
+def temporal_coverage(data) -> tuple[str, str] | None:
+    """(first, last) date of the sources the records rest on: the period the directory's facts describe."""
+    days = sorted(d for p in data.points for s in p["sources"] if (d := s.get("date")) and real_date(d))
+    return (days[0], days[-1]) if days else None
+
+
+def _licence(descriptor: dict) -> dict:
+    """The licence document, titled as CKAN's licence register titles it where it has the licence."""
+    licence = descriptor["licenses"][0]
+    node = _iri(licence["path"], "dct:LicenseDocument")
+    title = CKAN_LICENCE_TITLES.get(licence.get("name", ""))
+    return node | {"dct:title": title} if title else node
+
+
+def _distribution(entry: OpenDataFile, body: bytes, base: str, licence: dict) -> dict:
+    name, fmt = entry.name, entry.format
+    conforms = {"dct:conformsTo": _iri(entry.conforms_to, "dct:Standard")} if entry.conforms_to else {}
+    return conforms | {
         "@id": f"{base}{name}",
         "@type": "dcat:Distribution",
         "dct:title": name,
         "dcat:downloadURL": {"@id": f"{base}{name}"},
         "dcat:accessURL": {"@id": base},
-        "dcat:mediaType": _iri(f"{MEDIA_TYPE}{media}", "dct:MediaType"),
-        "dct:format": _iri(f"{FILE_TYPE}{file_type}", "dct:MediaTypeOrExtent"),
+        "dcat:mediaType": _iri(f"{IANA_MEDIA_TYPE}{fmt.media_type}", "dct:MediaType"),
+        "dct:format": _iri(f"{EU_FILE_TYPE}{fmt.eu_file_type}", "dct:MediaTypeOrExtent"),
         "dcat:byteSize": {"@value": str(len(body)), "@type": "xsd:nonNegativeInteger"},
-        "dct:license": _iri(licence, "dct:LicenseDocument"),
+        "dct:license": licence,
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
@@ -64,12 +77,18 @@ def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
     }
 
 
-def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str, place: Place) -> dict:
-    """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file."""
+def dcat_catalog(
+    descriptor: dict,
+    distributions: list[tuple[OpenDataFile, bytes]],
+    site_url: str,
+    place: Place,
+    coverage: tuple[str, str] | None = None,
+) -> dict:
+    """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file
+    (``(entry, bytes)`` of each file whose format is in the catalogue, see formats.py)."""
     base = f"{site_url.rstrip('/')}/opendata/"
-    licence = descriptor["licenses"][0]["path"]
+    licence = _licence(descriptor)
     publisher = {"@type": "foaf:Agent", "foaf:name": descriptor["contributors"][0]["title"]}
-    names = [n for n in files if n.rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in n]
     dataset = {
         "@id": f"{base}#dataset",
         "@type": "dcat:Dataset",
@@ -79,10 +98,13 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str, place
         "dct:issued": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
         "dct:modified": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
         "dcat:version": descriptor["version"],
+        "owl:versionInfo": descriptor["version"],  # what DCAT-AP 2 harvesters read
+        "dct:accrualPeriodicity": _iri(FREQUENCY, "dct:Frequency"),
+        "dcat:theme": _iri(THEME, "skos:Concept") | {"skos:prefLabel": {"@value": THEME_LABEL, "@language": "en"}},
         "dcat:keyword": [k for k in descriptor["keywords"] if ckan_tag_ok(k)],
         "dct:language": _iri(LANGUAGE, "dct:LinguisticSystem"),
         "dct:publisher": publisher,
-        "dct:license": _iri(licence, "dct:LicenseDocument"),
+        "dct:license": licence,
         "dcat:landingPage": _iri(base, "foaf:Document"),
         "dct:spatial": {
             "@type": "dct:Location",
@@ -93,8 +115,16 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str, place
             "vcard:fn": publisher["foaf:name"],
             "vcard:hasURL": {"@id": site_url},
         },
-        "dcat:distribution": [_distribution(n, files[n], base, licence) for n in sorted(names)],
+        "dcat:distribution": [
+            _distribution(entry, body, base, licence) for entry, body in sorted(distributions, key=lambda d: d[0].name)
+        ],
     }
+    if coverage:
+        dataset["dct:temporal"] = {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": {"@value": coverage[0], "@type": "xsd:date"},
+            "dcat:endDate": {"@value": coverage[1], "@type": "xsd:date"},
+        }
     return {
         "@context": CONTEXT,
         "@id": f"{base}catalog.jsonld",
@@ -103,16 +133,19 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str, place
         "dct:description": descriptor["description"],
         "dct:publisher": publisher,
         "dct:language": _iri(LANGUAGE, "dct:LinguisticSystem"),
-        "dct:license": _iri(licence, "dct:LicenseDocument"),
+        "dct:license": licence,
         "foaf:homepage": _iri(site_url, "foaf:Document"),
         "dcat:dataset": dataset,
     }
 
 
-def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str, place: Place) -> dict:
+def schema_org_dataset(
+    descriptor: dict, files: list[dict], site_url: str, place: Place, coverage: tuple[str, str] | None = None
+) -> dict:
     """schema.org Dataset for the downloads page."""
     base = f"{site_url.rstrip('/')}/opendata/"
-    return {
+    period = {"temporalCoverage": f"{coverage[0]}/{coverage[1]}"} if coverage else {}
+    return period | {
         "@context": "https://schema.org",
         "@type": "Dataset",
         "@id": f"{base}#dataset",
@@ -120,8 +153,11 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str, place
         "description": descriptor["description"],
         "url": base,
         "license": descriptor["licenses"][0]["path"],
+        "identifier": descriptor["name"],
         "version": descriptor["version"],
         "datePublished": descriptor["created"][:10],
+        "dateModified": descriptor["created"][:10],
+        "creator": {"@type": "Organization", "name": descriptor["contributors"][0]["title"]},
         "keywords": descriptor["keywords"],
         "inLanguage": "zh-CN",
         "isAccessibleForFree": True,
@@ -140,6 +176,6 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str, place
                 "contentSize": f"{f['bytes']} B",
             }
             for f in files
-            if f["name"].rsplit(".", 1)[-1] in DATA_SUFFIXES and "/" not in f["name"]
+            if f["in_catalogue"]
         ],
     }

@@ -18,54 +18,166 @@ from typing import Any
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
-from .catalog import FORMATS, dcat_catalog
+from .catalog import dcat_catalog, temporal_coverage
 from .changes import changes_since
 from .completeness import completeness
-from .hsds import hsds_descriptor, hsds_paths, hsds_tables
+from .formats import OpenDataFile
+from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
 
 
-Plan = dict[str, Callable[[dict[str, bytes]], bytes]]
+Plan = dict[str, OpenDataFile]
+TABLE_STANDARD = "CSV（RFC 4180，UTF-8，无 BOM），Frictionless 数据包的一张表"
+PACKAGE_STANDARD = "Frictionless Data Package 2.0"
+HSDS_STANDARD = "Open Referral HSDS 3.0"
 
 
 def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
-    """Every file under ``opendata/``, in the order it is made: ``name -> make(files made so far)``.
+    """Every file under ``opendata/``, in the order it is made, with what the downloads page says of it.
 
     Making the plan is cheap (no file is made yet), so the build knows every name before the files exist.
     """
     descriptor = published_descriptor(data)
+    coverage = temporal_coverage(data)
+    published = Descriptor(descriptor)
     release = data.settings.release()
     tables = functools.cache(lambda: table_rows(data, descriptor))
     hsds = functools.cache(lambda: hsds_tables(data))
-    names = Descriptor(descriptor).names  # the keys of table_rows(), in order
-    package = ["datapackage.json", *(f"{name}.csv" for name in names)]
+    package = ["datapackage.json", *(f"{name}.csv" for name in published.names)]
     points_json = {k: descriptor[k] for k in ("name", "version", "created")}
-    plan: Plan = {"datapackage.json": lambda _: _json(descriptor)}
-    plan.update({f"{name}.csv": functools.partial(lambda name, _: csv_bytes(tables()[name]), name) for name in names})
-    plan["points.xlsx"] = lambda _: xlsx_bytes(data, descriptor, release)
-    plan["points.json"] = lambda _: _json(points_json | {"points": data.points})
-    delimiter = Descriptor(descriptor).list_delimiter
-    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter)
-    plan["point.schema.json"] = lambda _: _json(point_json_schema(data.descriptor, data.tables))
-    plan["changes.json"] = lambda _: _json(changes_since(previous, tables()["points"], descriptor))
+    delimiter = published.list_delimiter
+    entries = [
+        OpenDataFile(
+            "datapackage.json",
+            "meta",
+            "全部表格的字段、类型、主键和外键说明，可以用 Frictionless 校验和读取。",
+            PACKAGE_STANDARD,
+            lambda _: _json(descriptor),
+            rank=1,
+        )
+    ]
+    for resource in published.resources:  # the keys of table_rows(), in order
+        name = resource["name"]
+        make = functools.partial(lambda name, _: csv_bytes(tables()[name]), name)
+        if name == "points":
+            purpose = "全部网点，一行一个：导入数据库、pandas 或任何表格软件。"
+            entries.append(OpenDataFile("points.csv", "main", purpose, "CSV（RFC 4180，UTF-8，无 BOM）", make, rank=2))
+        else:
+            purpose = f"{resource.get('title', name)}：{resource.get('description', '')}"
+            entries.append(OpenDataFile(f"{name}.csv", "table", purpose, TABLE_STANDARD, make))
+    entries += [
+        OpenDataFile(
+            "points.xlsx",
+            "main",
+            "用 Excel 或 WPS 查看、筛选、排序：第一张表是全部网点，第二张表“字段说明”解释每一列。",
+            "Office Open XML 工作簿",
+            lambda _: xlsx_bytes(data, descriptor, release),
+            rank=1,
+        ),
+        OpenDataFile(
+            "points.json",
+            "main",
+            "写程序用：网点记录原样，列表字段是数组。",
+            "JSON",
+            lambda _: _json(points_json | {"points": data.points}),
+            rank=5,
+        ),
+        OpenDataFile(
+            "points.geojson",
+            "main",
+            "做地图：QGIS、ArcGIS 或网页地图可以直接打开。",
+            "GeoJSON（RFC 7946，WGS-84）",
+            lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter),
+            rank=3,
+        ),
+        OpenDataFile(
+            "point.schema.json",
+            "meta",
+            "编辑网点记录时的校验规则，编辑器可以据此提示。",
+            "JSON Schema",
+            lambda _: _json(point_json_schema(data.descriptor, data.tables)),
+            rank=3,
+        ),
+        OpenDataFile(
+            "changes.json",
+            "meta",
+            "与上一版相比新增、删除和修改的网点。",
+            "JSON",
+            lambda _: _json(changes_since(previous, tables()["points"], descriptor)),
+            rank=5,
+        ),
+    ]
     for path in hsds_paths():
-        plan[f"hsds/{path}"] = functools.partial(lambda path, _: csv_bytes(hsds()[path]), path)
-    plan["hsds/datapackage.json"] = lambda _: _json(hsds_descriptor())
-    plan["completeness.json"] = lambda _: _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
-    plan[ZIP_NAME] = lambda files: zip_bytes({n: files[n] for n in package}, release)
-    plan["catalog.jsonld"] = lambda files: _json(dcat_catalog(descriptor, files, data.site_url, data.place))
-    plan["SHA256SUMS"] = sha256sums
+        make = functools.partial(lambda path, _: csv_bytes(hsds()[path]), path)
+        rank = list(HSDS_ABOUT).index(path) + 2
+        entries.append(OpenDataFile(f"hsds/{path}", "hsds", HSDS_ABOUT[path], HSDS_STANDARD, make, rank=rank))
+    about = (
+        "本站 HSDS 数据包的描述：本站的名称、版本、发布者和数据许可；"
+        "表格结构照录 HSDS 3.0 官方描述（只保留本站发布的表）。"
+    )
+    entries += [
+        OpenDataFile(
+            "hsds/datapackage.json",
+            "hsds",
+            about,
+            HSDS_STANDARD,
+            lambda _: _json(hsds_package(descriptor)),
+            rank=1,
+            conforms_to=HSDS_HOME,
+            distribution=True,
+        ),
+        OpenDataFile(
+            "completeness.json",
+            "meta",
+            "每类网点、每个镇街的记录有多完整（数据完整度页面的数字）。",
+            "JSON",
+            lambda _: _json(completeness(data.points, data.tables["types"], data.tables["towns"])),
+            rank=4,
+        ),
+        OpenDataFile(
+            ZIP_NAME,
+            "main",
+            "整个数据包一次下载：datapackage.json 和全部表格。",
+            PACKAGE_STANDARD,
+            lambda files: zip_bytes({n: files[n] for n in package}, release),
+            rank=4,
+        ),
+        OpenDataFile(
+            "catalog.jsonld",
+            "meta",
+            "供数据门户（如 CKAN）采集本数据集的目录信息。",
+            "DCAT-AP 3.0.1（JSON-LD）",
+            lambda files: _json(
+                dcat_catalog(descriptor, _distributions(plan, files), data.site_url, data.place, coverage)
+            ),
+            rank=2,
+        ),
+        OpenDataFile(
+            "SHA256SUMS",
+            "meta",
+            "核对下载的文件是否完整：sha256sum -c SHA256SUMS。",
+            "sha256sum 校验清单",
+            sha256sums,
+            rank=6,
+        ),
+    ]
+    plan = {entry.name: entry for entry in entries}
     return plan
+
+
+def _distributions(plan: Plan, files: dict[str, bytes]) -> list[tuple[OpenDataFile, bytes]]:
+    """The catalogue's distributions among the files made so far."""
+    return [(plan[name], body) for name, body in files.items() if plan[name].in_catalogue]
 
 
 def make_files(plan: Plan) -> dict[str, bytes]:
     """``name -> bytes`` for every file of the plan, SHA256SUMS last."""
     files: dict[str, bytes] = {}
-    for name, make in plan.items():
-        files[name] = make(files)
+    for name, entry in plan.items():
+        files[name] = entry.make(files)
     return files
 
 
@@ -84,10 +196,12 @@ def _json(value) -> bytes:
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel and LibreOffice read it right; CRLF as RFC 4180; no live formula."""
+    """Plain UTF-8, exactly as datapackage.json declares it (no byte-order mark: npm datapackage, Python's csv
+    and Node's csv-parse would read it into the first column's name); CRLF as RFC 4180; no live formula.
+    Excel users have points.xlsx; the downloads page says how to open the CSV as UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows([[inert(v) for v in row] for row in rows])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
 
 
 GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv
@@ -233,48 +347,6 @@ def sha256sums(files: dict[str, bytes]) -> bytes:
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-# What each file is for and which standard it follows, for the downloads page: (group, purpose, standard).
-FILE_INFO = {
-    "points.xlsx": (
-        "main",
-        "用 Excel 或 WPS 查看、筛选、排序：第一张表是全部网点，第二张表“字段说明”解释每一列。",
-        "Office Open XML 工作簿",
-    ),
-    "points.csv": ("main", "全部网点，一行一个：导入数据库、pandas 或任何表格软件。", "CSV（RFC 4180，UTF-8 带 BOM）"),
-    "points.geojson": ("main", "做地图：QGIS、ArcGIS 或网页地图可以直接打开。", "GeoJSON（RFC 7946，WGS-84）"),
-    "servicepoints-opendata.zip": (
-        "main",
-        "整个数据包一次下载：datapackage.json 和全部表格。",
-        "Frictionless Data Package 2.0",
-    ),
-    "points.json": ("main", "写程序用：网点记录原样，列表字段是数组。", "JSON"),
-    "datapackage.json": (
-        "meta",
-        "全部表格的字段、类型、主键和外键说明，可以用 Frictionless 校验和读取。",
-        "Frictionless Data Package 2.0",
-    ),
-    "catalog.jsonld": ("meta", "供数据门户（如 CKAN）采集本数据集的目录信息。", "DCAT-AP 3.0.1（JSON-LD）"),
-    "point.schema.json": ("meta", "编辑网点记录时的校验规则，编辑器可以据此提示。", "JSON Schema"),
-    "completeness.json": ("meta", "每类网点、每个镇街的记录有多完整（数据完整度页面的数字）。", "JSON"),
-    "changes.json": ("meta", "与上一版相比新增、删除和修改的网点。", "JSON"),
-    "SHA256SUMS": ("meta", "核对下载的文件是否完整：sha256sum -c SHA256SUMS。", "sha256sum 校验清单"),
-    "hsds/datapackage.json": ("hsds", "HSDS 3.0 官方表格描述，只保留本站发布的表。", "Open Referral HSDS 3.0"),
-    "hsds/organizations.csv": ("hsds", "每个网点作为一个机构，一行一个。", "Open Referral HSDS 3.0"),
-    "hsds/programs.csv": ("hsds", "空表：HSDS 的外键指向它。", "Open Referral HSDS 3.0"),
-    "hsds/services.csv": ("hsds", "每个网点的每项服务一行。", "Open Referral HSDS 3.0"),
-    "hsds/locations.csv": (
-        "hsds",
-        "每个网点的位置（坐标未知时留空），地址写在 description 中。",
-        "Open Referral HSDS 3.0",
-    ),
-    "hsds/service_at_location.csv": ("hsds", "服务与位置的对应。", "Open Referral HSDS 3.0"),
-    "hsds/phones.csv": ("hsds", "电话，每个号码一行。", "Open Referral HSDS 3.0"),
-    "hsds/contacts.csv": ("hsds", "空表：HSDS 的外键指向它。", "Open Referral HSDS 3.0"),
-    "hsds/schedules.csv": ("hsds", "每周服务时间，每个时段一行。", "Open Referral HSDS 3.0"),
-}
-GROUPS = {"main": "主要文件", "table": "各张表格（CSV）", "meta": "说明和元数据", "hsds": "Open Referral HSDS 3.0 格式"}
-
-
 def size_text(size: int) -> str:
     """A file size for people: 812 字节, 12.4 KB, 3.1 MB."""
     if size < 1024:
@@ -284,28 +356,22 @@ def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def describe_files(files: dict[str, bytes]) -> list[dict]:
-    """Name, group, purpose, standard, format, media type, size and sha256 of each file.
-
-    Tables other than the points are described by their own description in datapackage.json.
-    """
-    tables = Descriptor(json.loads(files["datapackage.json"]) if "datapackage.json" in files else {}).by_path()
+def describe_files(plan: Plan, files: dict[str, bytes]) -> list[dict]:
+    """Name, group, rank, purpose, standard, format, media type, catalogue membership, size and sha256 of
+    each file, in the order the files were made."""
     out = []
     for name, body in files.items():
-        fmt, media, _ = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain", "TXT"))
-        group, purpose, standard = FILE_INFO.get(name, ("meta", "", fmt))
-        if name in tables and name not in FILE_INFO:
-            resource = tables[name]
-            group, purpose = "table", f"{resource.get('title', resource['name'])}：{resource.get('description', '')}"
-            standard = "CSV（UTF-8 带 BOM），Frictionless 数据包的一张表"
+        entry = plan[name]
         out.append(
             {
                 "name": name,
-                "group": group,
-                "purpose": purpose,
-                "standard": standard,
-                "format": fmt,
-                "mediatype": media,
+                "group": entry.group,
+                "rank": entry.rank,
+                "purpose": entry.purpose,
+                "standard": entry.standard,
+                "format": entry.format.title,
+                "mediatype": entry.format.media_type,
+                "in_catalogue": entry.in_catalogue,
                 "bytes": len(body),
                 "size": size_text(len(body)),
                 "sha256": hashlib.sha256(body).hexdigest(),

@@ -42,6 +42,17 @@ from .tables import cell
 SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
 # The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
 PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
+# What each published HSDS file holds, in the downloads page's order.
+HSDS_ABOUT = {
+    "organizations.csv": "每个网点作为一个机构，一行一个。",
+    "programs.csv": "空表：HSDS 的外键指向它。",
+    "services.csv": "每个网点的每项服务一行。",
+    "locations.csv": "每个网点的位置（坐标未知时留空），地址写在 description 中。",
+    "service_at_location.csv": "服务与位置的对应。",
+    "phones.csv": "电话，每个号码一行。",
+    "contacts.csv": "空表：HSDS 的外键指向它。",
+    "schedules.csv": "每周服务时间，每个时段一行。",
+}
 STATUS = {
     "operating": "active",
     "pending": "inactive",
@@ -71,6 +82,37 @@ def hsds_id(namespace: uuid.UUID, *parts: str) -> str:
 def hsds_descriptor() -> dict:
     """HSDS 3.0's descriptor limited to the tables we publish, otherwise unchanged."""
     return copy.deepcopy(Descriptor(hsds_spec()).only(lambda r: r["name"] in PUBLISHED))
+
+
+HSDS_VERSION = "3.0.0"
+HSDS_HOME = "https://docs.openreferral.org/en/v3.0/"  # the specification this version names (dct:conformsTo)
+TIMEZONE = 8  # China Standard Time, UTC+8 all year: the hours grammar reads every time as China time
+
+
+def hsds_package(ours: dict) -> dict:
+    """hsds/datapackage.json: our data, so our metadata (name, title, version, dates, publisher, data licence)
+    on top; the resources (table schemas) verbatim from HSDS, whose own licence covers those schemas and is
+    cited under conformsTo, the profile we follow."""
+    spec = hsds_spec()
+    tables = hsds_descriptor()  # the schemas, verbatim; its top-level keys are the specification's
+    about = {k: tables.pop(k) for k in ("name", "title", "description", "version", "homepage", "license")}
+    body = {k: ours[k] for k in ("name", "title", "description", "version", "created", "homepage") if k in ours}
+    body["name"] = f"{ours['name']}-hsds"
+    body["title"] = f"{ours['title']}（HSDS {HSDS_VERSION} 格式）"
+    body["description"] = (
+        f"{ours['description']} 本数据包按 Open Referral 人类服务数据规范（HSDS）{HSDS_VERSION} 的表格格式"
+        "发布同一份数据；HSDS 不能表达的内容（网点类型、镇街代码、位置精度、节假日）见 datapackage.json 的表。"
+    )
+    body["licenses"] = ours["licenses"]
+    body["contributors"] = ours["contributors"]
+    body["conformsTo"] = {
+        "title": about["title"],
+        "version": HSDS_VERSION,
+        "path": about["homepage"],
+        "schemas-license": about["license"],
+    }
+    assert spec["version"] == HSDS_VERSION, "the vendored HSDS descriptor is not the version we cite"
+    return body | tables
 
 
 def hsds_paths() -> list[str]:
@@ -148,6 +190,7 @@ def _point_rows(
             {
                 "id": hsds_id(ns, "schedule", pid, str(n)),
                 "location_id": loc,
+                "timezone": TIMEZONE,
                 "freq": "WEEKLY",
                 "wkst": "MO",
                 "byday": days,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..core.dates import real_date
+
 
 def too_old(verified: dt.date, days: int, today: dt.date) -> bool:
     """The stale rule: verified more than ``days`` days before ``today`` (``days=0``: before today)."""
@@ -12,9 +14,10 @@ def too_old(verified: dt.date, days: int, today: dt.date) -> bool:
 
 def is_fresh(point: dict, days: int, today: dt.date | None = None) -> bool:
     """Verified, and not too long ago."""
-    if not point["verified"]:
+    verified = real_date(point["verified"])
+    if verified is None:
         return False
-    return not too_old(dt.date.fromisoformat(point["verified"]), days, today or dt.date.today())
+    return not too_old(verified, days, today or dt.date.today())
 
 
 def stale_by_town(points: list[dict], days: int, today: dt.date | None = None) -> dict[str, list[dict]]:

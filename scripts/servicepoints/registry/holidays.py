@@ -13,6 +13,7 @@ import io
 import json
 from pathlib import Path
 
+from ..core.dates import real_date
 from ..core.errors import Problem
 from ..core.hours import Calendar
 from .load import Registry, display_path
@@ -66,7 +67,7 @@ def check_holidays(registry: Registry) -> list[Problem]:
             if not row.get(name):
                 problem(f"节假日表第 {line} 行缺少 {name}。每行都要写日期、类别、节日和来源。", name)
         text = row.get("date") or ""
-        day = parse_date(text)
+        day = real_date(text)
         if text and day is None:
             problem(f"节假日表第 {line} 行的日期“{text}”不是真实的日期，应写成 YYYY-MM-DD，例如 2026-10-01。", "date")
         if day is not None:
@@ -80,15 +81,6 @@ def check_holidays(registry: Registry) -> list[Problem]:
             msg = f"{text} 是工作日，本来就上班；调休上班日（workday）通常是周六或周日，请对照通知核实。"
             problem(msg, "kind", "warning")
     return out
-
-
-def parse_date(text: str) -> dt.date | None:
-    if len(text) != 10:
-        return None
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 def calendar(rows: list[dict]) -> Calendar:

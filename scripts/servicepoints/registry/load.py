@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,12 +104,11 @@ def read_registry(data_dir: Path | str) -> Registry:
         what = "不是文件夹" if points.exists() or points.is_symlink() else "不存在"
         raise SetupError(f"{display_path(points)} {what}：网点记录应放在数据目录的 points/ 文件夹中")
     shown = display_path(points)
-    for path, problem in _entries(points, root.resolve()):
-        where = f"{shown}/{_text(path.relative_to(points).as_posix())}"
-        if problem:
-            registry.problems.append(Problem(where, 1, problem[0], problem[1], severity=problem[2]))
+    for entry in _entries(points, root.resolve(), points, shown):
+        if isinstance(entry, Problem):
+            registry.problems.append(entry)
             continue
-        record, problem = read_record(path, where)
+        record, problem = read_record(entry, _where(entry, points, shown))
         if problem:
             registry.problems.append(problem)
         else:
@@ -122,19 +122,27 @@ def _text(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _entries(folder: Path, root: Path, seen: set | None = None):
-    """(path, None) for each record file under ``folder``, sorted; (path, (code, message, severity)) for
-    anything else. Links are followed only when they stay inside the data folder; a folder reached
-    twice through links is read once."""
+def _where(path: Path, points: Path, shown: str) -> str:
+    """An entry's name in problems: the points folder as shown, then its path inside it."""
+    return f"{shown}/{_text(path.relative_to(points).as_posix())}"
+
+
+def _entries(folder: Path, root: Path, points: Path, shown: str, seen: set | None = None) -> Iterator[Path | Problem]:
+    """Each record file under ``folder`` (its path), sorted, and a Problem for anything else. Links are
+    followed only when they stay inside the data folder; a folder reached twice through links is read once."""
     seen = seen if seen is not None else set()
     real = folder.resolve()
     if real in seen:
         return
     seen.add(real)
+
+    def problem(path: Path, code: str, message: str, severity: str = "error") -> Problem:
+        return Problem(_where(path, points, shown), 1, code, message, severity=severity)
+
     try:
         children = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
-        yield folder, ("file-unreadable", f"无法读取这个文件夹：{exc.strerror or exc}。", "error")
+        yield problem(folder, "file-unreadable", f"无法读取这个文件夹：{exc.strerror or exc}。")
         return
     for path in children:
         name = path.name
@@ -142,34 +150,31 @@ def _entries(folder: Path, root: Path, seen: set | None = None):
             try:
                 target = path.resolve(strict=True)
             except (OSError, RuntimeError):
-                yield (
-                    path,
-                    ("symlink-dangling", "这是一个指向不存在位置的链接，请删除它或换成真正的记录文件。", "error"),
-                )
+                yield problem(path, "symlink-dangling", "这是一个指向不存在位置的链接，请删除它或换成真正的记录文件。")
                 continue
             if not target.is_relative_to(root):
                 msg = "这个链接指向数据目录之外，不会读取；请把记录文件本身放进 points/ 文件夹。"
-                yield path, ("symlink-outside", msg, "error")
+                yield problem(path, "symlink-outside", msg)
                 continue
         if path.is_dir():
             if is_record_name(name):
                 msg = f"“{_text(name)}”是一个文件夹，不是记录文件；记录应是一个 .yaml 文件。"
-                yield path, ("not-a-file", msg, "error")
+                yield problem(path, "not-a-file", msg)
             else:
-                yield from _entries(path, root, seen)
+                yield from _entries(path, root, points, shown, seen)
         elif not path.is_file():
-            yield path, ("not-a-file", "这不是普通文件（可能是管道或设备），不会读取；请删除它。", "error")
+            yield problem(path, "not-a-file", "这不是普通文件（可能是管道或设备），不会读取；请删除它。")
         elif is_record_name(name):
-            yield path, None
+            yield path
         elif name.startswith("."):
             msg = "隐藏文件，不是网点记录，已忽略；如果它不该在这里，请删除。"
-            yield path, ("not-a-record", msg, "warning")
+            yield problem(path, "not-a-record", msg, "warning")
         else:
             msg = (
                 f"“{_text(name)}”不是网点记录文件（记录文件以 .yaml 结尾），没有读取；"
                 "是记录就请改名为 .yaml 结尾，不是就请移出 points/ 文件夹。"
             )
-            yield path, ("not-a-record", msg, "error")
+            yield problem(path, "not-a-record", msg)
 
 
 def display_path(path: Path) -> str:

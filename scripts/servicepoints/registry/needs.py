@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from ..core.dates import real_date
 from ..core.errors import Problem
-from .holidays import missing_columns, numbered_rows, parse_date, resource_path
+from .holidays import missing_columns, numbered_rows, resource_path
 from .load import Registry, display_path
 
 CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -81,7 +82,7 @@ def _check_channels(registry: Registry) -> list[Problem]:
         for name in ("url", "source_url"):
             if row.get(name) and not URL.fullmatch(row[name]):
                 problem(f"求助渠道表第 {line} 行的 {name}“{row[name]}”不是 http(s) 网址。", name)
-        if row.get("source_date") and parse_date(row["source_date"]) is None:
+        if row.get("source_date") and real_date(row["source_date"]) is None:
             problem(f"求助渠道表第 {line} 行的来源日期“{row['source_date']}”应写成 YYYY-MM-DD。", "source_date")
     return out
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..core.dates import real_date
 from ..core.errors import Problem
 from .descriptor import Descriptor
 from .load import Record
@@ -82,7 +83,7 @@ def providers(value) -> list[dict]:
 
 def _reported_problems(record: Record) -> list[Problem]:
     """A reported record names who provided its facts and when; a provider is named only on one."""
-    rid, values = _rid(record), record.values
+    rid, values = record.id, record.values
     given = providers(values.get("sources"))
     if values.get("evidence") == REPORTED:
         if not given:
@@ -115,13 +116,8 @@ def _reported_problems(record: Record) -> list[Problem]:
     return []
 
 
-def _rid(record: Record) -> str | None:
-    value = record.values.get("id")
-    return value if isinstance(value, str) else None
-
-
 def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> list[Problem]:
-    rid, value = _rid(record), record.values.get("sources")
+    rid, value = record.id, record.values.get("sources")
 
     def problem(key: str, code: str, message: str) -> Problem:
         return Problem(record.file, record.line(key), code, message, rid, "sources")
@@ -179,11 +175,8 @@ def _item_problems(item: dict, i: int, key: str, spec: dict, today: dt.date, pro
             out.append(problem(f"{key}.url", "source-bad-url", msg))
     date = item.get("date")
     if isinstance(date, str):
-        try:
-            day = dt.datetime.strptime(date, "%Y-%m-%d").date()
-        except ValueError:
-            day = None
-        if day is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+        day = real_date(date)
+        if day is None:
             msg = f"第 {i + 1} 条信息来源的发布日期“{date}”应写成 YYYY-MM-DD，例如 2024-01-19；不知道日期可不写。"
             out.append(problem(f"{key}.date", "source-bad-date", msg))
         elif day > today:
@@ -196,7 +189,7 @@ def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
     values = record.values
     if values.get("evidence") != "inferred":
         return []
-    rid = _rid(record)
+    rid = record.id
     titles = {f["name"]: f.get("title", f["name"]) for f in descriptor.fields("points")}
     out = []
     for name in INFERRED_FORBIDDEN:

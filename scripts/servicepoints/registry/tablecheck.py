@@ -54,7 +54,7 @@ def check_package(registry: Registry) -> list[Problem]:
     for index, record in enumerate(registry.records):
         services = record.values.get("services")
         for item, code in enumerate(services if isinstance(services, list) else [services] if services else []):
-            links.append([record.values.get("id"), code if isinstance(code, str) else None])
+            links.append([record.id, code if isinstance(code, str) else None])
             origins.append((index, item))
     derived: dict[str, list] = {
         "points": [names, *rows],
@@ -85,7 +85,7 @@ def _source_rows(registry: Registry) -> list[list]:
         items = record.values.get("sources")
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and all(v is None or isinstance(v, str) for v in item.values()):
-                rows.append([record.values.get("id"), item.get("title"), item.get("url"), item.get("date")])
+                rows.append([record.id, item.get("title"), item.get("url"), item.get("date")])
     return rows
 
 

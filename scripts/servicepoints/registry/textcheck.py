@@ -3,10 +3,10 @@ that are not plain finite decimals. Each is a Problem at the value's line, never
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
+from ..core.dates import ISO_DATE, real_date
 from ..core.errors import Problem
 from .load import Record
 
@@ -82,7 +82,7 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
                 msg = f"{label}只有空格，没有内容：有内容就填写，没有就删去这一行（或这一项）。"
                 out.append(Problem(record.file, line, "blank-value", msg, record.id, key))
         dated = spec.get("type") == "date" and isinstance(value, str) and not found_any(out, key)
-        if dated and not (re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and _real_date(value)):
+        if dated and real_date(value) is None:
             msg = f"{label}应是真实存在的日期，写成 YYYY-MM-DD（月和日都写两位），例如 2025-03-31。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
         if spec.get("x-list") and isinstance(value, list):
@@ -95,7 +95,7 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
                     out.append(Problem(record.file, record.line(f"{key}.{i}"), "constraint-error", msg, record.id, key))
                 seen.add(item)
         partial = spec.get("x-format") == "partial-date" and isinstance(value, str) and not found_any(out, key)
-        if partial and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and not _real_date(value):
+        if partial and ISO_DATE.fullmatch(value) and real_date(value) is None:
             msg = f"{label}的日期 {value} 不存在（例如 2 月没有 30 日），请写真实的日期，或只写年份、年月。"
             out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
         numeric = spec.get("type") in ("number", "integer") and isinstance(value, str) and not found_any(out, key)
@@ -104,14 +104,6 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
             msg = f"{label}应是{kind}（不能写成科学计数法、无穷大或非数字，整数部分最多 3 位）。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
     return out
-
-
-def _real_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def found_any(problems: list[Problem], key: str) -> bool:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..core import geo, hours
+from ..core.dates import real_date
 from ..core.errors import Problem, errors
 from ..core.parallel import Background, default_workers
 from ..core.place import Place
@@ -117,10 +118,8 @@ def _record_problems(
     rid, values = record.id, record.values
     filename = record.file.rsplit("/", 1)[-1]
     stem = record_stem(filename)
-    if isinstance(values.get("id"), str) and values["id"] != stem:
-        msg = (
-            f"编号“{values['id']}”与文件名“{filename}”不一致：请把文件改名为 {values['id']}.yaml，或把编号改为 {stem}。"
-        )
+    if rid is not None and rid != stem:
+        msg = f"编号“{rid}”与文件名“{filename}”不一致：请把文件改名为 {rid}.yaml，或把编号改为 {stem}。"
         out.append(Problem(record.file, record.line("id"), "id-filename-mismatch", msg, rid, "id"))
     out += _location_problems(record, place)
     out += _service_problems(record, allowed)
@@ -177,12 +176,9 @@ def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Pro
 
 def _date_problems(record: Record, today: dt.date, stale_days: int) -> list[Problem]:
     text = record.values.get("verified")
-    try:
-        verified = dt.datetime.strptime(text, "%Y-%m-%d").date() if isinstance(text, str) else None
-    except ValueError:
-        return []  # a type error, reported by the table check
+    verified = real_date(text)
     if verified is None:
-        return []
+        return []  # missing, or a type error reported by the text and table checks
     line, rid = record.line("verified"), record.id
     if verified > today:
         msg = f"核实日期 {text} 晚于今天（{today.isoformat()}），请写实际核实的日期。"

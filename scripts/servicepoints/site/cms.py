@@ -365,8 +365,8 @@ def record_layout(registry) -> tuple[dict[str, str], dict[str, list[list[str]]]]
     paths: dict[str, str] = {}
     orders: dict[str, list[list[str]]] = {}
     for record in registry.records:
-        point_id = record.values.get("id")
-        if isinstance(point_id, str):
+        point_id = record.id
+        if point_id is not None:
             paths[point_id] = record.file[len(shown) + 1 :] if record.file.startswith(shown + "/") else record.file
         orders.setdefault(str(record.values.get("type")), []).append(list(record.values))
     return paths, orders

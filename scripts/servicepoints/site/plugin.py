@@ -31,7 +31,15 @@ from ..registry.model import SiteData
 from ..registry.output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
 from ..core.parallel import Background, OrderedMap, Workers, default_workers
-from .render import LATE_PAGES, GeneratedPages, late_view, render_late_page, render_pages, site_view
+from .render import (
+    LATE_PAGES,
+    GeneratedPages,
+    late_view,
+    render_late_page,
+    render_pages,
+    site_view,
+    with_problem_codes,
+)
 from ..core.settings import Settings, check_site_url, load_settings
 from ..registry.validate import Report, validate
 
@@ -169,6 +177,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         if page.file.src_uri in LATE_PAGES and page.file.generated_by:
             source = render_late_page(self.templates, page.file.src_uri, self.view | self._late_view())
             markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
+        elif page.file.generated_by is None:
+            markdown = with_problem_codes(markdown)  # the guide's table of codes, from core/errors.py
         return markdown
 
     def on_nav(self, nav, config, files):
@@ -262,7 +272,7 @@ def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
     """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
     files = make_files(plan)
     write_files(files, folder)
-    return late_view(site, describe_files(files), files)
+    return late_view(site, describe_files(plan, files), files)
 
 
 class _Body:

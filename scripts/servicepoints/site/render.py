@@ -12,13 +12,14 @@ from pathlib import Path
 import jinja2
 
 from ..core import hours
-from ..publish.catalog import schema_org_dataset
+from ..core.errors import CODES
+from ..publish.catalog import schema_org_dataset, temporal_coverage
 from .cms import point_links
 from ..publish.completeness import completeness
 from ..registry.provenance import providers
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
-from ..publish.export import FILE_INFO, GROUPS
+from ..publish.formats import GROUPS
 from ..publish.hsds import caveats as hsds_caveats
 from ..registry.freshness import is_fresh
 from .links import map_links
@@ -55,6 +56,28 @@ def environment(templates: Path) -> jinja2.Environment:
 
 # Pages whose source needs what a background job makes: the open-data files' sizes, checksums and first
 # rows, and the map's folium parts. The job's result is their view's "late" part (see late_view).
+# A hand-written page holding this line gets the table of every problem code in its place (docs/guide.md).
+PROBLEM_CODES_MARKER = (
+    "<!-- servicepoints:problem-codes — the table of every problem code is generated here at build time"
+    " from CODES in scripts/servicepoints/core/errors.py -->"
+)
+
+
+def problem_codes_markdown() -> str:
+    """The reference table of problem codes (code, meaning, fix), made from the closed set in core/errors.py."""
+    rows = ["| 代码 | 意思 | 怎么改 |", "|---|---|---|"]
+    rows += [f"| `{code}` | {_cell(c.meaning)} | {_cell(c.fix)} |" for code, c in CODES.items()]
+    return "\n".join(rows)
+
+
+def with_problem_codes(markdown: str) -> str:
+    return markdown.replace(PROBLEM_CODES_MARKER, problem_codes_markdown())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 LATE_PAGES = {"map.md": "map.md.j2", "opendata/index.md": "opendata.md.j2", "opendata/changes.md": "changes.md.j2"}
 
 
@@ -351,15 +374,16 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
-    order = {name: n for n, name in enumerate(FILE_INFO)}  # the xlsx first: most readers want a spreadsheet
-    ranked = sorted(downloads, key=lambda f: order.get(f["name"], len(order)))
+    ranked = sorted(downloads, key=lambda f: f["rank"])  # within a group; the xlsx first: readers want a spreadsheet
     groups = {key: [f for f in ranked if f["group"] == key] for key in GROUPS}
     return {
         "downloads": downloads,
         "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
         "package": descriptor,
         "previews": previews,
-        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url, data.place),
+        "dataset_jsonld": schema_org_dataset(
+            descriptor, downloads, data.site_url, data.place, temporal_coverage(data)
+        ),
         "changes": json.loads(opendata["changes.json"]),
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
     }

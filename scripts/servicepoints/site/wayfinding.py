@@ -3,6 +3,7 @@ the repository file that makes each page, for the theme to show (site_templates/
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +47,12 @@ def prepare(registry: Registry, site: SiteData, data_dir: str, templates_dir: st
     root = Path(registry.root).resolve()
     files = {}
     for record in registry.records:
-        ident = record.values.get("id")
+        ident = record.id
         try:
             inside = Path(record.file).resolve().relative_to(root).as_posix()
         except ValueError:
             continue
-        if isinstance(ident, str):
+        if ident is not None:
             files[ident] = posixpath.join(data_dir, inside)
     towns = {t["slug"]: t for t in site.tables["towns"]}
     return Wayfinding(
@@ -66,7 +67,9 @@ def prepare(registry: Registry, site: SiteData, data_dir: str, templates_dir: st
 
 
 def trail(src_uri: str, way: Wayfinding) -> list[dict] | None:
-    """The breadcrumb trail of a point or town page: ``[{"title", "path"}]``, home first, the page last."""
+    """The breadcrumb trail of a point or town page: ``[{"title", "path"}]``, home first, the page last;
+    ``path`` from the site's root. The one rule: the theme (town pages, via annotate) and _wayfinding.j2
+    (point pages, via point_trail) only lay it out."""
     section, _, name = src_uri.removesuffix(".md").partition("/")
     home = {"title": "首页", "path": ""}
     if section == "towns" and name in way.towns:
@@ -118,13 +121,22 @@ def _docs_dir(config) -> str:
         return "docs"
 
 
+def point_trail(way: Wayfinding, point: dict) -> list[dict]:
+    """A point page's trail (see trail)."""
+    return trail(f"points/{point['id']}.md", way) or []
+
+
 def point_view(way: Wayfinding, config) -> dict:
-    """What point.md.j2's breadcrumbs and edit link need (_wayfinding.j2): point pages carry them in
+    """What point.html.j2's breadcrumbs and edit link need (_wayfinding.j2): point pages carry them in
     their body, so the theme frame they share (pagepath.py) is the same for every point."""
     docs_dir = _docs_dir(config)
     probe = posixpath.join(way.data_dir, "x")
     url = edit_url(config.repo_url, config.edit_uri, docs_dir, probe)
-    return {"sp_edit_base": url[: -len(probe)] if url else None, "sp_record_files": way.record_files}
+    return {
+        "sp_edit_base": url[: -len(probe)] if url else None,
+        "sp_record_files": way.record_files,
+        "sp_trail": functools.partial(point_trail, way),
+    }
 
 
 def annotate(page, config, way: Wayfinding) -> None:
