@@ -51,7 +51,7 @@ format: $(TSTAMP)
 	$(BIN)/ruff format scripts tests
 	$(BIN)/ruff check --fix scripts tests
 
-## Install Debian's Chromium and ChromeDriver for the browser tests (needs root).
+## Install Debian's Chromium for the browser tests, which drive it through Playwright (needs root).
 browser:
 	bash .ci/install-browser
 

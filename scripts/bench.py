@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import synth
 
@@ -144,20 +144,20 @@ def weights(site: Path, count: int) -> dict:
     }
 
 
-CLICK_TO_LIST = """
-const done = arguments[arguments.length - 1];
+CLICK_TO_LIST = """() => new Promise(done => {
 const list = document.getElementById('nearest');
 list.textContent = '';
 const t0 = performance.now();
 new MutationObserver((_, obs) => { obs.disconnect(); done(performance.now() - t0); })
   .observe(list, {childList: true});
 document.getElementById('find-nearest').click();
-"""
-READY = "return document.documentElement.getAttribute('data-map-ready')"
+})"""
+READY = "document.documentElement.getAttribute('data-map-ready')"
 MARKS = (  # the map script's own milestones (performance.mark), ms since navigation start
-    "return Object.fromEntries(performance.getEntriesByType('mark').filter(m => m.name.startsWith('sp-map:'))"
+    "Object.fromEntries(performance.getEntriesByType('mark').filter(m => m.name.startsWith('sp-map:'))"
     ".map(m => [m.name.slice(7), Math.round(m.startTime)]))"
 )
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright (a test dependency)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -176,67 +176,64 @@ def map_ready(site: Path, runs: int, width: int = 1280, height: int = 900) -> di
     computes and lists the nearest points and the town's list before it sets the attribute, i.e. usable
     with nearest computed. ``click_ms``: click on "find nearest" to the list, with the page already ready.
     Medians of ``runs`` fresh page loads each."""
-    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+    try:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import sync_playwright
+    except ImportError:
         return None
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
+    if not Path(CHROMIUM).exists():
+        return None
     handler = functools.partial(_QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    options.page_load_strategy = "eager"
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    args += ["--disable-sync", "--no-first-run"]
     result: dict = {"ready_ms": [], "town_ready_ms": [], "click_ms": [], "click_cpu_ms": [], "width": width}
+    tiles = ("is.autonavi.com", "tianditu.gov.cn")
     try:
-        driver.set_script_timeout(60)
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
-        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*.is.autonavi.com/*", "*.tianditu.gov.cn/*"]})
-        driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["geolocation"], "origin": origin})
-        driver.execute_cdp_cmd(
-            "Emulation.setGeolocationOverride", {"latitude": 22.52, "longitude": 113.38, "accuracy": 5}
-        )
-        for run in range(runs + 1):  # the first round warms Chromium up and is not counted
-            for key, fragment in (("ready_ms", ""), ("town_ready_ms", "#town=xiaolan")):
-                driver.get("about:blank")
-                driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
-                driver.get(f"{origin}/map/{fragment}")
-                deadline = time.time() + 60
-                while not driver.execute_script(READY):
-                    if time.time() > deadline:
-                        raise SystemExit("bench: the map never set data-map-ready")
-                    time.sleep(0.02)
-                cpu = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
-                driver.execute_cdp_cmd("Performance.disable", {})
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+            context = browser.new_context(
+                viewport={"width": width, "height": height},
+                geolocation={"latitude": 22.52, "longitude": 113.38, "accuracy": 5},
+                permissions=["geolocation"],
+            )
+            context.route(lambda url: (urlparse(url).hostname or "").endswith(tiles), lambda route: route.abort())
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+            def thread_time() -> float:
+                return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}["ThreadTime"]
+
+            for run in range(runs + 1):  # the first round warms Chromium up and is not counted
+                for key, fragment in (("ready_ms", ""), ("town_ready_ms", "#town=xiaolan")):
+                    page.goto("about:blank")
+                    cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+                    page.goto(f"{origin}/map/{fragment}", wait_until="commit")
+                    try:
+                        page.wait_for_function(READY, timeout=60_000)
+                    except PlaywrightTimeout:
+                        raise SystemExit("bench: the map never set data-map-ready") from None
+                    cpu = thread_time()
+                    cdp.send("Performance.disable")
+                    if run:
+                        result[key].append(float(page.evaluate(READY)))
+                        result.setdefault(key.replace("_ms", "_cpu_ms"), []).append(cpu * 1000)
+                        result.setdefault(key.replace("_ms", "_marks"), []).append(page.evaluate(MARKS))
+                cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+                before = thread_time()
+                click = page.evaluate(CLICK_TO_LIST)
+                after = thread_time()
+                cdp.send("Performance.disable")
                 if run:
-                    result[key].append(float(driver.execute_script(READY)))
-                    result.setdefault(key.replace("_ms", "_cpu_ms"), []).append(cpu["ThreadTime"] * 1000)
-                    result.setdefault(key.replace("_ms", "_marks"), []).append(driver.execute_script(MARKS))
-            driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
-            before = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
-            click = driver.execute_async_script(CLICK_TO_LIST)
-            after = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
-            driver.execute_cdp_cmd("Performance.disable", {})
-            if run:
-                result["click_ms"].append(click)
-                result["click_cpu_ms"].append((after["ThreadTime"] - before["ThreadTime"]) * 1000)
+                    result["click_ms"].append(click)
+                    result["click_cpu_ms"].append((after - before) * 1000)
+            browser.close()
         result["points_json_kb"] = (site / "map" / "points.json").stat().st_size / 1024
     finally:
-        driver.quit()
         httpd.shutdown()
     result["load_average"] = os.getloadavg()[0]  # other work on the machine stretches the wall times
     for key in ("ready_ms", "town_ready_ms", "click_ms", "ready_cpu_ms", "town_ready_cpu_ms", "click_cpu_ms"):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import json
 import os
 import shutil
 import threading
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -129,13 +134,14 @@ def require_tool(command: str, package: str) -> str:
     pytest.skip(reason)
 
 
-# --- the browser tests' Chromium and local server (test_map, test_readers, test_cms_browser, test_hours_browser)
+# --- the browser tests' Chromium and local server (test_mapview, test_readers, test_cms_browser, test_hours_browser,
+# test_markup): Playwright driving Debian's Chromium; every wait is wait_for(page, condition), never a sleep.
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-# Headless, no sandbox (containers), and nothing that would reach the network or write outside /tmp.
+# No sandbox (containers), and nothing that would reach the network or write outside /tmp. Playwright runs it
+# headless itself.
 CHROMIUM_ARGS = (
-    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--no-first-run",
@@ -144,6 +150,7 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--disable-dev-shm-usage",
 )
+WAIT_SECONDS = 30  # an upper bound for any one condition: a loaded 2-core machine is slow, never this slow
 
 
 def require(paths: list, hint: str) -> None:
@@ -156,10 +163,7 @@ def require(paths: list, hint: str) -> None:
 
 
 def require_browser() -> None:
-    require(
-        [CHROMIUM, CHROMEDRIVER],
-        "Chromium not found: run `make browser` (Debian packages chromium and chromium-driver)",
-    )
+    require([CHROMIUM], "Chromium not found: run `make browser` (Debian package chromium)")
 
 
 @contextlib.contextmanager
@@ -178,33 +182,72 @@ def serving(directory: Path, handler: type = http.server.SimpleHTTPRequestHandle
         httpd.shutdown()
 
 
-def chrome(*args: str, logs: bool = False, eager: bool = False):
-    """Headless Chromium through Selenium with CHROMIUM_ARGS plus ``args``, the network domain enabled;
-    ``logs`` keeps the browser console and network log (``get_log``), ``eager`` returns before subresources."""
+@contextlib.contextmanager
+def chrome(*args: str) -> Iterator[Browser]:
+    """Headless Debian Chromium through Playwright, with CHROMIUM_ARGS plus ``args``, while the block runs."""
     require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from playwright.sync_api import sync_playwright
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (*CHROMIUM_ARGS, *args):
-        options.add_argument(arg)
-    if logs:
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    if eager:
-        options.page_load_strategy = "eager"
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Network.enable", {})
-    return driver
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args])
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
-def requested_hosts(driver) -> set:
-    """Hosts of every request in the network log since it was last read (data:, blob: and about: are no hosts)."""
-    hosts = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = message["params"]["request"]["url"]
-            if not url.startswith(("data:", "blob:", "about:")):
-                hosts.add(urlparse(url).hostname)
-    return hosts
+@dataclass
+class PageLog:
+    """What a page did that a test may ask about: every request's URL, console errors (with the address they
+    came from), uncaught script errors, and dialogs (each dismissed, as nobody is there to answer)."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+_LOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def new_page(browser: Browser, **context_options) -> Iterator[Page]:
+    """A page in a fresh browser context (its own permissions, storage and start-up scripts), logged from its
+    first request (``page_log``); ``context_options`` as Playwright's ``new_context`` takes them."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(WAIT_SECONDS * 1000)
+    log = PageLog()
+    context.on("request", lambda request: log.requests.append(request.url))
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log.errors.append((m.text, m.location.get("url", ""))))
+    page.on("pageerror", lambda error: log.errors.append((str(error), "")))
+    page.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
+    _LOGS[page] = log
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def page_log(page: Page) -> PageLog:
+    return _LOGS[page]
+
+
+def requested_hosts(page: Page) -> set:
+    """Hosts of every request the page's context made since this was last asked (data:, blob: and about: are no
+    hosts)."""
+    log = page_log(page)
+    urls, log.requests[:] = list(log.requests), []
+    return {urlparse(url).hostname for url in urls if not url.startswith(("data:", "blob:", "about:"))}
+
+
+def wait_for(page: Page, condition: str, timeout: float = WAIT_SECONDS, arg=None):
+    """Wait until the JavaScript ``condition`` (an expression, or a function of ``arg``) is truthy in the page, and
+    return its value; checked on every animation frame. ``timeout`` (seconds) is only an upper bound: a condition
+    that never holds fails the test with the condition's text."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        handle = page.wait_for_function(condition, arg=arg, timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"timed out after {timeout} s waiting for: {condition}") from None
+    return handle.json_value()

@@ -13,18 +13,17 @@ import re
 import shutil
 import socket
 import subprocess
-import time
-import urllib.request
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, ROOT, chrome, requested_hosts, require, serving
+from conftest import DATA, ROOT, WAIT_SECONDS, chrome, new_page, page_log, requested_hosts, require, serving, wait_for
 from servicepoints.cli import main
-from servicepoints.site.cms import collection_name
 from servicepoints.registry.load import read_registry
 from servicepoints.registry.scaffold import fresh_id
+from servicepoints.site.cms import collection_name
 
 DECAP_SERVER = ROOT / ".cache" / "decap-server" / "node_modules" / ".bin" / "decap-server"
 SHOTS = ROOT / "docs" / "assets" / "cms"
@@ -53,26 +52,29 @@ def repo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def backend(repo):
+    """decap-server on a free port, once it says it is listening (its log, read as it is written)."""
     require([DECAP_SERVER], "decap-server not installed: run `bash .ci/install-cms-server` (npm)")
     port = _free_port()
     env = os.environ | {"GIT_REPO_DIRECTORY": str(repo), "PORT": str(port), "BIND_HOST": "127.0.0.1"}
-    env["LOG_LEVEL"] = "warn"
-    proc = subprocess.Popen([str(DECAP_SERVER)], env=env, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/api/v1"
-    deadline = time.time() + 20
-    while True:
-        try:
-            request = urllib.request.Request(
-                url, data=b'{"action":"info"}', headers={"Content-Type": "application/json"}
-            )
-            urllib.request.urlopen(request, timeout=2).read()
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("decap-server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
-            time.sleep(0.2)
-    yield url
+    env["LOG_LEVEL"] = "info"  # its start-up lines; each request is logged at debug, so not here
+    proc = subprocess.Popen(
+        [str(DECAP_SERVER)], env=env, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    said: list[str] = []
+    listening = threading.Event()
+
+    def read() -> None:  # to the end, so its pipe never fills
+        for line in proc.stdout or []:
+            said.append(line)
+            if f"listening on 127.0.0.1:{port}" in line:
+                listening.set()
+        listening.set()  # it stopped: say so at once
+
+    threading.Thread(target=read, daemon=True).start()
+    if not listening.wait(WAIT_SECONDS) or proc.poll() is not None:
+        proc.kill()
+        pytest.fail("decap-server did not start: " + "".join(said[-20:]))
+    yield f"http://127.0.0.1:{port}/api/v1"
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -101,71 +103,67 @@ def admin(shipped_site, backend):
 
 @pytest.fixture(scope="module")
 def browser(admin):
-    driver = chrome("--window-size=1280,900", "--lang=zh-CN", logs=True)
-    driver.get(f"{admin}/admin/")
-    _wait(driver, "return [...document.querySelectorAll('button')].some(b => b.textContent.includes('登录'))")
-    yield driver
-    driver.quit()
+    with chrome("--lang=zh-CN") as chromium, new_page(chromium, locale="zh-CN", viewport=DESKTOP) as page:
+        page.goto(f"{admin}/admin/")
+        wait_for(page, "[...document.querySelectorAll('button')].some(b => b.textContent.includes('登录'))")
+        yield page
 
 
-def _wait(driver, script: str, timeout: float = 20, *args):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = driver.execute_script(script, *args)
-        if value:
-            return value
-        time.sleep(0.15)
-    raise AssertionError(f"timed out waiting for: {script}")
+DESKTOP = {"width": 1280, "height": 900}
 
 
-def _shot(driver, name: str) -> None:
+def _shot(page, name: str) -> None:
     if os.environ.get("SERVICEPOINTS_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SHOTS / name))
+        page.screenshot(path=str(SHOTS / name))
 
 
-def _field(driver, label: str, last: bool = False):
-    """The input of the form field whose label starts with ``label`` (the last such: a list's new item)."""
-    from selenium.webdriver.common.by import By
-
-    found = [n for n in driver.find_elements(By.CSS_SELECTOR, "label[for]") if n.text.strip().startswith(label)]
-    if not found:
-        raise AssertionError(f"no field labelled {label}")
-    boxes = [driver.find_element(By.ID, n.get_attribute("for")) for n in found]
-    boxes = [b for b in boxes if b.size["height"] > 0] or boxes  # skip hidden twins
-    return boxes[-1 if last else 0]
+# The ids of the inputs whose label starts with the text, the shown ones (not hidden twins) when there are any.
+FIELD_IDS = """(label) => {
+  const boxes = [...document.querySelectorAll('label[for]')].filter(n => n.innerText.trim().startsWith(label))
+    .map(n => document.getElementById(n.htmlFor)).filter(Boolean);
+  const shown = boxes.filter(b => b.getBoundingClientRect().height > 0);
+  return boxes.length ? (shown.length ? shown : boxes).map(b => b.id) : null;
+}"""
 
 
-def _type(driver, label: str, text: str, last: bool = False) -> None:
-    from selenium.webdriver.common.keys import Keys
-
-    box = _field(driver, label, last)
-    box.click()
-    box.send_keys(Keys.CONTROL, "a")
-    box.send_keys(Keys.DELETE)
-    box.send_keys(text)
+def _field(page, label: str, last: bool = False):
+    """The input of the form field whose label starts with ``label`` (the last such: a list's new item), once the
+    form shows it."""
+    ids = wait_for(page, FIELD_IDS, arg=label)
+    return page.locator(f"[id='{ids[-1 if last else 0]}']")
 
 
-def _choose(driver, label: str, option: str) -> None:
-    from selenium.webdriver.common.keys import Keys
-
-    box = _field(driver, label)
-    box.send_keys(option)
-    time.sleep(0.2)
-    box.send_keys(Keys.ENTER)
-
-
-def _publish(driver) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.find_element(By.XPATH, "//*[self::button or @role='button'][normalize-space()='发布']").click()
-    _wait(
-        driver,
-        "return [...document.querySelectorAll('[role=menuitem], li')].some(e => e.textContent.trim() === '立即发布')",
+def _shows(page, label: str, value: str) -> None:
+    """Wait until the form has filled the field with the value it read (the editor fills a form it has drawn)."""
+    wait_for(
+        page,
+        "([id, v]) => document.getElementById(id).value === v",
+        arg=[wait_for(page, FIELD_IDS, arg=label)[0], value],
     )
-    items = driver.find_elements(By.XPATH, "//*[normalize-space()='立即发布']")
-    next(i for i in items if i.is_displayed() and i.size["height"] > 0).click()
-    _wait(driver, "return document.body.innerText.includes('已发布') || document.body.innerText.includes('条目已保存')")
+
+
+def _type(page, label: str, text: str, last: bool = False) -> None:
+    _field(page, label, last).fill(text)
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Type into a drop-down's search box and take the first choice it offers, once it offers ``option``."""
+    box = _field(page, label)
+    box.fill(option)
+    wait_for(
+        page,
+        "(t) => [...document.querySelectorAll('[id*=\"-option-\"]')].some(o => o.textContent.includes(t))",
+        arg=option,
+    )
+    box.press("Enter")
+
+
+def _publish(page) -> None:
+    page.locator("xpath=//*[self::button or @role='button'][normalize-space()='发布']").click()
+    now = page.locator("xpath=//*[normalize-space()='立即发布']").filter(visible=True)
+    now.first.click()
+    wait_for(page, "document.body.innerText.includes('已发布') || document.body.innerText.includes('条目已保存')")
 
 
 def _validate(data: Path) -> tuple[int, str]:
@@ -173,12 +171,11 @@ def _validate(data: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _login(driver) -> None:
-    from selenium.webdriver.common.by import By
-
-    if driver.find_elements(By.XPATH, "//button[contains(., '登录')]"):
-        driver.find_element(By.XPATH, "//button[contains(., '登录')]").click()
-    _wait(driver, "return document.body.innerText.includes('集合')")
+def _login(page) -> None:
+    login = page.locator("xpath=//button[contains(., '登录')]")
+    if login.count():
+        login.first.click()
+    wait_for(page, "document.body.innerText.includes('集合')")
 
 
 def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, admin, repo):
@@ -192,24 +189,22 @@ def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, ad
         by_type.setdefault(record.values["type"], set()).add(record.values["id"])
     for kind in registry.tables["types"]:
         code = kind["code"]
-        browser.get(f"{admin}/admin/#/collections/{collection_name(code)}")
+        browser.goto(f"{admin}/admin/#/collections/{collection_name(code)}")
         expected = by_type.get(code, set())
-        script = (
-            "return [...new Set([...document.querySelectorAll('a[href*=\"/entries/\"]')]"
+        listed = (
+            "[...new Set([...document.querySelectorAll('a[href*=\"/entries/\"]')]"
             ".map(a => a.getAttribute('href').split('/entries/')[1]))]"
         )
         if expected:
-            _wait(browser, f"{script}.length >= arguments[0]", 20, len(expected))
-        else:
-            time.sleep(1)
-        assert set(browser.execute_script(script)) == expected, code
+            wait_for(browser, f"(n) => {listed}.length >= n", arg=len(expected))
+        else:  # the collection has loaded and says it is empty
+            wait_for(browser, "document.body.innerText.includes('暂无内容')")
+        assert set(browser.evaluate(listed)) == expected, code
         if code == "trademark-station":
             _shot(browser, "collection.png")
     assert sum(map(len, by_type.values())) == len(registry.records)
     assert requested_hosts(browser) <= {"127.0.0.1"}
-    errors = [
-        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]
-    ]
+    errors = [text for text, url in page_log(browser).errors if "favicon" not in text + url]
     assert errors == []
 
 
@@ -219,26 +214,15 @@ def test_2_change_one_field_writes_exactly_that_change(browser, admin, repo):
     assert '\n# 名称按挂牌写\nname: "' in before
     old = re.search(r"^lat: ([0-9.]+)$", before, re.M).group(1)
     new = old + "12" if "." in old else old + ".12"
-    browser.get(f"{admin}/admin/#/collections/points-trademark-station/entries/tm-xiaolan")
-    _wait(browser, "return document.querySelectorAll('label[for]').length > 10")
-    time.sleep(0.5)
+    browser.goto(f"{admin}/admin/#/collections/points-trademark-station/entries/tm-xiaolan")
+    _shows(browser, "纬度", old)  # the form holds the record as read
     _type(browser, "纬度", new)
     _shot(browser, "edit.png")
-    _publish(browser)
-    after = _wait_changed(path, before)
+    _publish(browser)  # returns once the page says so: decap-server answers after it has written the file
+    after = path.read_text(encoding="utf-8")
     assert after == before.replace(f"\nlat: {old}\n", f"\nlat: {new}\n")
     code, output = _validate(repo / "data")
     assert code == 0, output
-
-
-def _wait_changed(path: Path, before: str) -> str:
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        text = path.read_text(encoding="utf-8")
-        if text != before:
-            return text
-        time.sleep(0.1)
-    raise AssertionError(f"{path.name} was not written")
 
 
 def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
@@ -247,11 +231,8 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     taken = {r.values["id"] for r in read_registry(repo / "data").records}
     expected = fresh_id("trademark-station", "xiaolan", taken)  # the rule `servicepoints new` uses
     assert expected == "trademark-station-xiaolan-1"
-    browser.get(f"{admin}/admin/#/collections/points-trademark-station/new")
-    _wait(browser, "return document.querySelectorAll('label[for]').length > 10")
-    time.sleep(0.5)
-    from selenium.webdriver.common.by import By
-
+    browser.goto(f"{admin}/admin/#/collections/points-trademark-station/new")
+    wait_for(browser, "document.querySelectorAll('label[for]').length > 10")
     fields = {f["name"] for f in read_registry(repo / "data").descriptor.fields()}
     _type(browser, "名称", "中山市小榄镇商标品牌培育指导站（测试分站）")
     _type(browser, "别名", TRICKY)
@@ -262,23 +243,19 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     _type(browser, "服务时间", "Mo-Fr 09:00-12:00,13:30-17:00; PH off")
     _type(browser, "设立时间", "2021-11")
     _type(browser, "核实日期", "2025-03-31")
-    browser.find_element(
-        By.XPATH, "//button[contains(., '新增联系电话') or contains(., '联系电话')][contains(., '新增')]"
+    browser.locator(
+        "xpath=//button[contains(., '新增联系电话') or contains(., '联系电话')][contains(., '新增')]"
     ).click()
     _type(browser, "联系电话", "0760-22223333", last=True)
     if "evidence" in fields:
         _choose(browser, "依据", "有公开出处")
     if "sources" in fields:
-        browser.find_element(By.XPATH, "//button[contains(., '新增')][contains(., '信息来源')]").click()
-        time.sleep(0.3)
-        _type(browser, "出处标题", "测试：小榄镇商标站开通公告")
+        browser.locator("xpath=//button[contains(., '新增')][contains(., '信息来源')]").click()
+        _type(browser, "出处标题", "测试：小榄镇商标站开通公告")  # once the new item's fields are shown
         _type(browser, "网址", "https://www.zs.gov.cn/xl/test.html", last=True)
         _type(browser, "发布日期", "2024-01-19")
     _shot(browser, "new.png")
-    _publish(browser)
-    deadline = time.time() + 10
-    while time.time() < deadline and {p.name for p in folder.iterdir()} == before:
-        time.sleep(0.1)
+    _publish(browser)  # the file is written before decap-server answers
     created = {p.name for p in folder.iterdir()} - before
     assert created == {f"{expected}.yaml"}
     text = (folder / f"{expected}.yaml").read_text(encoding="utf-8")
@@ -298,14 +275,14 @@ def test_4_code_list_edit_changes_one_csv_cell(browser, admin, repo):
     before = path.read_text(encoding="utf-8")
     first = before.splitlines()[1].split(",")
     assert first[1] == "石岐街道"
-    browser.get(f"{admin}/admin/")  # a fresh load: the entry is read from disk again
+    browser.goto(f"{admin}/admin/")  # a fresh load: the entry is read from disk again
     _login(browser)
-    browser.get(f"{admin}/admin/#/collections/code-lists/entries/towns")
-    _wait(browser, "return document.querySelectorAll('label[for]').length > 100")
-    time.sleep(0.5)
+    browser.goto(f"{admin}/admin/#/collections/code-lists/entries/towns")
+    wait_for(browser, "document.querySelectorAll('label[for]').length > 100")
+    _shows(browser, "中心纬度（估计）", first[5])  # the form holds the table as read
     _type(browser, "中心纬度（估计）", first[5] + "1")
     _publish(browser)
-    after = _wait_changed(path, before)
+    after = path.read_text(encoding="utf-8")
     assert after == before.replace(",".join(first), ",".join(first[:5] + [first[5] + "1"] + first[6:]), 1)
     code, output = _validate(repo / "data")
     assert code == 0, output

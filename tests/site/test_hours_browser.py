@@ -3,15 +3,14 @@ with a fixed clock: China time whatever the browser's own time zone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, TESTS, build, fixture, make_registry, serving
-from servicepoints.registry.load import read_registry
+from conftest import DATA, TESTS, build, chrome, fixture, make_registry, new_page, serving, wait_for
 from servicepoints.core.nearest import nearest
+from servicepoints.registry.load import read_registry
 from servicepoints.registry.validate import validate
 
 CASES = json.loads((TESTS / "hours_cases.json").read_text(encoding="utf-8"))
@@ -25,19 +24,6 @@ BADGE_CASES = {  # the issue's "Done when" list, on a point with weekday hours, 
     "date beyond the table": "open",  # the weekly hours, marked as leaving that year's holidays out
 }
 ZONES = ["Asia/Shanghai", "Europe/Berlin"]
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright and os.path.exists(CHROMIUM):
-        return sync_playwright
-    message = "Playwright (test extra) and Debian's chromium are needed: run `make test` and `make browser`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -59,33 +45,31 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def chromium(server):
-    sync_playwright = _playwright()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[arg for arg in CHROMIUM_ARGS if arg != "--headless=new"],  # Playwright is headless itself
-        )
+    with chrome() as browser:
         yield browser
-        browser.close()
 
 
-def _context(chromium, zone: str, **options):
-    context = chromium.new_context(timezone_id=zone, locale="zh-CN", viewport={"width": 390, "height": 844}, **options)
-    offsite = []
+@contextlib.contextmanager
+def _phone(chromium, zone: str, **options):
+    """A page at phone size in ``zone``, and the list of off-site requests it tried (each refused)."""
+    with new_page(
+        chromium, timezone_id=zone, locale="zh-CN", viewport={"width": 390, "height": 844}, **options
+    ) as page:
+        offsite = []
 
-    def route(r):
-        if r.request.url.startswith("http://127.0.0.1"):
-            r.continue_()
-        else:
-            offsite.append(r.request.url)
-            r.abort()
+        def route(r):
+            if r.request.url.startswith("http://127.0.0.1"):
+                r.continue_()
+            else:
+                offsite.append(r.request.url)
+                r.abort()
 
-    context.route("**/*", route)
-    return context, offsite
+        page.context.route("**/*", route)
+        yield page, offsite
 
 
 def _badge(page) -> tuple[str, str]:
-    page.wait_for_selector(".sp-open:not([hidden])")
+    wait_for(page, "document.querySelector('.sp-open:not([hidden])')")
     el = page.locator(".sp-open").first
     return el.get_attribute("data-open-state"), el.inner_text().strip()
 
@@ -93,9 +77,7 @@ def _badge(page) -> tuple[str, str]:
 @pytest.mark.parametrize("zone", ZONES)
 def test_badge_on_a_point_page_uses_china_time(chromium, server, zone):
     cases = {c["name"]: c for c in CASES["status"]}
-    context, offsite = _context(chromium, zone)
-    page = context.new_page()
-    try:
+    with _phone(chromium, zone) as (page, offsite):
         seen = {}
         for n, (name, state) in enumerate(BADGE_CASES.items()):
             case = cases[name]
@@ -109,17 +91,13 @@ def test_badge_on_a_point_page_uses_china_time(chromium, server, zone):
         assert seen == {name: (cases[name]["state"], cases[name]["text"]) for name in BADGE_CASES}
         assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
         assert offsite == []
-    finally:
-        context.close()
 
 
 def test_every_shared_case_in_the_browser(chromium, server):
     """servicepoints-hours.js against the same cases as hours.py: grammar and state, word for word."""
-    context, _ = _context(chromium, "Europe/Berlin")
-    page = context.new_page()
-    try:
+    with _phone(chromium, "Europe/Berlin") as (page, _):
         page.goto(f"{server}/points/open-now/")
-        page.wait_for_selector(".sp-open:not([hidden])")
+        wait_for(page, "document.querySelector('.sp-open:not([hidden])')")
         got = page.evaluate(
             """async (cases) => {
                 const H = window.ServicepointsHours, cal = await H.loadCalendar();
@@ -135,21 +113,15 @@ def test_every_shared_case_in_the_browser(chromium, server):
         )
         assert got["parse"] == [c["valid"] for c in CASES["parse"]]
         assert got["status"] == [[c["state"], c["text"]] for c in CASES["status"]]
-    finally:
-        context.close()
 
 
 def test_point_not_known_to_operate_shows_unknown(chromium, server, site):
     """A record whose status is unknown: its hours, if any, do not make it open."""
     pid = next(p["id"] for p in site[1] if p["status"] == "unknown")
-    context, _ = _context(chromium, "Asia/Shanghai")
-    page = context.new_page()
-    try:
+    with _phone(chromium, "Asia/Shanghai") as (page, _):
         page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
         page.goto(f"{server}/points/{pid}/")
         assert _badge(page) == ("unknown", "服务状态待核实")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("how", ["geolocation", "town"])
@@ -160,20 +132,18 @@ def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site
     offering = {p["id"] for p in points if "trademark-filing" in p["services"] and p["status"] != "closed"}
     assert set(expected) == offering and len(expected) >= 20
     options = {"geolocation": {"latitude": here[0], "longitude": here[1]}, "permissions": ["geolocation"]}
-    context, offsite = _context(chromium, "Europe/Berlin", **(options if how == "geolocation" else {}))
-    page = context.new_page()
-    try:
+    with _phone(chromium, "Europe/Berlin", **(options if how == "geolocation" else {})) as (page, offsite):
         page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
         page.goto(f"{server}/find/")
         page.get_by_role("link", name="注册商标").first.click()
-        page.wait_for_url("**/find/register-trademark/")
+        wait_for(page, "location.pathname.endsWith('/find/register-trademark/') && document.readyState === 'complete'")
         rows = page.locator("#find-results li.sp-result")
         assert {rows.nth(i).get_attribute("data-point-id") for i in range(rows.count())} == offering
         if how == "geolocation":
             page.click("#find-locate")
         else:
             page.select_option("#find-town", "shiqi")
-        page.wait_for_function("document.getElementById('find-status').textContent.includes('由近到远')")
+        wait_for(page, "document.getElementById('find-status').textContent.includes('由近到远')")
         order = page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
         assert order == expected
         first = rows.first
@@ -183,8 +153,6 @@ def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site
         box = first.locator(".sp-act").first.bounding_box()
         assert box and box["height"] >= 44  # thumb-sized
         assert offsite == []
-    finally:
-        context.close()
 
 
 def test_every_need_page_offers_its_channels_above_the_list(site):
@@ -246,9 +214,7 @@ def test_python_and_browser_parse_random_hours_alike(chromium, server):
             None if parsed is None else [[list(r.days), r.holiday, [list(s) for s in r.spans]] for r in parsed.rules]
         )
     assert 0 < sum(e is not None for e in expected) < len(texts)  # both kinds are exercised
-    context, _ = _context(chromium, "Asia/Shanghai")
-    page = context.new_page()
-    try:
+    with _phone(chromium, "Asia/Shanghai") as (page, _):
         page.goto(f"{server}/points/open-now/")
         got = page.evaluate(
             """(texts) => texts.map(t => { const h = window.ServicepointsHours.parse(t);
@@ -256,5 +222,3 @@ def test_python_and_browser_parse_random_hours_alike(chromium, server):
             texts,
         )
         assert [(t, g) for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
-    finally:
-        context.close()

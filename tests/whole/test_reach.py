@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, require_browser, serving
+from conftest import chrome, serving
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -21,13 +21,8 @@ def server(shipped_site):
 
 @pytest.fixture(scope="module")
 def chromium(server):
-    require_browser()  # skips locally without Chromium, fails in CI
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[a for a in CHROMIUM_ARGS if a != "--headless=new"])
+    with chrome() as browser:  # skips locally without Chromium, fails in CI
         yield browser
-        browser.close()
 
 
 @pytest.fixture

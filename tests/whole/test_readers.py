@@ -2,20 +2,20 @@
 edit and repository links, the glossary, tables on a phone, and screenshots for reviewers.
 
 The shipped site is built once per session (conftest.shipped_site) and served on 127.0.0.1; one
-Chromium serves the whole module. Screenshots go to build/screenshots/ (gitignored: the tests never
-dirty the working tree; CI uploads the folder). axe-core is vendored in tests/vendor/axe-core/."""
+Chromium (Playwright) serves the whole module, a fresh page each test. Screenshots go to build/screenshots/
+(gitignored: the tests never dirty the working tree; CI uploads the folder). axe-core is vendored in
+tests/vendor/axe-core/."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from conftest import DATA, ROOT, TESTS, chrome, serving, soup
+from conftest import DATA, ROOT, TESTS, chrome, new_page, serving, soup, wait_for
 from servicepoints.registry.load import read_registry
 from servicepoints.site import glossary, material, wayfinding
 
@@ -60,45 +60,61 @@ def server(shipped_site):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    driver = chrome("--hide-scrollbars", "--force-device-scale-factor=1")
-    driver.set_script_timeout(60)
-    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*autonavi.com*", "*tianditu*", "*openstreetmap*"]})
-    yield driver
-    driver.quit()
+def chromium(server):
+    with chrome("--hide-scrollbars") as browser:
+        yield browser
 
 
-def _wait(driver, script: str, timeout: float = 10) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if driver.execute_script(script):
-            return True
-        time.sleep(0.1)
-    return False
+TILE_HOSTS = ("autonavi.com", "tianditu", "openstreetmap")
 
 
-def _open(driver, server: str, path: str, width: int, height: int = 900) -> None:
-    driver.set_window_size(width, height)
-    driver.get(server + ("" if path == SEARCH else path))
-    _wait(driver, "return document.readyState === 'complete'")
+@pytest.fixture
+def browser(chromium):
+    """A fresh page (its own storage) whose map tiles fail at once: this machine cannot reach them."""
+    with new_page(chromium, device_scale_factor=1) as page:
+        page.route(lambda url: any(h in (urlparse(url).hostname or "") for h in TILE_HOSTS), lambda r: r.abort())
+        yield page
+
+
+# The theme's search answers the query it was given (not an earlier keystroke's): its first results are drawn
+# with the count line.
+SEARCH_ANSWERED = "(document.querySelector('.md-search-result__meta') || {}).textContent?.includes('个符合条件')"
+
+
+# No CSS transition or animation is running (the theme fades the search dialog and its results in).
+SETTLED = "document.getAnimations().every(a => a.playState !== 'running')"
+
+
+def _type_query(page, query: str) -> None:
+    """Open the search dialog and search for ``query``: typed at once, then one key, since the theme searches on
+    keyup; so the only answer is the whole query's."""
+    page.evaluate("document.querySelector('label[for=__search]').click()")  # the first one: hidden on a desktop
+    box = page.locator("input.md-search__input")
+    box.fill(query)
+    box.press("End")
+
+
+def _open(page, server: str, path: str, width: int, height: int = 900) -> None:
+    """The page at this size, once loaded: the reading aids fit its tables on load (after the theme wrapped them),
+    so nothing is left to a resize handler."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(server + ("" if path == SEARCH else path))
     if path == "map/":
-        assert _wait(driver, "return !!document.querySelector('.leaflet-marker-icon, .marker-cluster')"), "no marker"
+        wait_for(page, "document.querySelector('.leaflet-marker-icon, .marker-cluster')")
     if path == SEARCH:
-        driver.execute_script("document.querySelector('label[for=__search]').click()")
-        box = driver.find_element("css selector", "input.md-search__input")
-        box.send_keys(SEARCH.split(":", 1)[1])
-        assert _wait(driver, "return document.querySelectorAll('.md-search-result__item').length > 0"), "no result"
-    time.sleep(0.3)  # resize handlers and the theme's table wrappers
+        _type_query(page, SEARCH.split(":", 1)[1])
+        wait_for(page, SEARCH_ANSWERED)
+        assert page.locator(".md-search-result__item").count() > 0, "no result"
+        wait_for(page, SETTLED)  # the dialog and its results have faded in: axe judges the colours readers see
 
 
-def _axe(driver) -> list[dict]:
-    if not driver.execute_script("return !!window.axe"):
-        driver.execute_script((AXE / "axe.min.js").read_text(encoding="utf-8"))
-    return driver.execute_async_script(
-        "const done = arguments[0];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ({"
+def _axe(page) -> list[dict]:
+    if not page.evaluate("!!window.axe"):
+        page.add_script_tag(content=(AXE / "axe.min.js").read_text(encoding="utf-8"))
+    return page.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({"
         "  id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.html.slice(0, 120))"
-        "}))), e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)]}]));"
+        "})), e => [{id: 'axe-error', impact: 'critical', nodes: [String(e)]}])"
     )
 
 
@@ -110,12 +126,12 @@ def test_vendored_axe_is_the_pinned_release():
     assert "Mozilla Public License" in (AXE / "LICENSE").read_text(encoding="utf-8")
 
 
-def _serious_violations(driver, server: str, pages: dict[str, str], width: int) -> dict:
+def _serious_violations(page, server: str, pages: dict[str, str], width: int) -> dict:
     """Kind of page -> its serious or critical axe violations (a few nodes each), for every page in ``pages``."""
     found = {}
     for kind, path in pages.items():
-        _open(driver, server, path, width)
-        bad = [v for v in _axe(driver) if v["impact"] in ("serious", "critical")]
+        _open(page, server, path, width)
+        bad = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
         if bad:
             found[kind] = {v["id"]: v["nodes"][:5] for v in bad}
     return found
@@ -157,46 +173,45 @@ def test_no_serious_or_critical_axe_violation_on_the_second_city(browser, city_s
 
 
 def test_large_text_mode_is_one_click_away_and_persists_across_pages(browser, server):
-    _open(browser, server, "", 390)
-    browser.execute_script("localStorage.clear()")
-    _open(browser, server, "", 390)
-    size = "return parseFloat(getComputedStyle(document.querySelector('.md-content .md-typeset p')).fontSize)"
-    normal = browser.execute_script(size)
-    button = browser.find_element("css selector", ".md-header [data-sp-mode-toggle]")
-    assert button.is_displayed() and button.get_attribute("aria-pressed") == "false"
+    _open(browser, server, "", 390)  # a fresh context: nothing stored
+    size = "parseFloat(getComputedStyle(document.querySelector('.md-content .md-typeset p')).fontSize)"
+    large = "document.documentElement.classList.contains('sp-large')"
+    normal = browser.evaluate(size)
+    button = browser.locator(".md-header [data-sp-mode-toggle]")
+    assert button.is_visible() and button.get_attribute("aria-pressed") == "false"
     button.click()
-    assert browser.execute_script("return document.documentElement.classList.contains('sp-large')")
-    assert browser.execute_script(size) >= normal * 1.2
+    assert browser.evaluate(large)
+    assert browser.evaluate(size) >= normal * 1.2
     for path in (PAGES["point"], PAGES["stats"]):  # a fresh page load remembers the choice
         _open(browser, server, path, 390)
-        assert browser.execute_script("return document.documentElement.classList.contains('sp-large')"), path
-        toggle = browser.find_element("css selector", ".md-header [data-sp-mode-toggle]")
+        assert browser.evaluate(large), path
+        toggle = browser.locator(".md-header [data-sp-mode-toggle]")
         assert toggle.get_attribute("aria-pressed") == "true"
-        assert browser.execute_script(size) >= normal * 1.2
+        assert browser.evaluate(size) >= normal * 1.2
     bad = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
     assert bad == [], bad
     toggle.click()
     _open(browser, server, "", 390)
-    assert not browser.execute_script("return document.documentElement.classList.contains('sp-large')")
-    browser.execute_script("localStorage.clear()")
+    assert not browser.evaluate(large)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_point_page_has_breadcrumbs_an_edit_link_and_the_repository_in_the_header(browser, server, width):
     _open(browser, server, PAGES["point"], width)
-    crumbs = browser.find_elements("css selector", ".sp-breadcrumbs li")
-    assert [c.text.strip("› ").strip() for c in crumbs] == ["首页", "镇街", "小榄镇", POINT["name"]]
-    assert crumbs[-1].find_element("css selector", "[aria-current=page]")
-    edit = browser.find_element("css selector", "a[data-sp-edit]")
-    assert edit.get_attribute("href") == f"{REPO_URL}/edit/main/{POINT_FILE}"
+    crumbs = browser.locator(".sp-breadcrumbs li")
+    assert [c.strip("› ").strip() for c in crumbs.all_inner_texts()] == ["首页", "镇街", "小榄镇", POINT["name"]]
+    assert crumbs.last.locator("[aria-current=page]").count() == 1
+    edit = browser.locator("a[data-sp-edit]")
+    assert edit.evaluate("a => a.href") == f"{REPO_URL}/edit/main/{POINT_FILE}"
     assert (ROOT / POINT_FILE).is_file()
-    assert edit.is_displayed()
+    assert edit.is_visible()
     if width >= 1280:  # the theme shows the repository in the header from 60em up; on phones it is in the menu
-        repo = browser.find_element("css selector", ".md-header a.md-source")
-        assert repo.get_attribute("href").rstrip("/") == REPO_URL and repo.is_displayed()
-    crumbs[2].find_element("css selector", "a").click()
-    assert _wait(browser, "return location.pathname.endsWith('/towns/xiaolan/')")
-    assert browser.find_element("css selector", "h1").text == "小榄镇"
+        repo = browser.locator(".md-header a.md-source")
+        assert repo.evaluate("a => a.href").rstrip("/") == REPO_URL and repo.is_visible()
+    crumbs.nth(2).locator("a").click()
+    wait_for(browser, "location.pathname.endsWith('/towns/xiaolan/')")
+    heading = "h => [...h.childNodes].filter(n => !n.matches?.('.headerlink')).map(n => n.textContent).join('')"
+    assert browser.locator("h1").evaluate(heading) == "小榄镇"  # without the permalink, unseen until hovered
 
 
 def _microdata_trail(page, page_url: str) -> list[tuple]:
@@ -263,17 +278,14 @@ def test_search_index_keeps_town_names_whole(shipped_site):
     assert (shipped_site / material.SEARCH_WORKER).read_bytes() == (ROOT / worker).read_bytes()
 
 
-def _search(driver, server: str, query: str) -> list[tuple[str, list[str], float]]:
+def _search(page, server: str, query: str) -> list[tuple[str, list[str], float]]:
     """Each result article's text (U+200B and the 缺少 line left out), the terms it lists as 缺少 (missing),
     and its score (0 for a page listed only as the parent of matching sections)."""
-    _open(driver, server, "", 1280)
-    driver.execute_script("document.querySelector('label[for=__search]').click()")
-    driver.find_element("css selector", "input.md-search__input").send_keys(query)
-    meta = "(document.querySelector('.md-search-result__meta') || {}).textContent || ''"
-    assert _wait(driver, f"return ({meta}).includes('个符合条件')"), "no result"
-    time.sleep(0.5)  # the worker answers each keystroke; let the last answer be drawn
-    return driver.execute_script(
-        "return [...document.querySelectorAll('.md-search-result__article')].map(a => {"
+    _open(page, server, "", 1280)
+    _type_query(page, query)
+    wait_for(page, SEARCH_ANSWERED)
+    return page.evaluate(
+        "[...document.querySelectorAll('.md-search-result__article')].map(a => {"
         "  const line = a.querySelector('.md-search-result__terms');"
         "  const text = [...a.childNodes].filter(n => n !== line).map(n => n.textContent).join('');"
         "  return [text.replace(/\\u200b/g, ''), line ? [...line.querySelectorAll('del')].map(d => d.textContent) : [],"
@@ -308,31 +320,31 @@ def test_search_lists_as_missing_only_what_a_result_lacks(browser, server, query
 def test_map_filters_fold_on_a_phone_and_say_what_they_select(browser, server):
     """The filters took ~300 px above the map at 390 px: there they start folded, and the summary line
     follows the reader's changes and a deep link's, so nothing is hidden."""
-    summary = "return document.getElementById('map-filter-summary').textContent"
-    folded = "return !document.getElementById('map-filter-box').open"
+    summary = "document.getElementById('map-filter-summary').textContent"
+    folded = "!document.getElementById('map-filter-box').open"
     _open(browser, server, "map/", 390)
-    assert browser.execute_script(folded)
-    assert browser.execute_script(summary) == "全部类型 · 全部服务 · 不含已撤销"
-    top = browser.execute_script("return document.querySelector('.sp-map').getBoundingClientRect().top + scrollY")
+    assert browser.evaluate(folded)
+    assert browser.evaluate(summary) == "全部类型 · 全部服务 · 不含已撤销"
+    top = browser.evaluate("document.querySelector('.sp-map').getBoundingClientRect().top + scrollY")
     assert top < 600, top  # was 660 with the filters open
-    assert _wait(browser, "return document.documentElement.hasAttribute('data-map-ready')")
-    browser.execute_script("location.hash = '#type=assistance-station'")  # a deep link followed on the page
-    assert _wait(browser, summary + ".startsWith('知识产权维权援助服务站')")
-    assert browser.execute_script(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销"
-    browser.execute_script("document.querySelector('#map-filters input[value=unknown]').click()")
-    assert browser.execute_script(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销、待核实"
-    browser.find_element("css selector", "#map-filter-box > summary").click()
-    assert browser.find_element("id", "filter-service").is_displayed()
+    wait_for(browser, "document.documentElement.hasAttribute('data-map-ready')")
+    browser.evaluate("location.hash = '#type=assistance-station'")  # a deep link followed on the page
+    wait_for(browser, summary + ".startsWith('知识产权维权援助服务站')")
+    assert browser.evaluate(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销"
+    browser.evaluate("document.querySelector('#map-filters input[value=unknown]').click()")
+    assert browser.evaluate(summary) == "知识产权维权援助服务站 · 全部服务 · 不含已撤销、待核实"
+    browser.click("#map-filter-box > summary")
+    assert browser.locator("#filter-service").is_visible()
     _open(browser, server, "map/", 1280)  # a desktop has room: open
-    assert not browser.execute_script(folded) and browser.find_element("id", "filter-type").is_displayed()
+    assert not browser.evaluate(folded) and browser.locator("#filter-type").is_visible()
 
 
 def test_tables_fit_a_phone(browser, server):
     for path in (PAGES["town"], PAGES["type"], PAGES["stats"], PAGES["opendata"], PAGES["fields"], PAGES["guide"]):
         _open(browser, server, path, 390)
-        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390, path
-        unmarked = browser.execute_script(
-            "return [...document.querySelectorAll('.md-content *')].filter(e => {"
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 390, path
+        unmarked = browser.evaluate(
+            "[...document.querySelectorAll('.md-content *')].filter(e => {"
             "  const s = getComputedStyle(e).overflowX;"
             "  return (s === 'auto' || s === 'scroll') && e.scrollWidth > e.clientWidth + 1"
             "    && !(e.tabIndex >= 0 && e.getAttribute('aria-label'));"
@@ -340,11 +352,11 @@ def test_tables_fit_a_phone(browser, server):
         )
         assert unmarked == [], (path, unmarked)
     _open(browser, server, PAGES["town"], 390)
-    assert browser.execute_script("return document.querySelectorAll('table[data-sp-stack]').length") > 0
-    label = "return getComputedStyle(document.querySelector('table[data-sp-stack] td'), '::before').content"
-    assert "名称" in browser.execute_script(label)
+    assert browser.evaluate("document.querySelectorAll('table[data-sp-stack]').length") > 0
+    label = "getComputedStyle(document.querySelector('table[data-sp-stack] td'), '::before').content"
+    assert "名称" in browser.evaluate(label)
     _open(browser, server, PAGES["town"], 1280)
-    assert browser.execute_script("return document.querySelectorAll('table[data-sp-stack]').length") == 0
+    assert browser.evaluate("document.querySelectorAll('table[data-sp-stack]').length") == 0
 
 
 def test_glossary_terms_link_to_their_entry_where_they_first_appear(shipped_site):
@@ -416,9 +428,9 @@ def test_screenshots_at_phone_width_for_reviewers(browser, server):
     for name, path in SHOTS.items():
         _open(browser, server, path, 390)
         if name != "map":  # the whole page; the map page as a phone shows it
-            height = browser.execute_script("return document.documentElement.scrollHeight")
+            height = browser.evaluate("document.documentElement.scrollHeight")
             _open(browser, server, path, 390, min(height, 5000))
         target = SCREENSHOTS / f"{name}-390.png"
-        assert browser.save_screenshot(str(target))
+        browser.screenshot(path=str(target))
         png = target.read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 390, name

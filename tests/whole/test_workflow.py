@@ -84,6 +84,26 @@ def test_make_test_type_checks_the_package_it_ships_typed():
     assert re.search(r"^mypy==", pinned, re.M) and re.search(r"^types-pyyaml==", pinned, re.M)
 
 
+BROWSER_TESTS = sorted(
+    p for p in (ROOT / "tests").rglob("test_*.py") if re.search(r"\bnew_page\(", p.read_text("utf-8"))
+)
+
+
+def test_one_browser_driver_and_conditions_not_sleeps():
+    """Playwright is the one browser driver: Selenium is in no lock file and nothing imports it; the browser tests
+    wait through conftest.wait_for (a condition with an upper bound), never a fixed sleep or a wait of their own."""
+    assert len(BROWSER_TESTS) >= 5, BROWSER_TESTS
+    for lock in ("requirements.lock", "requirements-test.lock"):
+        assert "selenium" not in (ROOT / lock).read_text(encoding="utf-8").lower(), lock
+    assert re.search(r"^playwright==", (ROOT / "requirements-test.lock").read_text(encoding="utf-8"), re.M)
+    for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]:
+        assert not re.search(r"^\s*(from|import) selenium", path.read_text(encoding="utf-8"), re.M), path
+    for path in BROWSER_TESTS:
+        text = path.read_text(encoding="utf-8")
+        found = re.findall(r"sleep\(|wait_for_(?:function|selector|timeout|url)\(|setTimeout\(", text)
+        assert found == [], (path.name, found)
+
+
 def test_pre_commit_hooks_call_existing_commands():
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     for hook in config["repos"][0]["hooks"]:

@@ -39,8 +39,10 @@ class Descriptor:
         ``shown`` names the file in the messages. Anything wrong is a SetupError with one line.
         """
         resources = raw.get(_RESOURCES) if isinstance(raw, dict) else None
-        if not isinstance(resources, list) or not all(
-            isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(resources, list)
+            or not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources)
         ):
             raise SetupError(f"{shown} 应有 resources 列表，其中每个表都有 name")
         for r in resources:  # each name is also a published file name (opendata/NAME.csv)

@@ -61,10 +61,16 @@
     document.querySelectorAll(SCROLLERS).forEach(function (box) {
       var wide = box.scrollWidth > box.clientWidth + 1;
       var ours = box.dataset.spScroll === "1";
-      if (wide && !box.hasAttribute("tabindex")) {
-        box.setAttribute("tabindex", "0");
+      // The theme makes a code block focusable itself once it overflows (sometimes before this runs): such a
+      // box still needs its name. Whatever was there before is left as it was when the box fits again.
+      if (wide && !ours && !(box.hasAttribute("tabindex") && box.hasAttribute("aria-label"))) {
         box.dataset.spScroll = "1";
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.dataset.spFocus = "1";
+        }
         if (!box.hasAttribute("aria-label")) {
+          box.dataset.spName = "1";
           box.setAttribute("role", "region");
           // numbered: two regions with one name cannot be told apart (axe landmark-unique)
           named += 1;
@@ -78,10 +84,14 @@
           box.parentNode.insertBefore(hint, box);
         }
       } else if (!wide && ours) {
-        box.removeAttribute("tabindex");
-        box.removeAttribute("role");
-        box.removeAttribute("aria-label");
+        if (box.dataset.spFocus) box.removeAttribute("tabindex");
+        if (box.dataset.spName) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+        }
         delete box.dataset.spScroll;
+        delete box.dataset.spFocus;
+        delete box.dataset.spName;
         var prev = box.previousElementSibling;
         if (prev && prev.classList.contains("sp-scroll-hint")) prev.remove();
       }
