@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import Problem
-from .load import Record, Registry, display_path, list_delimiter
+from .load import Record, Registry, list_delimiter
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -139,9 +139,9 @@ class _Mapper:
         if resource == "point_services" and row:
             index, item = self.origins[row - 2]
             return self._service(self.registry.records[index], item, error)
-        where = next((r.get("path") for r in self.registry.descriptor["resources"] if r["name"] == resource), None)
-        shown = display_path(self.registry.root / where) if where else "datapackage.json"
-        return Problem(shown, row or 1, "codelist-error", f"代码表 {resource} 有误：{error.message}")
+        if resource in self.registry.layout:
+            return None  # each code list is checked, with Chinese messages and lines, in codelists.py
+        return Problem("datapackage.json", row or 1, "codelist-error", f"表 {resource} 有误：{error.message}")
 
     def _point(self, record: Record, error) -> Problem | None:
         kind, name = error.type, getattr(error, "field_name", None)
