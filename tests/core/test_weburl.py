@@ -41,4 +41,6 @@ def test_misleading_or_unsafe_addresses_are_refused(url, says):
 def test_any_text_is_a_problem_or_fine_never_an_exception(text):
     problem = url_problem(text)
     if problem is None:
-        assert "@" not in text.split("/")[2] and text.split("/")[2].isascii() and text.startswith(("http://", "https://"))
+        assert (
+            "@" not in text.split("/")[2] and text.split("/")[2].isascii() and text.startswith(("http://", "https://"))
+        )
