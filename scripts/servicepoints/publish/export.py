@@ -13,6 +13,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..registry.jsonschema import point_json_schema
 from ..registry.load import list_delimiter
@@ -112,7 +113,7 @@ def geojson_bytes(points: list[dict], fields: list[str], delimiter: str = ";") -
 FIELDS_SHEET = "字段说明"
 
 
-def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, object]]:
+def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, Callable[[dict], Any]]]:
     """(header, field code, explanation, value function) per spreadsheet column of one table.
 
     Coded fields of the points get a Chinese-label column followed by the code in its own column.
@@ -121,7 +122,7 @@ def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, ob
     types = {t["code"]: t["name"] for t in data.tables["types"]}
     towns = {t["name"]: t["code"] for t in data.tables["towns"]}
     services = {s["code"]: s["name"] for s in data.tables["services"]}
-    columns = []
+    columns: list[tuple[str, str, str, Callable[[dict], Any]]] = []
     for f in resource["schema"]["fields"]:
         name, title = f["name"], f.get("title", f["name"])
         about = f.get("description", "")
@@ -139,7 +140,7 @@ def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, ob
             columns.append((title, "", f"服务项目的中文名称，以 {delimiter} 分隔。", names))
             columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
         elif labels:
-            columns.append((title, "", f"{title}的中文说明。", lambda r, n=name, lb=labels: lb.get(r.get(n))))
+            columns.append((title, "", f"{title}的中文说明。", _label_getter(name, labels)))
             columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
         else:
             columns.append((title, name, about, _getter(name, f, delimiter)))
@@ -188,12 +189,17 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
         sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
         if len(sheets) == 1:
             sheets.append(None)  # the field sheet, second, once every table is described
-    fields = Sheet(
+    field_sheet = Sheet(
         FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], [[_inert(v) for v in row] for row in described]
     )
-    sheets = [fields if s is None else s for s in sheets]
     creator = descriptor["contributors"][0]["title"]
-    return zip_bytes(workbook_members(sheets, creator, release), release)
+    members = workbook_members([field_sheet if s is None else s for s in sheets], creator, release)
+    return zip_bytes(members, release)
+
+
+def _label_getter(name: str, labels: dict) -> Callable[[dict], str | None]:
+    """A record's Chinese label for its code in ``name`` (``labels``: a field's x-labels)."""
+    return lambda record: labels.get(record.get(name))
 
 
 def _inert(value):

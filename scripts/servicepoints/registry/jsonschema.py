@@ -100,14 +100,15 @@ def _property(field: dict, codes: list[str] | None) -> dict:
 def _sources_items(descriptor: dict) -> dict:
     """One source: an object with a required title, an http(s) url and a publication date."""
     fields = source_fields(descriptor)
+    properties = {n: _property(f, None) for n, f in fields.items()}
+    if "title" in properties:
+        properties["title"]["minLength"] = 1
     item = {
         "type": "object",
         "additionalProperties": False,
         "required": [n for n, f in fields.items() if f.get("constraints", {}).get("required")],
-        "properties": {n: _property(f, None) for n, f in fields.items()},
+        "properties": properties,
     }
-    if "title" in item["properties"]:
-        item["properties"]["title"]["minLength"] = 1
     return {"items": item}
 
 

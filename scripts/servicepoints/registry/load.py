@@ -134,6 +134,7 @@ def read_registry(data_dir: Path | str) -> Registry:
         if problem:
             registry.problems.append(problem)
         else:
+            assert record is not None  # read_record returns a record or the problem that stopped it
             registry.records.append(record)
     return registry
 

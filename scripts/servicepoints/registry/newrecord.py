@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from ..core.errors import SetupError, printable
 from .load import Registry, allowed_services, display_path, read_registry, record_stem
@@ -12,7 +12,9 @@ from .scaffold import fresh_id, scaffold
 from .suggest import did_you_mean
 
 
-def write_new_record(data_dir, type_code: str, town: str, name: str, status: str, registry: Registry | None = None):
+def write_new_record(
+    data_dir: Path, type_code: str, town: str, name: str, status: str, registry: Registry | None = None
+) -> Path:
     """Create ``points/<type>/<id>.yaml`` inside the data folder; refuses an unknown type or town with a
     hint, an id the schema would refuse, and any path that would leave the data folder (SetupError).
     The caller checks the code lists first (``registry``: the folder it read and checked)."""
@@ -23,7 +25,7 @@ def write_new_record(data_dir, type_code: str, town: str, name: str, status: str
         raise SetupError(f"未知网点类型 {printable(type_code)}。{did_you_mean(type_code, {c: c for c in types})}")
     if town not in towns:
         raise SetupError(f"未知镇街 {printable(town)}。{did_you_mean(town, {t: t for t in towns})}")
-    taken = {r.values.get("id") for r in registry.records} | {
+    taken = {r.id for r in registry.records if r.id} | {
         record_stem(p.file.rsplit("/", 1)[-1]) for p in registry.problems
     }
     point_id = fresh_id(type_code, towns[town]["slug"], taken)

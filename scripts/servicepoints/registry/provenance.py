@@ -67,7 +67,8 @@ def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> 
     if not isinstance(value, list):
         msg = f"信息来源（sources）应写成列表，每条一项，例如：\n{SOURCE_EXAMPLE}"
         return [problem("sources", "source-invalid", msg)]
-    out, seen = [], {}
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(value):
         key = f"sources.{i}"
         title = item.get("title") if isinstance(item, dict) else None

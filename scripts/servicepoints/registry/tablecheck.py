@@ -59,7 +59,7 @@ def check_package(registry: Registry) -> list[Problem]:
         for item, code in enumerate(services if isinstance(services, list) else [services] if services else []):
             links.append([record.values.get("id"), code if isinstance(code, str) else None])
             origins.append((index, item))
-    derived = {
+    derived: dict[str, list] = {
         "points": [names, *rows],
         "point_services": [["point_id", "service"], *links],
         "point_sources": [["point_id", "title", "url", "date"], *_source_rows(registry)],

@@ -92,7 +92,7 @@ def field_order(schema_fields: list[dict], key_orders: list[list[str]]) -> list[
         for i, a in enumerate(known):
             for b in known[i + 1 :]:
                 before[(a, b)] = before.get((a, b), 0) + 1
-    edges = {n: set() for n in names}
+    edges: dict[str, set[str]] = {n: set() for n in names}
     for (a, b), count in before.items():
         if count > before.get((b, a), 0):
             edges[b].add(a)  # b waits for a

@@ -207,7 +207,7 @@ def site_view(data: SiteData) -> dict:
     """What every page template sees (the open-data pages see opendata_view() too)."""
     types = sorted(data.tables["types"], key=lambda t: int(t["sort"]))
     published = Counter(p["type"] for p in data.points)
-    reported = Counter()
+    reported: Counter[str] = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
     counts = Counts(data.points, data.tables["reported"])
