@@ -183,7 +183,7 @@ def _foreign_keys(registry: Registry, name: str, layout: TableLayout, found: dic
             value = tuple(row.get(c) for c in fields)
             if all(v is not None for v in value) and value not in known:
                 line = layout.lines[index]
-                shown = printable("、".join(value))
+                shown = printable("、".join(str(v) for v in value))
                 msg = f"代码表 {name} 第 {line} 行的 {'、'.join(fields)}“{shown}”不在 {target} 表中。"
                 out.append(Problem(layout.file, line, "codelist-error", msg, None, fields[0]))
     return out
