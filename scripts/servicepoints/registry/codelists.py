@@ -47,20 +47,11 @@ def sound(registry: Registry, name: str) -> bool:
     return name in registry.layout and not any(p.severity == "error" for p in _table(registry, name))
 
 
-def _fields(registry: Registry, name: str) -> list[dict]:
-    resource = next(r for r in registry.descriptor["resources"] if r["name"] == name)
-    return resource["schema"]["fields"]
-
-
-def _schema(registry: Registry, name: str) -> dict:
-    return next(r for r in registry.descriptor["resources"] if r["name"] == name)["schema"]
-
-
 def _table(registry: Registry, name: str) -> list[Problem]:
     layout = registry.layout[name]
     if layout.problem:
         return [layout.problem]
-    fields = _fields(registry, name)
+    fields = registry.descriptor.fields(name)
     declared = [f["name"] for f in fields]
     lacking = [n for n in declared if n not in layout.header]
     if lacking:
@@ -76,7 +67,7 @@ def _table(registry: Registry, name: str) -> list[Problem]:
         out.append(Problem(layout.file, 1, "codelist-error", msg, None, twice[0]))
     for index, row in enumerate(registry.tables[name]):
         line = layout.lines[index]
-        key = _row_key(row, _schema(registry, name))
+        key = _row_key(row, registry.descriptor.schema(name))
         if layout.widths[index] > len(layout.header):
             msg = f"代码表 {name} 第 {line} 行的格子比表头多：多出的内容没有列名，请删去或补上引号。"
             out.append(Problem(layout.file, line, "codelist-error", msg, key))
@@ -143,7 +134,7 @@ def _typed(kind: str, value: str) -> bool:
 
 def _uniques(registry: Registry, name: str, layout: TableLayout) -> list[Problem]:
     """Unique columns and the primary key: the second row holding a value, naming the first."""
-    schema = _schema(registry, name)
+    schema = registry.descriptor.schema(name)
     key = schema.get("primaryKey")
     keys = [[key] if isinstance(key, str) else list(key or [])]
     keys += [[f["name"]] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
@@ -167,7 +158,7 @@ def _uniques(registry: Registry, name: str, layout: TableLayout) -> list[Problem
 def _foreign_keys(registry: Registry, name: str, layout: TableLayout, found: dict) -> list[Problem]:
     """References to other sound code lists (references to the points are checked with the points)."""
     out = []
-    for fk in _schema(registry, name).get("foreignKeys", []):
+    for fk in registry.descriptor.schema(name).get("foreignKeys", []):
         target = fk["reference"].get("resource") or name
         if (
             target not in registry.layout

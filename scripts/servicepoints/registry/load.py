@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
 from .csvread import CsvError, parse_csv
+from .descriptor import Descriptor
 from .yamlread import MAX_BYTES, ReadError, decode, parse
-
-TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 @dataclass
@@ -55,30 +53,19 @@ class Registry:
     """Everything in a data folder, read but not yet validated."""
 
     root: Path
-    descriptor: dict
+    descriptor: Descriptor
     tables: dict[str, list[dict]]
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # Per code list, as read from its file: the header, and each row's line and number of cells.
     layout: dict[str, TableLayout] = field(default_factory=dict)
 
-    def schema(self, resource: str) -> dict:
-        for res in self.descriptor["resources"]:
-            if res["name"] == resource:
-                return res["schema"]
-        raise SetupError(f"datapackage.json 中没有 {resource} 表")
 
-
-def list_delimiter(descriptor: dict) -> str:
-    """The one delimiter of list values in published tables (declared in datapackage.json)."""
-    return descriptor.get("x-list-delimiter", ";")
-
-
-def allowed_services(descriptor: dict, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
+def allowed_services(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
     """Point type code -> the service codes that type may offer, in services.csv order."""
     allowed: dict[str, list[str]] = {t["code"]: [] for t in tables["types"]}
     for service in tables["services"]:
-        for type_code in (service.get("types") or "").split(list_delimiter(descriptor)):
+        for type_code in (service.get("types") or "").split(descriptor.list_delimiter):
             allowed.setdefault(type_code.strip(), []).append(service["code"])
     return allowed
 
@@ -115,10 +102,9 @@ def read_registry(data_dir: Path | str) -> Registry:
         raise SetupError(f"{display_path(root)} 不是文件夹：--data 应指向含有 datapackage.json 和 points/ 的数据目录")
     descriptor = _read_descriptor(root)
     tables, layout = {}, {}
-    for res in descriptor["resources"]:
-        if "x-source" not in res and "x-derived-from" not in res:
-            path = _inside(root, res.get("path"), res.get("name"))
-            tables[res["name"]], layout[res["name"]] = read_table(path, _declared(res))
+    for res in descriptor.code_lists():
+        path = _inside(root, res.get("path"), res.get("name"))
+        tables[res["name"]], layout[res["name"]] = read_table(path, _declared(res))
     registry = Registry(root=root, descriptor=descriptor, tables=tables, layout=layout)
     points = root / "points"
     if points.is_symlink() or not points.is_dir():
@@ -231,35 +217,21 @@ def _inside(root: Path, relative, name) -> Path:
     return path
 
 
-def _read_descriptor(root: Path) -> dict:
+def _read_descriptor(root: Path) -> Descriptor:
     path = root / "datapackage.json"
     if not path.is_file():
         raise SetupError(f"{display_path(path)} 不存在：--data 应指向含有 datapackage.json 的数据目录")
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SetupError(f"{display_path(path)} 不是有效的 JSON：{exc}") from None
     except OSError as exc:
         raise SetupError(f"无法读取 {display_path(path)}：{exc.strerror or exc}") from None
-    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    if not isinstance(resources, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources
-    ):
-        raise SetupError(f"{display_path(path)} 应有 resources 列表，其中每个表都有 name")
-    for r in resources:  # each name is also a published file name (opendata/NAME.csv)
-        if not TABLE_NAME.fullmatch(r["name"]):
-            raise SetupError(
-                f"{display_path(path)} 中的表名 {r['name']!r} 不可用：表名也是发布的文件名（NAME.csv），"
-                "只能用小写字母、数字、- 和 _，以字母开头"
-            )
-    points = next((r for r in resources if r["name"] == "points"), None)
-    fields = points.get("schema", {}).get("fields") if points and isinstance(points.get("schema"), dict) else None
-    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
-        raise SetupError(f"{display_path(path)} 中没有 points 表的字段定义（resources → points → schema → fields）")
-    return descriptor
+    return Descriptor.load(raw, display_path(path))
 
 
 def _declared(resource: dict) -> list[str]:
+    """A code list's declared columns (its fields' names); a table without fields is a SetupError."""
     schema = resource.get("schema")
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
@@ -290,7 +262,7 @@ def read_table(path: Path, declared: list[str]) -> tuple[list[dict], TableLayout
     for line, cells in parsed[1:]:
         row = dict.fromkeys(declared)
         for name, cell in zip(header, cells, strict=False):
-            if name and name not in row or name in declared:
+            if name:
                 row[name] = cell.strip() or None
         rows.append(row)
         lines.append(line)

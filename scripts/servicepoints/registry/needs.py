@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..core.errors import Problem, printable
 from .codelists import sound
-from .load import Registry, list_delimiter
+from .load import Registry
 
 HELP_SERVICES = {"rapid-enforcement", "rights-assistance", "enforcement-advice"}  # the national channels help here too
 
@@ -17,7 +17,7 @@ def check_needs(registry: Registry) -> list[Problem]:
     if layout is None or layout.problem or "services" not in layout.header or not sound(registry, "services"):
         return []
     known = {s["code"] for s in registry.tables.get("services", [])}
-    delimiter = list_delimiter(registry.descriptor)
+    delimiter = registry.descriptor.list_delimiter
     out = []
     for line, row in zip(layout.lines, registry.tables["needs"], strict=True):
         for service in need_services(row, delimiter):

@@ -29,7 +29,7 @@ def write_new_record(
         record_stem(p.file.rsplit("/", 1)[-1]) for p in registry.problems
     }
     point_id = fresh_id(type_code, towns[town]["slug"], taken)
-    id_field = next(f for f in registry.schema("points")["fields"] if f["name"] == "id")
+    id_field = registry.descriptor.field("id")
     pattern = id_field.get("constraints", {}).get("pattern", r"[a-z0-9]+(-[a-z0-9]+)*")
     if not re.fullmatch(pattern, point_id):
         raise SetupError(f"由类型代码和镇街拼音生成的编号“{printable(point_id)}”不符合编号规则，未写入；请先修正代码表")
@@ -38,7 +38,7 @@ def write_new_record(
     values = {"id": point_id, "name": name, "type": type_code, "town": town, "status": status}
     names = {s["code"]: s["name"] for s in registry.tables["services"]}
     services = {code: names[code] for code in allowed_services(registry.descriptor, registry.tables)[type_code]}
-    text = scaffold(registry.schema("points")["fields"], values, schema_ref.as_posix(), {"services": services})
+    text = scaffold(registry.descriptor.fields("points"), values, schema_ref.as_posix(), {"services": services})
     return write_inside(registry.root, relative, text, new=True)
 
 
