@@ -57,7 +57,8 @@ class Descriptor:
         mistake = profile_mistake(raw)
         if mistake:
             raise SetupError(f"{shown}：{mistake}")
-        descriptor = cls(raw if isinstance(raw, dict) else {})  # a dict: resources were found in it above
+        assert isinstance(raw, dict)  # resources were read from it above
+        descriptor = cls(raw)
         for field in descriptor.fields():
             pattern = field.get("x-item-pattern")
             try:
