@@ -98,10 +98,18 @@ def _inside_data(files: tuple[Path, ...], data_dir: Path) -> list[Path]:
     return list(files)
 
 
+LINKS_OUT = ("symlink-outside", "symlink-dangling")
+
+
 def _code_lists_checked(registry: Registry) -> None:
-    """Commands that build paths or schemas from the code lists check them first (exit 1)."""
+    """Commands that build paths or schemas from the code lists, or write into data/, check first that no
+    link leads out of the data folder (exit 2, one line) and that the code lists are sound (exit 1)."""
     from .registry.codelists import check_code_lists
 
+    links = [p.file for p in registry.problems if p.code in LINKS_OUT]
+    if links:
+        shown = "、".join(printable(f) for f in links[:3]) + ("等" if len(links) > 3 else "")
+        raise SetupError(f"数据目录中有指向目录之外（或不存在）的链接：{shown}；不会经由它写入或读取，请先删除")
     problems = errors(check_code_lists(registry))
     if problems:
         click.echo(output.problems_text(problems, _count(registry)), err=True)

@@ -36,7 +36,11 @@ def test_shipped_channels_are_valid_and_each_names_its_kind_needs_and_source():
 @pytest.mark.parametrize(
     ("row", "field", "message"),
     [
-        (f"热线,,policy-question,12345,,说明,{SOURCE}", "kind", "代码表 channels 第 2 行的 kind是空的：这一列每行都要填写。"),
+        (
+            f"热线,,policy-question,12345,,说明,{SOURCE}",
+            "kind",
+            "代码表 channels 第 2 行的 kind是空的：这一列每行都要填写。",
+        ),
         (
             f"热线,fax,policy-question,12345,,说明,{SOURCE}",
             "kind",

@@ -112,6 +112,10 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
         if dated and not (re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and _real_date(value)):
             msg = f"{label}应是真实存在的日期，写成 YYYY-MM-DD（月和日都写两位），例如 2025-03-31。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
+        joined = sum(len(v) + 1 for v in value if isinstance(v, str)) if isinstance(value, list) else 0
+        if spec.get("x-list") and joined > XLSX_CELL and not found_any(out, key):  # one published cell
+            msg = f"{label}的各项合起来太长（{joined} 个字），发布时放不进一个表格单元格（最多 {XLSX_CELL} 个字）。"
+            out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
         if spec.get("x-list") and isinstance(value, list):
             seen: set = set()
             for i, item in enumerate(value):
