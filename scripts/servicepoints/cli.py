@@ -276,6 +276,7 @@ def sheet_cmd(towns: tuple[str, ...], out_file: Path | None, data_dir: Path, set
 
     settings = load_settings(settings_file)
     registry = read_registry(data_dir)
+    _code_lists_checked(registry)
     known = [t["name"] for t in registry.tables["towns"]]
     for town in towns:
         if town not in known:
@@ -325,8 +326,9 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
             raw = handle.read(MAX_FILE + 1)
     except OSError as exc:
         raise SetupError(f"无法读取 {file}：{exc.strerror or exc}") from None
-    registry = read_registry(data_dir)
     settings = load_settings(settings_file)
+    registry = read_registry(data_dir)
+    _code_lists_checked(registry)
     cols = intake.columns(registry.descriptor, registry.tables)
     try:
         sheet = intake.read_returned(raw, file.name, cols, registry.descriptor.area_code())

@@ -47,7 +47,11 @@ COMMANDS = {
     "nearest": ["nearest", "22.5", "113.4"],
     "schema": ["schema"],
     "schema-write": ["schema", "--write"],
+    "sheet": ["sheet", "--out", "{out}.xlsx"],
+    "import": ["import", "{returned}"],
+    "import-write": ["import", "{returned}", "--write", "--by", "某镇政务服务中心"],
 }
+RETURNED = "编号,名称,电话\n../../x,\u202e假,=cmd|' /C calc'!A0\ngood,改名,0760-88888888\n"
 
 
 def hostile_code_lists(data) -> None:
@@ -111,19 +115,21 @@ def test_every_command_fails_cleanly_and_writes_nothing_outside(world, setup, co
     if setup != "hostile-code-lists":
         links_out(data, outside)
     out = root / "site-out"
-    args = [a.replace("{out}", str(out)) for a in COMMANDS[command]]
-    before = snapshot(root, skip=["data", "site-out"])
+    returned = root / "returned.csv"
+    returned.write_text(RETURNED, encoding="utf-8")
+    args = [a.replace("{out}", str(out)).replace("{returned}", str(returned)) for a in COMMANDS[command]]
+    before = snapshot(root, skip=["data", "site-out", "site-out.xlsx"])
     inside = snapshot(data)
     result = CliRunner().invoke(main, [*args, "--data", str(data)])
     assert result.exception is None or isinstance(result.exception, SystemExit), (result.output, result.exception)
     assert "Traceback" not in result.output
     assert result.exit_code in (1, 2), result.output
     assert result.output.strip(), "a failure says why"
-    assert snapshot(root, skip=["data", "site-out"]) == before  # nothing written outside data/ and the output
+    assert snapshot(root, skip=["data", "site-out", "site-out.xlsx"]) == before  # nothing outside data/, the output
     assert snapshot(outside) == before_outside(before)
     if result.exit_code:
         assert snapshot(data) == inside  # a refused command leaves data/ as it was
-        assert not out.exists()
+        assert not out.exists() and not (root / "site-out.xlsx").exists()
 
 
 def before_outside(before: dict) -> dict:
