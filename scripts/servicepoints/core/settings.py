@@ -88,7 +88,7 @@ def setting(default, what: str, check: Callable[[str, str], None] | None = None,
 
 @dataclass
 class Settings:
-    publisher: str = setting("中山市知识产权公共服务网点名录编辑组", "who publishes the open data")
+    publisher: str = setting("名录编辑组", "who publishes the open data (the instance names its own in servicepoints.yml)")
     licence: str = setting(
         "CC-BY-4.0", "the open data's licence (SPDX-like code)", _pattern(r"[A-Za-z0-9.+-]{1,50}", " 应是许可协议代码")
     )
@@ -123,7 +123,7 @@ class Settings:
     # The git repository editors propose changes to: the header link, every page's edit link, the
     # correction links and the browser editor (/admin/) all come from this one setting.
     repo_url: str | None = setting(
-        "https://github.com/zs-ip-servicepoints/servicepoints",
+        None,
         "the repository: header link, edit and correction links, the browser editor",
         _repo_url,
     )

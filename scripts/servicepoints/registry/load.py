@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
+from ..core.place import Place
 from .csvread import CsvError, parse_csv
 from .descriptor import Descriptor
 from .yamlread import MAX_BYTES, ReadError, decode, parse
@@ -59,6 +61,11 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
     # Per code list, as read from its file: the header, and each row's line and number of cells.
     layout: dict[str, TableLayout] = field(default_factory=dict)
+
+    @functools.cached_property
+    def place(self) -> Place:
+        """The place the registry covers (``x-place``; checked when the descriptor was read)."""
+        return self.descriptor.place
 
 
 def allowed_services(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
@@ -227,7 +234,9 @@ def _read_descriptor(root: Path) -> Descriptor:
         raise SetupError(f"{display_path(path)} 不是有效的 JSON：{exc}") from None
     except OSError as exc:
         raise SetupError(f"无法读取 {display_path(path)}：{exc.strerror or exc}") from None
-    return Descriptor.load(raw, display_path(path))
+    descriptor = Descriptor.load(raw, display_path(path))
+    Place.from_descriptor(raw)  # the place block, refused here with the key that is wrong
+    return descriptor
 
 
 def _declared(resource: dict) -> list[str]:
