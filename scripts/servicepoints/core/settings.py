@@ -88,7 +88,9 @@ def setting(default, what: str, check: Callable[[str, str], None] | None = None,
 
 @dataclass
 class Settings:
-    publisher: str = setting("名录编辑组", "who publishes the open data (the instance names its own in servicepoints.yml)")
+    publisher: str = setting(
+        "名录编辑组", "who publishes the open data (the instance names its own in servicepoints.yml)"
+    )
     licence: str = setting(
         "CC-BY-4.0", "the open data's licence (SPDX-like code)", _pattern(r"[A-Za-z0-9.+-]{1,50}", " 应是许可协议代码")
     )

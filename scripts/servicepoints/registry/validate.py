@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from ..core import geo, hours
 from ..core.errors import Problem, errors
 from ..core.parallel import Background, default_workers
-from .codelists import check_code_lists
 from ..core.place import Place
+from .codelists import check_code_lists
 from .freshness import too_old
 from .holidays import check_holidays
 from .load import Record, Registry, allowed_services, display_path, record_stem
