@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .core.errors import SetupError, errors
+from .core.errors import SetupError, errors, printable
 from .core.nearest import nearest as find_nearest
 from .core.settings import Settings, load_settings
 from .registry import output
@@ -43,7 +43,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SetupError as exc:
-            click.echo(f"servicepoints: {exc}", err=True)
+            click.echo(f"servicepoints: {printable(exc, limit=1000)}", err=True)  # one line, whatever it quotes
             sys.exit(2)
 
 
@@ -56,7 +56,7 @@ def main() -> None:
 def _checked(data_dir: Path, settings_file: str) -> tuple[Registry, Report, Settings]:
     settings = load_settings(settings_file)
     registry = read_registry(data_dir)
-    return registry, validate(registry, stale_days=settings.stale_days), settings
+    return registry, validate(registry, stale_days=settings.stale_days, workers=settings.workers), settings
 
 
 def _count(registry: Registry) -> int:
@@ -74,14 +74,47 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path, settings_file: str, fm
 
     给出 FILES 时仍校验整个目录（编号重复要跨文件检查），但只报告这些文件的问题。
     """
-    registry, report, _ = _checked(data_dir, settings_file)
+    settings = load_settings(settings_file)
+    wanted = {display_path(f) for f in _inside_data(files, data_dir)}
+    registry = read_registry(data_dir)
+    report = validate(registry, stale_days=settings.stale_days, workers=settings.workers)
     records = _count(registry)
     problems = report.problems
     if files:
-        wanted = {display_path(f) for f in files}
         problems = [p for p in problems if p.file in wanted]
     click.echo(output.FORMATS[fmt](problems, records))
     sys.exit(1 if errors(problems) else 0)
+
+
+def _inside_data(files: tuple[Path, ...], data_dir: Path) -> list[Path]:
+    """The files named on the command line, each an existing file inside the data folder; else
+    SetupError (exit 2): a file that is not read must never be reported as valid."""
+    root = data_dir.resolve()
+    for file in files:
+        if not file.is_file():
+            raise SetupError(f"要校验的文件 {printable(file)} 不存在（或不是文件）")
+        if not file.resolve().is_relative_to(root):
+            raise SetupError(f"要校验的文件 {printable(file)} 不在数据目录 {printable(data_dir)} 中，不会被读取")
+    return list(files)
+
+
+LINKS_OUT = ("symlink-outside", "symlink-dangling")
+
+
+def _code_lists_checked(registry: Registry) -> None:
+    """Commands that build paths or schemas from the code lists, or write into data/, check first that no
+    link leads out of the data folder (exit 2, one line) and that the code lists are sound (exit 1)."""
+    from .registry.codelists import check_code_lists
+
+    links = [p.file for p in registry.problems if p.code in LINKS_OUT]
+    if links:
+        shown = "、".join(printable(f) for f in links[:3]) + ("等" if len(links) > 3 else "")
+        raise SetupError(f"数据目录中有指向目录之外（或不存在）的链接：{shown}；不会经由它写入或读取，请先删除")
+    problems = errors(check_code_lists(registry))
+    if problems:
+        click.echo(output.problems_text(problems, _count(registry)), err=True)
+        click.echo("代码表有错误，未写入任何文件。", err=True)
+        sys.exit(1)
 
 
 class _Degrees(click.ParamType):
@@ -160,26 +193,34 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
 @click.option("--name", required=True, help="网点名称。")
 @click.option("--status", default="operating", show_default=True)
 @DATA
-def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path) -> None:
+@SETTINGS
+def new_cmd(type_code: str, town: str, name: str, status: str, data_dir: Path, settings_file: str) -> None:
     """新建一条网点记录文件，写好所有字段的中文说明。"""
     from .registry.newrecord import write_new_record
 
-    path = write_new_record(data_dir, type_code, town, name, status)
+    load_settings(settings_file)
+    registry = read_registry(data_dir)
+    _code_lists_checked(registry)
+    path = display_path(write_new_record(data_dir, type_code, town, name, status, registry))
     click.echo(f"已新建 {path}：请填写 lat、lon 等字段，然后运行 servicepoints validate。")
 
 
 @main.command("schema")
 @DATA
+@SETTINGS
 @click.option("--write", is_flag=True, help="写入 DATA/point.schema.json（记录第一行引用的文件）。")
-def schema_cmd(data_dir: Path, write: bool) -> None:
+def schema_cmd(data_dir: Path, settings_file: str, write: bool) -> None:
     """输出由数据包描述生成的单条记录 JSON Schema，供编辑器自动提示。"""
     from .registry.jsonschema import point_json_schema
+    from .registry.safewrite import write_inside
 
+    load_settings(settings_file)
     registry = read_registry(data_dir)
+    _code_lists_checked(registry)
     text = json.dumps(point_json_schema(registry.descriptor, registry.tables), ensure_ascii=False, indent=2) + "\n"
     if write:
-        (data_dir / "point.schema.json").write_text(text, encoding="utf-8")
-        click.echo(f"已写入 {data_dir / 'point.schema.json'}")
+        path = write_inside(data_dir, "point.schema.json", text)
+        click.echo(f"已写入 {display_path(path)}")
     else:
         click.echo(text, nl=False)
 
@@ -213,7 +254,7 @@ def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: 
     settings = load_settings(settings_file)
     days = settings.stale_days if days is None else days
     registry = read_registry(data_dir)
-    report = validate(registry, today=day, stale_days=days)
+    report = validate(registry, today=day, stale_days=days, workers=settings.workers)
     if not report.ok:
         click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         sys.exit(1)
@@ -247,6 +288,7 @@ def sheet_cmd(towns: tuple[str, ...], out_file: Path | None, data_dir: Path, set
 
     settings = load_settings(settings_file)
     registry = read_registry(data_dir)
+    _code_lists_checked(registry)
     known = [t["name"] for t in registry.tables["towns"]]
     for town in towns:
         if town not in known:
@@ -296,8 +338,9 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
             raw = handle.read(MAX_FILE + 1)
     except OSError as exc:
         raise SetupError(f"无法读取 {file}：{exc.strerror or exc}") from None
-    registry = read_registry(data_dir)
     settings = load_settings(settings_file)
+    registry = read_registry(data_dir)
+    _code_lists_checked(registry)
     cols = intake.columns(registry.descriptor, registry.tables)
     try:
         sheet = intake.read_returned(raw, file.name, cols, registry.descriptor.area_code())

@@ -51,7 +51,24 @@ def test_validator_accepts_exactly_the_valid_cases(tmp_path, monkeypatch):
     report = validate(read_registry(make_registry(tmp_path, records)), today=dt.date(2026, 12, 1))
     flagged = {p.record for p in report.problems if p.code == "bad-hours"}
     assert flagged == {f"case-{n}" for n, case in enumerate(PARSE) if not case["valid"]}
-    assert {p.code for p in report.problems} <= {"bad-hours", "stale"}  # good.yaml was verified 2025-01-15
+    assert {p.code for p in report.problems} <= {"bad-hours", "stale", "control-character"}  # verified 2025-01-15
+    hidden = {p.record for p in report.problems if p.code == "control-character"}  # a tab or line break
+    assert hidden == {f"case-{n}" for n, case in enumerate(PARSE) if any(c in case["hours"] for c in "\t\n")}
+
+
+def test_the_json_schema_hours_pattern_is_the_grammar_and_agrees_with_the_cases():
+    """The editors' schema checks the same form as the validator: every valid case matches it, and a
+    case it matches is invalid only for what a regex cannot say (spans out of order)."""
+    import re
+
+    from servicepoints.registry.jsonschema import HOURS_PATTERN
+
+    assert f"^({hours.PATTERN})$" == HOURS_PATTERN
+    for case in PARSE:
+        matched = re.search(HOURS_PATTERN.removesuffix("$") + r"\Z", case["hours"]) is not None  # $ as in JSON Schema
+        assert matched or not case["valid"], case["hours"]
+        if any(c in case["hours"] for c in "\n\t\u3000"):
+            assert not matched, case["hours"]
 
 
 @pytest.mark.parametrize("case", STATUS, ids=[c["name"] for c in STATUS])

@@ -36,15 +36,19 @@ def test_shipped_channels_are_valid_and_each_names_its_kind_needs_and_source():
 @pytest.mark.parametrize(
     ("row", "field", "message"),
     [
-        (f"热线,,policy-question,12345,,说明,{SOURCE}", "kind", "求助渠道表第 2 行缺少 kind。"),
+        (
+            f"热线,,policy-question,12345,,说明,{SOURCE}",
+            "kind",
+            "代码表 channels 第 2 行的 kind是空的：这一列每行都要填写。",
+        ),
         (
             f"热线,fax,policy-question,12345,,说明,{SOURCE}",
             "kind",
-            "求助渠道表第 2 行的方式“fax”不对：只能写 phone、online 或 counter。",
+            "代码表 channels 第 2 行的 kind“fax”不在允许范围内，只能写：phone、online、counter。",
         ),
         (f"热线,phone,policy-question,,,说明,{SOURCE}", "phone", "求助渠道表第 2 行的方式是 phone，但没有写 phone。"),
         (f"网站,online,policy-question,,,说明,{SOURCE}", "url", "求助渠道表第 2 行的方式是 online，但没有写 url。"),
-        (f"热线,phone,,12345,,说明,{SOURCE}", "needs", "求助渠道表第 2 行缺少 needs。"),
+        (f"热线,phone,,12345,,说明,{SOURCE}", "needs", "代码表 channels 第 2 行的 needs是空的：这一列每行都要填写。"),
         (
             f"热线,phone,policy-question;buy-a-car,12345,,说明,{SOURCE}",
             "needs",

@@ -33,15 +33,21 @@ CODELISTS = {
 
 
 def _plant(data):
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    limits = {
+        (r["path"], f["name"]): f.get("constraints", {}).get("maxLength", len(EVIL))
+        for r in descriptor["resources"]
+        for f in r["schema"]["fields"]
+    }
     for name, columns in CODELISTS.items():
         path = data / name
         rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
         for column in columns:
+            limit = limits[(name, column)]  # the validator holds every cell to its declared maxLength
             for row in rows[1:]:
-                row[rows[0].index(column)] = EVIL
+                row[rows[0].index(column)] = EVIL if len(EVIL) <= limit else EVIL[:limit].rsplit(" ", 1)[0]
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows(rows)
-    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
     for resource in descriptor["resources"]:
         resource["description"] = EVIL
     (data / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")

@@ -107,6 +107,12 @@ class Problem:
         return asdict(self)
 
 
+def printable(value, limit: int = 80) -> str:
+    """A value as one printable line for a message: unprintable characters as \\uXXXX, long text cut."""
+    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(value))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def errors(problems: list[Problem]) -> list[Problem]:
     """The problems that block publishing (warnings do not)."""
     return [p for p in problems if p.severity == "error"]

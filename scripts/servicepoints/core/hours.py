@@ -33,9 +33,18 @@ HSDS_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
 _PART = rf"(?:{_DAY}(?:-{_DAY})?|PH)"
-_SELECTOR = re.compile(rf"^{_PART}(?:,{_PART})*$")
+_SEL = rf"{_PART}(?:,{_PART})*"
 _TIME = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)"
-_SPANS = re.compile(rf"^{_TIME}-{_TIME}(?:,{_TIME}-{_TIME})*$")
+_SPAN_LIST = rf"{_TIME}-{_TIME}(?:,{_TIME}-{_TIME})*"
+_RULE = rf"(?:24/7|(?:{_SEL} +)?{_SPAN_LIST}|{_SEL} +(?:off|closed))"
+# The whole text's form, in the regex dialect Python, JavaScript and JSON Schema share: the editors'
+# JSON Schema uses it as it is (jsonschema.py), servicepoints-hours.js holds the same expression, and
+# parse() refuses any text it does not match in full (no line break, tab or other space sneaks in).
+# What a regex cannot say (spans in ascending order) parse() checks after it.
+PATTERN = rf" *{_RULE}(?: *; *{_RULE})* *"
+_WHOLE = re.compile(PATTERN)
+_SELECTOR = re.compile(_SEL)
+_SPANS = re.compile(_SPAN_LIST)
 LUNCH_FROM, LUNCH_TO = 11 * 60, 14 * 60  # a gap starting in this window is called 午休
 LOOKAHEAD_DAYS = 14  # how far ahead "opens next" looks
 
@@ -91,6 +100,8 @@ def parse(text: str | None) -> Hours | None:
 
 @functools.lru_cache(maxsize=4096)  # the same few texts on thousands of points; Hours is immutable
 def _parse(text: str) -> Hours | None:
+    if not _WHOLE.fullmatch(text):
+        return None
     rules = []
     for raw in text.split(";"):
         rule = _rule(raw.strip())
@@ -104,12 +115,12 @@ def _rule(rule: str) -> Rule | None:
     if rule == "24/7":
         return Rule("", tuple(range(7)), True, ((0, 1440),))
     head, _, tail = rule.partition(" ")
-    selector, times = (head, tail.strip()) if _SELECTOR.match(head) else ("", rule)
+    selector, times = (head, tail.strip()) if _SELECTOR.fullmatch(head) else ("", rule)
     if times == "closed":
         times = "off"
     if times == "off":
         return Rule(selector, *_days(selector), ()) if selector else None
-    if not _SPANS.match(times):
+    if not _SPANS.fullmatch(times):
         return None
     spans = tuple(tuple(_minutes(t) for t in span.split("-")) for span in times.split(","))
     flat = [m for span in spans for m in span]

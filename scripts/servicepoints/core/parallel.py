@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .settings import integer_text
+
 NICE = 10  # workers work ahead; the build process and the background jobs it waits on come first
 _TASKS: dict[str, Callable[[int], Any]] = {}  # set in the parent just before the fork; read in the workers
 
@@ -22,12 +24,15 @@ def _run(name: str, start: int, stop: int) -> list:
     return [_TASKS[name](n) for n in range(start, stop)]
 
 
-def default_workers(count: int, threshold: int = 400) -> int:
+def default_workers(count: int, threshold: int = 400, chosen: int | None = None) -> int:
     """Workers worth forking for ``count`` items: none for small sites, else one per core.
-    ``SERVICEPOINTS_WORKERS=N`` chooses (0: everything in this process)."""
-    chosen = os.environ.get("SERVICEPOINTS_WORKERS", "").strip()
-    if chosen.isdigit():
-        return int(chosen)
+    The ``workers`` setting (``SERVICEPOINTS_WORKERS=N``) chooses (0: everything in this process);
+    a value that is not a small whole number is a SetupError, never a crash or a thousand forks."""
+    if chosen is None:
+        text = os.environ.get("SERVICEPOINTS_WORKERS", "")
+        chosen = integer_text(text, "workers") if text else None
+    if chosen is not None:
+        return chosen
     return 0 if count < threshold else os.cpu_count() or 1
 
 

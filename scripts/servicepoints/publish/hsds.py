@@ -94,7 +94,7 @@ def hsds_package(ours: dict) -> dict:
     cited under conformsTo, the profile we follow (its version read from the vendored descriptor)."""
     tables = hsds_descriptor()  # the schemas, verbatim; its top-level keys are the specification's
     spec = {k: tables.pop(k) for k in ("name", "title", "description", "version", "homepage", "license")}
-    body = {
+    body: dict = {
         "name": f"{ours['name']}-hsds",
         "title": f"{ours['title']}（HSDS {spec['version']} 格式）",
         "description": (

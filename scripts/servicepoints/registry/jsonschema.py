@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..core import hours
 from ..core.geo import Box
 from . import textcheck
 from .descriptor import Descriptor
@@ -31,12 +32,7 @@ _HIDDEN = (
 )
 TEXT_PATTERN = rf"^(?=[\s\S]*\S)[^{_HIDDEN}\u000a]*$"
 MULTILINE_TEXT_PATTERN = rf"^(?=[\s\S]*\S)[^{_HIDDEN}]*$"
-_DAY = r"(Mo|Tu|We|Th|Fr|Sa|Su)"
-_SEL = rf"({_DAY}(-{_DAY})?|PH|SH)(,({_DAY}(-{_DAY})?|PH|SH))*"
-_TIME = r"([01][0-9]|2[0-4]):[0-5][0-9]"
-_SPANS = rf"{_TIME}-{_TIME}(,{_TIME}-{_TIME})*"
-_RULE = rf"(24/7|({_SEL} )?{_SPANS}|{_SEL} (off|closed))"
-HOURS_PATTERN = rf"^{_RULE}( *; *{_RULE})*$"
+HOURS_PATTERN = f"^({hours.PATTERN})$"  # the grammar's own form (core/hours.py), anchored for JSON Schema
 
 
 def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from ..core.errors import Problem, SetupError
 from ..core.place import Place
+from .csvread import CsvError, parse_csv
 from .descriptor import Descriptor
 from .yamlread import MAX_BYTES, ReadError, decode, parse
 
@@ -40,6 +40,18 @@ class Record:
 
 
 @dataclass
+class TableLayout:
+    """Where a code list's rows came from, for messages: its file, header, row lines and cell counts;
+    ``problem`` when the file is not well-formed CSV (its rows are then empty)."""
+
+    file: str
+    header: list[str]
+    lines: list[int]
+    widths: list[int]
+    problem: Problem | None = None
+
+
+@dataclass
 class Registry:
     """Everything in a data folder, read but not yet validated."""
 
@@ -48,6 +60,8 @@ class Registry:
     tables: dict[str, list[dict]]
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Per code list, as read from its file: the header, and each row's line and number of cells.
+    layout: dict[str, TableLayout] = field(default_factory=dict)
 
     @functools.cached_property
     def place(self) -> Place:
@@ -95,10 +109,11 @@ def read_registry(data_dir: Path | str) -> Registry:
     if not root.is_dir():
         raise SetupError(f"{display_path(root)} 不是文件夹：--data 应指向含有 datapackage.json 和 points/ 的数据目录")
     descriptor = _read_descriptor(root)
-    tables = {
-        res["name"]: _read_csv(_inside(root, res.get("path"), res.get("name"))) for res in descriptor.code_lists()
-    }
-    registry = Registry(root=root, descriptor=descriptor, tables=tables)
+    tables, layout = {}, {}
+    for res in descriptor.code_lists():
+        path = _inside(root, res.get("path"), res.get("name"))
+        tables[res["name"]], layout[res["name"]] = read_table(path, _declared(res))
+    registry = Registry(root=root, descriptor=descriptor, tables=tables, layout=layout)
     points = root / "points"
     if points.is_symlink() or not points.is_dir():
         what = "不是文件夹" if points.exists() or points.is_symlink() else "不存在"
@@ -229,16 +244,41 @@ def _read_descriptor(root: Path) -> Descriptor:
     return descriptor
 
 
-def _read_csv(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise SetupError(f"代码表 {display_path(path)} 不存在")
+def _declared(resource: dict) -> list[str]:
+    """A code list's declared columns (its fields' names); a table without fields is a SetupError."""
+    schema = resource.get("schema")
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        raise SetupError(f"datapackage.json 中 {resource['name']} 表没有字段定义（schema → fields）")
+    return [f["name"] for f in fields]
+
+
+def read_table(path: Path, declared: list[str]) -> tuple[list[dict], TableLayout]:
+    """The one reader of a code list, for the validator and the site alike: RFC 4180 (csvread), each
+    cell stripped of surrounding spaces, an empty cell None; every declared column is present in
+    every row (None when the file lacks it: the checker says so, nothing raises KeyError)."""
+    shown = display_path(path)
+    if path.is_symlink() or not path.is_file():
+        raise SetupError(f"代码表 {shown} 不存在或不是普通文件")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [
-                {k: (v if v != "" else None) for k, v in row.items() if isinstance(k, str)}
-                for row in csv.DictReader(handle)
-            ]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SetupError(f"代码表 {display_path(path)} 读不了（应是 UTF-8 编码的 CSV）：{exc}") from None
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise SetupError(f"代码表 {shown} 读不了：应是 UTF-8 编码的 CSV") from None
     except OSError as exc:
-        raise SetupError(f"无法读取代码表 {display_path(path)}：{exc.strerror or exc}") from None
+        raise SetupError(f"无法读取代码表 {shown}：{exc.strerror or exc}") from None
+    try:
+        parsed = parse_csv(text)
+    except CsvError as exc:
+        problem = Problem(shown, exc.line, "codelist-error", f"代码表第 {exc.line} 行不是规范的 CSV：{exc.message}。")
+        return [], TableLayout(shown, [], [], [], problem)
+    header = [cell.strip() for cell in parsed[0][1]] if parsed else []
+    rows, lines, widths = [], [], []
+    for line, cells in parsed[1:]:
+        row = dict.fromkeys(declared)
+        for name, cell in zip(header, cells, strict=False):
+            if name:
+                row[name] = cell.strip() or None
+        rows.append(row)
+        lines.append(line)
+        widths.append(len(cells))
+    return rows, TableLayout(shown, header, lines, widths)

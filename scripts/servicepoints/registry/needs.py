@@ -3,87 +3,42 @@ the points that offer them, and the help channels (data/channels.csv: phone, onl
 
 from __future__ import annotations
 
-import re
-
-from ..core.dates import real_date
-from ..core.errors import Problem
-from .holidays import missing_columns, numbered_rows, resource_path
-from .load import Registry, display_path
-
-CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-URL = re.compile(r"https?://\S+")
-
-
-def check_needs(registry: Registry) -> list[Problem]:
-    """Each need has a unique code, a name and service codes that exist in services.csv."""
-    path = resource_path(registry, "needs")
-    if path is None or not path.is_file():
-        return []
-    shown, out = display_path(path), []
-    lacking = missing_columns(path, ("code", "name", "services"))
-    if lacking:
-        msg = f"需求表第 1 行（表头）缺少列：{'、'.join(lacking)}。表头应为 code,name,description,services。"
-        return [Problem(shown, 1, "codelist-error", msg, None, lacking[0])] + _check_channels(registry)
-    known = {s["code"] for s in registry.tables.get("services", [])}
-    delimiter = registry.descriptor.list_delimiter
-    seen: dict[str, int] = {}
-    for line, row in numbered_rows(path):
-        code = row.get("code") or ""
-
-        def problem(message: str, field: str, line: int = line, code: str = code) -> None:
-            out.append(Problem(shown, line, "codelist-error", message, code or None, field))
-
-        if not CODE.fullmatch(code):
-            problem(
-                f"需求表第 {line} 行的编号“{code}”不对：只用小写字母、数字和连字符，例如 register-trademark。", "code"
-            )
-        elif code in seen:
-            problem(f"需求编号“{code}”写了两次（第 {seen[code]} 行和第 {line} 行）。", "code")
-        seen.setdefault(code, line)
-        if not row.get("name"):
-            problem(f"需求表第 {line} 行缺少 name（大家平常的说法，例如 注册商标）。", "name")
-        services = split_list(row.get("services"), delimiter)
-        if not services:
-            problem(f"需求表第 {line} 行没有写服务项目代码（services）。", "services")
-        for service in services:
-            if service not in known:
-                msg = f"需求表第 {line} 行的服务项目代码“{service}”不在服务项目表（services.csv）中。"
-                problem(msg, "services")
-    return out + _check_channels(registry)
-
+from ..core.errors import Problem, printable
+from .codelists import sound
+from .load import Registry
 
 KINDS = {"phone": "phone", "online": "url", "counter": None}  # each kind of channel, and the column it needs
 
 
-def _check_channels(registry: Registry) -> list[Problem]:
-    """Each channel names its kind, the needs it helps with (codes in needs.csv) and its source."""
-    path = resource_path(registry, "channels")
-    if path is None or not path.is_file():
-        return []
-    shown, out = display_path(path), []
-    known = {n["code"] for n in registry.tables.get("needs", [])}
+def check_needs(registry: Registry) -> list[Problem]:
+    """What the descriptor cannot say (codelists.py checks codes, names, duplicates, kinds, addresses and
+    dates): each service code a need lists exists in services.csv; each channel has the column its kind
+    needs and helps with needs that exist in needs.csv."""
+    out = []
     delimiter = registry.descriptor.list_delimiter
-    for line, row in numbered_rows(path):
+    layout = registry.layout.get("needs")
+    if layout and not layout.problem and "services" in layout.header and sound(registry, "services"):
+        known = {s["code"] for s in registry.tables.get("services", [])}
+        for line, row in zip(layout.lines, registry.tables["needs"], strict=True):
+            for service in split_list(row.get("services"), delimiter):
+                if service not in known:
+                    msg = f"需求表第 {line} 行的服务项目代码“{printable(service)}”不在服务项目表（services.csv）中。"
+                    out.append(Problem(layout.file, line, "codelist-error", msg, row.get("code"), "services"))
+    channels = registry.layout.get("channels")
+    if channels is None or not sound(registry, "channels"):
+        return out
+    needs: set[str] | None = {n["code"] for n in registry.tables["needs"]} if sound(registry, "needs") else None
+    for line, row in zip(channels.lines, registry.tables["channels"], strict=True):
 
         def problem(message: str, field: str, line: int = line, row: dict = row) -> None:
-            out.append(Problem(shown, line, "codelist-error", message, row.get("name") or None, field))
+            out.append(Problem(channels.file, line, "codelist-error", message, row.get("name"), field))
 
-        for name in ("name", "kind", "needs", "source_title", "source_url", "source_date"):
-            if not row.get(name):
-                problem(f"求助渠道表第 {line} 行缺少 {name}。", name)
         kind = row.get("kind") or ""
-        if kind and kind not in KINDS:
-            problem(f"求助渠道表第 {line} 行的方式“{kind}”不对：只能写 phone、online 或 counter。", "kind")
-        elif (column := KINDS.get(kind)) and not row.get(column):
+        if (column := KINDS.get(kind)) and not row.get(column):
             problem(f"求助渠道表第 {line} 行的方式是 {kind}，但没有写 {column}。", column)
         for need in split_list(row.get("needs"), delimiter):
-            if need not in known:
-                problem(f"求助渠道表第 {line} 行的需求编号“{need}”不在办事需求表（needs.csv）中。", "needs")
-        for name in ("url", "source_url"):
-            if row.get(name) and not URL.fullmatch(row[name]):
-                problem(f"求助渠道表第 {line} 行的 {name}“{row[name]}”不是 http(s) 网址。", name)
-        if row.get("source_date") and real_date(row["source_date"]) is None:
-            problem(f"求助渠道表第 {line} 行的来源日期“{row['source_date']}”应写成 YYYY-MM-DD。", "source_date")
+            if needs is not None and need not in needs:
+                problem(f"求助渠道表第 {line} 行的需求编号“{printable(need)}”不在办事需求表（needs.csv）中。", "needs")
     return out
 
 

@@ -7,12 +7,26 @@ import json
 from ..core.errors import Problem, errors
 
 
+def _visible(text: str, keep: str = " ") -> str:
+    return "".join(c if c.isprintable() or c in keep else f"\\u{ord(c):04x}" for c in text)
+
+
+def log_text(text: str) -> str:
+    """One problem for a terminal or a CI log: control characters shown as \\uXXXX; a line break only
+    continues the problem (the next line starts "  | "); and no line starts, after its spaces, with "::"
+    or "##[" (a GitHub Actions workflow command the runner would obey)."""
+    lines = _visible(text.replace("\r\n", "\n").replace("\r", "\n"), " \n").split("\n")
+    lines = lines[:1] + ["  | " + line for line in lines[1:]]
+    return "\n".join("› " + line if line.lstrip().startswith(("::", "##[")) else line for line in lines)
+
+
 def problems_text(problems: list[Problem], records: int) -> str:
     lines = []
     for p in problems:
         where = "，".join(x for x in (p.record and f"记录 {p.record}", p.field and f"字段 {p.field}") if x)
         level = "警告" if p.severity == "warning" else "错误"
-        lines.append(f"{p.file}:{p.line}: {level} [{p.code}] {p.message}" + (f"（{where}）" if where else ""))
+        text = f"{p.file}:{p.line}: {level} [{p.code}] {p.message}" + (f"（{where}）" if where else "")
+        lines.append(log_text(text))
     bad = len(errors(problems))
     warn = len(problems) - bad
     files = len({p.file for p in problems})
@@ -29,7 +43,8 @@ def problems_json(problems: list[Problem], records: int) -> str:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: GitHub's own escapes for %, CR and LF; other control characters shown."""
+    return _visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

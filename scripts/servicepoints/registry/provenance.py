@@ -15,7 +15,8 @@ import datetime as dt
 import re
 
 from ..core.dates import real_date
-from ..core.errors import Problem
+from ..core.errors import Problem, printable
+from ..core.weburl import url_problem
 from .descriptor import Descriptor
 from .load import Record
 
@@ -170,8 +171,15 @@ def _item_problems(item: dict, i: int, key: str, spec: dict, today: dt.date, pro
     url = item.get("url")
     if isinstance(url, str):
         pattern = spec["url"].get("constraints", {}).get("pattern", r"https?://\S+")
+        limit = spec["url"].get("constraints", {}).get("maxLength", 10**6)
         if not re.fullmatch(pattern, url):
-            msg = f"第 {i + 1} 条信息来源的网址“{url}”应以 http:// 或 https:// 开头，且不含空格。"
+            msg = f"第 {i + 1} 条信息来源的网址“{printable(url)}”应以 http:// 或 https:// 开头，且不含空格。"
+            out.append(problem(f"{key}.url", "source-bad-url", msg))
+        elif len(url) > limit:
+            msg = f"第 {i + 1} 条信息来源的网址太长（{len(url)} 个字符，最多 {limit} 个）。"
+            out.append(problem(f"{key}.url", "source-bad-url", msg))
+        elif url_problem(url):
+            msg = f"第 {i + 1} 条信息来源的网址“{printable(url)}”{url_problem(url)}。"
             out.append(problem(f"{key}.url", "source-bad-url", msg))
     date = item.get("date")
     if isinstance(date, str):

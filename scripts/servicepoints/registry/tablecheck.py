@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import Problem
 from .descriptor import Descriptor
-from .load import Record, Registry, display_path
+from .load import Record, Registry
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -135,9 +135,9 @@ class _Mapper:
         if resource == "point_services" and row:
             index, item = self.origins[row - 2]
             return self._service(self.registry.records[index], item, error)
-        where = self.registry.descriptor.path(resource)
-        shown = display_path(self.registry.root / where) if where else "datapackage.json"
-        return Problem(shown, row or 1, "codelist-error", f"代码表 {resource} 有误：{error.message}")
+        if resource in self.registry.layout:
+            return None  # each code list is checked, with Chinese messages and lines, in codelists.py
+        return Problem("datapackage.json", row or 1, "codelist-error", f"表 {resource} 有误：{error.message}")
 
     def _point(self, record: Record, error) -> Problem | None:
         kind, name = error.type, getattr(error, "field_name", None)

@@ -7,7 +7,8 @@ import re
 import unicodedata
 
 from ..core.dates import ISO_DATE, real_date
-from ..core.errors import Problem
+from ..core.errors import Problem, printable
+from ..core.weburl import url_problem
 from .load import Record
 
 # What a number field may hold, as the editors' JSON Schema says too: a plain decimal.
@@ -51,6 +52,27 @@ def bad_character(text: str, multiline: bool = False) -> tuple[int, str, str] | 
     return None
 
 
+# The longest text any cell or record value may hold when its field declares no maxLength; far below
+# the 32,767 characters a spreadsheet cell can hold (XLSX_CELL), so every published cell fits.
+TEXT_MAX = 2000
+XLSX_CELL = 32767
+
+
+def text_rule(text: str, multiline: bool = False, limit: int | None = None) -> tuple[str, str] | None:
+    """The one rule for every text cell of every table and every record value: (code, what is wrong,
+    in Chinese, to follow the field's name), or None when the text is fine."""
+    found = bad_character(text, multiline)
+    if found:
+        index, code, name = found
+        return code, f"的第 {index} 个字符是{name}，看不见或会打乱显示，请删去后重新输入这一处。"
+    if is_blank(text):
+        return "blank-value", "只有空格，没有内容：有内容就填写，没有就删去。"
+    most = min(limit or TEXT_MAX, XLSX_CELL)
+    if len(text) > most:
+        return "constraint-error", f"太长（{len(text)} 个字），最多 {most} 个字。"
+    return None
+
+
 def is_blank(text: str) -> bool:
     """Nothing but spaces of any width (invisible characters are caught before this)."""
     return not text.strip()
@@ -71,20 +93,29 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
         spec = fields.get(key, {})
         label = f"{spec.get('title', key)}（{key}）" if spec else key
         multiline = bool(spec.get("x-multiline"))
+        limit = spec.get("constraints", {}).get("maxLength")
         for path, text in _texts(value, key):
             line = record.line(path)
-            found = bad_character(text, multiline)
-            if found:
-                index, code, name = found
-                msg = f"{label}的第 {index} 个字符是{name}，看不见或会打乱显示，请删去后重新输入这一处。"
-                out.append(Problem(record.file, line, code, msg, record.id, key))
-            elif is_blank(text):
+            found = text_rule(text, multiline, limit)
+            if found and found[0] == "blank-value":
                 msg = f"{label}只有空格，没有内容：有内容就填写，没有就删去这一行（或这一项）。"
                 out.append(Problem(record.file, line, "blank-value", msg, record.id, key))
+            elif found and not (found[0] == "constraint-error" and (limit or spec.get("type", "string") != "string")):
+                # length: a declared maxLength is the table check's; a number or date has its own check
+                out.append(Problem(record.file, line, found[0], label + found[1], record.id, key))
+        linked = spec.get("format") == "uri" and isinstance(value, str) and not found_any(out, key)
+        wrong = linked and url_problem(value)
+        if wrong:
+            msg = f"{label}的网址“{printable(value)}”{wrong}。"
+            out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
         dated = spec.get("type") == "date" and isinstance(value, str) and not found_any(out, key)
         if dated and real_date(value) is None:
             msg = f"{label}应是真实存在的日期，写成 YYYY-MM-DD（月和日都写两位），例如 2025-03-31。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
+        joined = sum(len(v) + 1 for v in value if isinstance(v, str)) if isinstance(value, list) else 0
+        if spec.get("x-list") and joined > XLSX_CELL and not found_any(out, key):  # one published cell
+            msg = f"{label}的各项合起来太长（{joined} 个字），发布时放不进一个表格单元格（最多 {XLSX_CELL} 个字）。"
+            out.append(Problem(record.file, record.line(key), "constraint-error", msg, record.id, key))
         if spec.get("x-list") and isinstance(value, list):
             seen: set = set()
             for i, item in enumerate(value):

@@ -13,6 +13,7 @@ from ..core.dates import real_date
 from ..core.errors import Problem, errors
 from ..core.parallel import Background, default_workers
 from ..core.place import Place
+from .codelists import check_code_lists
 from .freshness import too_old
 from .holidays import check_holidays
 from .load import Record, Registry, allowed_services, display_path, record_stem
@@ -38,12 +39,19 @@ class Report:
         return not errors(self.problems)
 
 
-def validate(registry: Registry, today: dt.date | None = None, stale_days: int = 365) -> Report:
-    """Check everything; typed WGS-84 public records come back only if nothing is wrong."""
+def validate(
+    registry: Registry, today: dt.date | None = None, stale_days: int = 365, workers: int | None = None
+) -> Report:
+    """Check everything; typed WGS-84 public records come back only if nothing is wrong.
+    ``workers``: the setting (None: by size, or SERVICEPOINTS_WORKERS)."""
     today = today or dt.date.today()
+    # The code lists first: records are checked against them, so a broken code list is reported alone.
+    listed = check_code_lists(registry) + check_holidays(registry) + check_needs(registry)
+    if errors(listed):
+        return Report(problems=_unique(list(registry.problems) + listed))
     # The package check (frictionless: every table, keys, foreign keys) is the slowest part; at scale it
     # runs in a forked process while the record checks run here. Problems are sorted at the end.
-    forked = default_workers(len(registry.records)) > 0
+    forked = default_workers(len(registry.records), chosen=workers) > 0
     package = Background(functools.partial(check_package, registry), forked=forked)
     descriptor = registry.descriptor
     problems = list(registry.problems)
@@ -55,7 +63,7 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     lists = descriptor.list_fields("points")
     for record in registry.records:
         problems += _shape_problems(record, fields, lists) + text_problems(record, fields)
-    problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
+    problems += listed
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days, registry.place)

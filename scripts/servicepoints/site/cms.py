@@ -46,6 +46,11 @@ class Repo:
     path: str
     branch: str = "main"
 
+    def edit_uri(self, docs_dir: str = "docs") -> str:
+        """mkdocs' ``edit_uri`` for this repository: the docs folder on the branch, in the host's edit view."""
+        prefix = "edit" if self.host == "github" else "-/edit"
+        return f"{prefix}/{self.branch}/{docs_dir.strip('/')}/"
+
 
 def parse_repo(url: str | None, branch: str = "main", host: str | None = None) -> Repo | None:
     """``https://github.com/owner/name`` -> Repo; None when no repository is set."""

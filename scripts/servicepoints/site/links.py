@@ -16,6 +16,16 @@ ESTIMATED = {"town", "unknown"}  # precisions whose coordinates are no door to w
 NOTE = re.compile(r"[（(][^）)]*[）)]")  # "民众大道48号（商标业务办理窗口）": the note in brackets is no place name
 
 
+# Tencent's marker parameter is its own little syntax (``coord:…;title:…;addr:…``) with no escape: a ``;``,
+# ``:`` or ``,`` in a name would add a field or a second coordinate. Each value is put in that syntax
+# with the full-width forms people read the same, then the whole is encoded for the query string.
+MARKER_SEPARATORS = str.maketrans({";": "；", ":": "：", ",": "，"})
+
+
+def marker_text(text: str) -> str:
+    return text.translate(MARKER_SEPARATORS)
+
+
 def search_query(point: dict, type_name: str = "", city: str = "") -> str:
     """What the map apps search for when the point's position is an estimate: its address, else town + type."""
     address = NOTE.sub("", point.get("address") or "").strip()
@@ -58,7 +68,8 @@ def map_links(point: dict, type_name: str = "", city: str = "") -> dict[str, str
             "src": "servicepoints",
         }
     )
-    marker = f"coord:{glat:.6f},{glon:.6f};title:{name};addr:{point.get('address') or point.get('town') or ''}"
+    address = point.get("address") or point.get("town") or ""
+    marker = f"coord:{glat:.6f},{glon:.6f};title:{marker_text(name)};addr:{marker_text(address)}"
     return {
         "kind": "marker",
         "query": "",

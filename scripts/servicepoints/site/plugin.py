@@ -21,7 +21,7 @@ from mkdocs.utils.meta import get_data
 
 from . import glossary, mapview, material, wayfinding
 from ..publish.changes import read_previous
-from .cms import admin_files, record_layout
+from .cms import admin_files, parse_repo, record_layout
 from .escape import neutralise_links
 from ..publish.export import describe_files, make_files, opendata_plan, write_files
 from ..registry.holidays import browser_json
@@ -66,6 +66,14 @@ class _Options(Config):
     templates_dir = opt.Type(str, default="site_templates/pages")
 
 
+def _repository_links(config, settings: Settings) -> None:
+    """The header link and every page's edit link come from the one repository setting (checked with
+    the others before any work), as do the correction links and the browser editor."""
+    repo = parse_repo(settings.repo_url, settings.repo_branch, settings.repo_host)
+    config.repo_url = repo.url if repo else None
+    config.edit_uri = repo.edit_uri(wayfinding.docs_folder(config)) if repo else None
+
+
 class ServicepointsPlugin(BasePlugin[_Options]):
     """Validates the registry and generates the pages; a bad registry stops the build."""
 
@@ -104,7 +112,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         checked = self.preset.checked if self.preset is not None else None
         if checked is None:
             registry = read_registry(data_dir)
-            checked = registry, validate(registry, stale_days=settings.stale_days)
+            checked = registry, validate(registry, stale_days=settings.stale_days, workers=settings.workers)
         registry, report = checked
         if not report.ok:
             raise PluginError("数据校验未通过：\n" + problems_text(report.problems, len(registry.records)))
@@ -113,6 +121,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         except SetupError as exc:
             raise PluginError(str(exc)) from None
         site_url = config.site_url or "http://127.0.0.1:8000/"
+        _repository_links(config, settings)
         self.site = SiteData(registry.descriptor, registry.tables, report.points, settings, site_url)
         self.site.paths, self.site.key_orders = record_layout(registry)
         self.templates = base / self.config.templates_dir
@@ -128,7 +137,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def on_files(self, files: Files, config) -> Files:
         """Every generated file and page, in named steps. The open-data files are made meanwhile by a
         forked process (at scale) that writes them straight into the site: only LATE_PAGES wait for it."""
-        self.workers = Workers(default_workers(len(self.site.points)))
+        self.workers = Workers(default_workers(len(self.site.points), chosen=self.site.settings.workers))
         self._add_open_data(files, config)
         self._add_data_files(files, config)
         words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)

@@ -113,7 +113,7 @@ def edit_url(repo_url: str | None, edit_uri: str | None, docs_dir: str, path: st
     return urljoin(base, posixpath.relpath(path, docs_dir))
 
 
-def _docs_dir(config) -> str:
+def docs_folder(config) -> str:
     base = Path(config.config_file_path).parent.resolve()
     try:
         return Path(config.docs_dir).resolve().relative_to(base).as_posix()
@@ -129,7 +129,7 @@ def point_trail(way: Wayfinding, point: dict) -> list[dict]:
 def point_view(way: Wayfinding, config) -> dict:
     """What point.html.j2's breadcrumbs and edit link need (_wayfinding.j2): point pages carry them in
     their body, so the theme frame they share (pagepath.py) is the same for every point."""
-    docs_dir = _docs_dir(config)
+    docs_dir = docs_folder(config)
     probe = posixpath.join(way.data_dir, "x")
     url = edit_url(config.repo_url, config.edit_uri, docs_dir, probe)
     return {
@@ -145,7 +145,7 @@ def annotate(page, config, way: Wayfinding) -> None:
     src_uri = page.file.src_uri
     if src_uri.startswith("points/") and page.file.generated_by is not None:
         return  # in the point's body (point_view): every point page shares one frame
-    docs_dir = _docs_dir(config)
+    docs_dir = docs_folder(config)
     crumbs = trail(src_uri, way)
     meta = dict(page.meta or {})  # never mutate a dict the page may share
     if crumbs:

@@ -6,7 +6,8 @@
  *   (Decap's own YAML format rewrites the whole file); a new record is written in the form's order,
  *   with the schema line first;
  * - code lists (towns.csv, types.csv, services.csv) are edited as lists of rows: a "servicepoints-csv"
- *   format reads and writes RFC 4180 CSV with the header the data package declares;
+ *   format reads (servicepoints-csv.js, the validator's reader) and writes RFC 4180 CSV with the header
+ *   the data package declares;
  * - before a point record is saved, empty optional values are dropped (so the file never holds
  *   `key: ""` or an empty list) and a new record without an id gets one by the project's rule,
  *   <type>-<town slug>-<n> with the smallest free n (the same rule as `servicepoints new`);
@@ -14,6 +15,7 @@
  * The configuration itself (admin/config.yml) is generated at build time by servicepoints.site.cms.
  */
 import * as YAML from "./vendor/yaml/index.js";
+import { parseCsv } from "./servicepoints-csv.js";
 
 (function () {
   "use strict";
@@ -21,26 +23,6 @@ import * as YAML from "./vendor/yaml/index.js";
   var CMS = window.CMS;
   var taken = {};
   data.taken.forEach(function (id) { taken[id] = true; });
-
-  function parseCsv(text) {
-    var rows = [], row = [], cell = "", i = 0, quoted = false;
-    text = text.replace(/^\uFEFF/, "");
-    while (i < text.length) {
-      var c = text[i];
-      if (quoted) {
-        if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-        if (c === '"') { quoted = false; i += 1; continue; }
-        cell += c; i += 1; continue;
-      }
-      if (c === '"') { quoted = true; i += 1; continue; }
-      if (c === ",") { row.push(cell); cell = ""; i += 1; continue; }
-      if (c === "\r" && text[i + 1] === "\n") { i += 1; continue; }
-      if (c === "\n" || c === "\r") { row.push(cell); rows.push(row); row = []; cell = ""; i += 1; continue; }
-      cell += c; i += 1;
-    }
-    if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
-    return rows;
-  }
 
   function csvCell(value) {
     var text = value === null || value === undefined ? "" : String(value);
@@ -59,8 +41,8 @@ import * as YAML from "./vendor/yaml/index.js";
 
   CMS.registerCustomFormat("servicepoints-csv", "csv", {
     fromFile: function (text) {
-      var rows = parseCsv(text || "");
-      var header = rows.shift() || [];
+      var rows = parseCsv(text || "").map(function (pair) { return pair[1]; }); // throws on malformed CSV
+      var header = (rows.shift() || []).map(function (name) { return name.trim(); });
       return {
         rows: rows.map(function (cells) {
           var out = {};

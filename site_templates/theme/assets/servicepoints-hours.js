@@ -26,9 +26,14 @@
   var DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
   var DAY_CN = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
   var PART = "(?:(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?|PH)";
-  var SELECTOR = new RegExp("^" + PART + "(?:," + PART + ")*$");
+  var SEL = PART + "(?:," + PART + ")*";
+  var SELECTOR = new RegExp("^(?:" + SEL + ")$");
   var TIME = "(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)";
-  var SPANS = new RegExp("^" + TIME + "-" + TIME + "(?:," + TIME + "-" + TIME + ")*$");
+  var SPAN_LIST = TIME + "-" + TIME + "(?:," + TIME + "-" + TIME + ")*";
+  var SPANS = new RegExp("^(?:" + SPAN_LIST + ")$");
+  var RULE = "(?:24/7|(?:" + SEL + " +)?" + SPAN_LIST + "|" + SEL + " +(?:off|closed))";
+  // The whole text's form, as hours.PATTERN in core/hours.py: no line break or tab anywhere.
+  var WHOLE = new RegExp("^(?: *" + RULE + "(?: *; *" + RULE + ")* *)$");
   var LUNCH_FROM = 11 * 60, LUNCH_TO = 14 * 60, LOOKAHEAD_DAYS = 14;
   var CHINA_OFFSET_MS = 8 * 3600 * 1000;
   var ALL = [0, 1, 2, 3, 4, 5, 6];
@@ -70,7 +75,7 @@
   }
 
   function parse(text) {
-    if (typeof text !== "string" || !text.trim()) return null;
+    if (typeof text !== "string" || !text.trim() || !WHOLE.test(text)) return null;
     var rules = [], parts = text.split(";");
     for (var i = 0; i < parts.length; i++) {
       var rule = parseRule(parts[i].trim());

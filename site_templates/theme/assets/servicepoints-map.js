@@ -75,7 +75,7 @@
   function amapUrl(p) {
     var g = wgsToGcj(p.lat, p.lon);
     return "https://uri.amap.com/navigation?to=" + g[1].toFixed(6) + "," + g[0].toFixed(6) + "," +
-      encodeURIComponent(p.name) + "&mode=car&coordinate=gaode&callnative=1";
+      encodeURIComponent(String(p.name).replace(/,/g, "，")) + "&mode=car&coordinate=gaode&callnative=1"; // "to" is lon,lat,name
   }
 
   /* ---- open-now badge from servicepoints-hours.js, when the page has it ---- */
