@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,11 +17,10 @@ from servicepoints.core.dates import real_date
 from servicepoints.core.errors import SetupError
 from servicepoints.core.hours import Calendar
 from servicepoints.core.settings import Settings
+from servicepoints.registry.codelists import check_code_lists
 from servicepoints.registry.freshness import is_fresh
-from servicepoints.registry.holidays import check_holidays
 from servicepoints.registry.jsonschema import DATE_TEXT
 from servicepoints.registry.load import Record, read_registry
-from servicepoints.registry.needs import check_needs
 from servicepoints.registry.provenance import check_provenance
 from servicepoints.registry.textcheck import text_problems
 
@@ -72,8 +72,8 @@ def test_every_reader_of_a_date_refuses_the_same_texts(text, tmp_path):
     copied = read_registry(data)
     if text.strip() != text:
         return  # code-list cells are stripped when read: a surrounding space or line break is not the date's
-    assert [p.field for p in check_holidays(copied)] == ["date"]
-    assert [p.field for p in check_needs(copied) if p.field == "source_date"] == ["source_date"]
+    found = {(Path(p.file).name, p.field) for p in check_code_lists(copied) if p.field in ("date", "source_date")}
+    assert found == {("channels.csv", "source_date"), ("holidays.csv", "date")}
     for args in (["stale", "--today", text], ["import", "x.xlsx", "--date", text]):
         result = CliRunner().invoke(main, [*args, "--data", str(data)])
         assert result.exit_code == 2 and "YYYY-MM-DD" in result.output, args
