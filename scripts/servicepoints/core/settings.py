@@ -33,6 +33,10 @@ class Settings:
     repo_host: str | None = None  # github | gitlab; else guessed from repo_url
     cms_auth_url: str | None = None  # GitHub: base URL of the OAuth helper that Decap CMS logs in through
     cms_app_id: str | None = None  # GitLab: the OAuth application's id (public, not a secret)
+    # A way to correct a record without any account: shown beside every correction link, on /admin/
+    # and in the editor's guide (site/corrections.py).
+    corrections_email: str | None = None
+    corrections_phone: str | None = None
 
     def release(self) -> str:
         """The release date: the setting, else SOURCE_DATE_EPOCH, else today (UTC)."""
@@ -49,6 +53,7 @@ class Settings:
             _plain(name, getattr(self, name), required=True)
         for name in ("release_date", "previous_release", "tiles_review_number", "tianditu_key"):
             _plain(name, getattr(self, name), required=False)
+        check_corrections(self.corrections_email, self.corrections_phone)
         if self.release_date is not None:
             real_date(self.release_date, "release_date（发布日期）")
         if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,4}){1,3}", self.version):
@@ -76,6 +81,23 @@ class Settings:
 TILES = ("gaode", "tianditu", "osm")
 # 审图号 as printed on Chinese maps: GS(2024)1234号, GS京(2022)1061号, 粤S(2023)045号.
 REVIEW_NUMBER = r"[A-Z]{0,3}[\u4e00-\u9fff]{0,2}[A-Z]{0,2} ?[(（][0-9]{4}[)）] ?[0-9]{1,6} ?号?"
+
+
+# The corrections address and phone go into pages and mailto:/tel: links as they are: only plain ASCII
+# addresses (no quotes, %, spaces or comments) and the phone forms people dial in China.
+EMAIL = r"[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+PHONE = r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}|1[3-9][0-9]{9}|1[0-9]{4}|[48]00-?[0-9]{3}-?[0-9]{4}"
+
+
+def check_corrections(email, phone) -> None:
+    """``corrections_email`` and ``corrections_phone``: unset, or exactly one address / one number."""
+    if email is not None and (not isinstance(email, str) or len(email) > 254 or not re.fullmatch(EMAIL, email)):
+        raise SetupError(
+            f"设置 corrections_email（接收更正的邮箱）应是一个邮箱地址，例如 bianji@example.cn，收到“{email}”"
+        )
+    if phone is not None and (not isinstance(phone, str) or not re.fullmatch(PHONE, phone)):
+        forms = "0760-88888888、13912345678、12345 或 400-123-4567"
+        raise SetupError(f"设置 corrections_phone（接收更正的电话）应写成 {forms}，收到“{phone}”")
 
 
 def _epoch(text: str) -> int:
@@ -138,6 +160,8 @@ ENV = {
     "SERVICEPOINTS_PREVIOUS_RELEASE": "previous_release",
     "SERVICEPOINTS_RELEASE_DATE": "release_date",
     "SERVICEPOINTS_REPO_URL": "repo_url",
+    "SERVICEPOINTS_CORRECTIONS_EMAIL": "corrections_email",
+    "SERVICEPOINTS_CORRECTIONS_PHONE": "corrections_phone",
 }
 
 

@@ -22,6 +22,7 @@ from mkdocs.utils.meta import get_data
 from . import glossary, mapview, material, wayfinding
 from ..publish.changes import read_previous
 from .cms import admin_files, record_layout
+from .corrections import fill_guide
 from .escape import neutralise_links
 from ..publish.export import describe_files, make_files, opendata_plan, write_files
 from ..registry.holidays import browser_json
@@ -31,7 +32,7 @@ from ..registry.model import SiteData
 from ..registry.output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
 from ..core.parallel import Background, OrderedMap, Workers, default_workers
-from .render import LATE_PAGES, GeneratedPages, late_view, render_late_page, render_pages, site_view
+from .render import LATE_PAGES, GeneratedPages, environment, late_view, render_late_page, render_pages, site_view
 from ..core.settings import Settings, check_site_url, load_settings
 from ..registry.validate import Report, validate
 
@@ -120,7 +121,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.late = Background(late, forked=self.workers.processes > 0)
         for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
-        for name, body in admin_files(self.site).items():  # the browser editor, /admin/
+        for name, body in admin_files(self.site, environment(self.templates)).items():  # the browser editor, /admin/
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
@@ -164,10 +165,13 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
-        view: the open-data files' sizes, checksums and first rows, and the map's folium parts."""
+        view: the open-data files' sizes, checksums and first rows, and the map's folium parts. A hand-written
+        page's corrections mark becomes the editing group's address and phone (corrections.fill_guide)."""
         if page.file.src_uri in LATE_PAGES and page.file.generated_by:
             source = render_late_page(self.templates, page.file.src_uri, self.view | self.late.result())
             markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
+        if not page.file.generated_by:
+            markdown = fill_guide(markdown, self.site.settings)
         return markdown
 
     def on_nav(self, nav, config, files):
