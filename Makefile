@@ -39,10 +39,11 @@ site: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/servicepoints validate --format $(FORMAT)
 
-## Lint, check formatting, and run every test.
+## Lint, check formatting, type-check the package (mypy, settings in pyproject.toml), and run every test.
 test: $(TSTAMP)
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## Reformat the code.

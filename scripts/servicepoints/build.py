@@ -26,7 +26,7 @@ from .core.errors import SetupError
 from .core.settings import Settings, check_site_url
 from .registry.load import Registry, display_path
 from .registry.validate import Report
-from .site.plugin import Preset
+from .site.plugin import Preset, ServicepointsPlugin
 
 MARKER = ".servicepoints-build"
 _BUILT = "servicepoints build output: this folder is replaced by the next `servicepoints build`.\n"
@@ -51,7 +51,10 @@ def build_site(
     _show_mkdocs_warnings()
     try:
         config["site_dir"] = str(staging)
-        config.plugins["servicepoints"].preset = Preset(Path(data_dir), settings, checked)
+        plugin = config.plugins.get("servicepoints")
+        if not isinstance(plugin, ServicepointsPlugin):
+            raise SetupError(f"mkdocs 配置 {config_file} 的 plugins 中没有 servicepoints，无法生成网点页面")
+        plugin.preset = Preset(Path(data_dir), settings, checked)
         mkdocs_build(config)
         (staging / MARKER).write_text(_BUILT, encoding="utf-8")
     except (Abort, MkDocsException) as exc:
@@ -145,7 +148,7 @@ def is_our_build(folder: Path, package: str | None = None) -> bool:
     marker = folder / MARKER
     if marker.is_file() and not marker.is_symlink():
         return _read(marker) == _BUILT
-    return bool(package) and _legacy_build(folder, package)
+    return package is not None and package != "" and _legacy_build(folder, package)
 
 
 def _legacy_build(folder: Path, name: str) -> bool:

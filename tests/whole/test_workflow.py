@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 
 import pytest
 import yaml
@@ -51,6 +52,36 @@ def test_readme_commands_are_make_targets():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.index("make site") < readme.index("make test") < readme.index("## Layout")
     assert {"site", "test"} <= make_targets()
+
+
+def recipe(target: str) -> list[str]:
+    """The command lines of one Makefile target."""
+    lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    body = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        body.append(line.strip())
+    return body
+
+
+def test_make_test_type_checks_the_package_it_ships_typed():
+    """The package ships py.typed, so `make test` runs mypy over it before the tests, with the settings in
+    pyproject.toml; only untyped third-party packages may have their missing imports ignored."""
+    steps = recipe("test")
+    assert "$(BIN)/mypy" in steps and steps.index("$(BIN)/mypy") < steps.index("$(BIN)/python -m pytest")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["servicepoints"]
+    assert (ROOT / "scripts" / "servicepoints" / "py.typed").is_file()
+    mypy = project["tool"]["mypy"]
+    assert mypy["files"] == ["scripts/servicepoints"] and mypy["check_untyped_defs"] is True
+    for override in mypy.get("overrides", []):
+        assert set(override) == {"module", "ignore_missing_imports"}, override
+        assert not any(m.split(".")[0] == "servicepoints" for m in override["module"]), override
+    assert "ignore_errors" not in mypy and "ignore_missing_imports" not in mypy
+    pinned = (ROOT / "requirements-test.lock").read_text(encoding="utf-8")
+    assert re.search(r"^mypy==", pinned, re.M) and re.search(r"^types-pyyaml==", pinned, re.M)
 
 
 def test_pre_commit_hooks_call_existing_commands():

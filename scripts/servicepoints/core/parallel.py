@@ -9,6 +9,7 @@ whatever the number of workers (``workers=0`` computes in this process).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,7 @@ class Workers:
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self.tasks: dict[str, Callable[[int], Any]] = {}
-        self.pool = None
+        self.pool: multiprocessing.pool.Pool | None = None
 
     def add(self, name: str, task: Callable[[int], Any]) -> None:
         if self.pool is not None:
@@ -46,14 +47,15 @@ class Workers:
 
     def submit(self, name: str, start: int, stop: int):
         """``[task(n) for n in range(start, stop)]`` in a worker, as a multiprocessing AsyncResult."""
-        if self.pool is None:
+        pool = self.pool
+        if pool is None:
             global _TASKS
             _TASKS = dict(self.tasks)
             try:
-                self.pool = multiprocessing.get_context("fork").Pool(self.processes, os.nice, (NICE,))
+                pool = self.pool = multiprocessing.get_context("fork").Pool(self.processes, os.nice, (NICE,))
             finally:
                 _TASKS = {}
-        return self.pool.apply_async(_run, (name, start, stop))
+        return pool.apply_async(_run, (name, start, stop))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -153,6 +155,8 @@ class Background:
         return value
 
     def _wait(self) -> int | None:
+        if self.process is None:  # nothing was forked
+            return None
         self.process.join()
         self.reader.close()
         return self.process.exitcode

@@ -13,9 +13,10 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
-from ..registry.load import list_delimiter
 from ..registry.model import SiteData
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
@@ -39,14 +40,15 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
     release = data.settings.release()
     tables = functools.cache(lambda: table_rows(data, descriptor))
     hsds = functools.cache(lambda: hsds_tables(data))
-    names = [r["name"] for r in descriptor["resources"]]  # the keys of table_rows(), in order
+    names = Descriptor(descriptor).names  # the keys of table_rows(), in order
     package = ["datapackage.json", *(f"{name}.csv" for name in names)]
     points_json = {k: descriptor[k] for k in ("name", "version", "created")}
     plan: Plan = {"datapackage.json": lambda _: _json(descriptor)}
     plan.update({f"{name}.csv": functools.partial(lambda name, _: csv_bytes(tables()[name]), name) for name in names})
     plan["points.xlsx"] = lambda _: xlsx_bytes(data, descriptor, release)
     plan["points.json"] = lambda _: _json(points_json | {"points": data.points})
-    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], list_delimiter(descriptor))
+    delimiter = Descriptor(descriptor).list_delimiter
+    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter)
     plan["point.schema.json"] = lambda _: _json(point_json_schema(data.descriptor, data.tables))
     plan["changes.json"] = lambda _: _json(changes_since(previous, tables()["points"], descriptor))
     for path in hsds_paths():
@@ -112,16 +114,16 @@ def geojson_bytes(points: list[dict], fields: list[str], delimiter: str = ";") -
 FIELDS_SHEET = "字段说明"
 
 
-def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, object]]:
+def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, Callable[[dict], Any]]]:
     """(header, field code, explanation, value function) per spreadsheet column of one table.
 
     Coded fields of the points get a Chinese-label column followed by the code in its own column.
     """
-    delimiter = list_delimiter(data.descriptor)
+    delimiter = data.descriptor.list_delimiter
     types = {t["code"]: t["name"] for t in data.tables["types"]}
     towns = {t["name"]: t["code"] for t in data.tables["towns"]}
     services = {s["code"]: s["name"] for s in data.tables["services"]}
-    columns = []
+    columns: list[tuple[str, str, str, Callable[[dict], Any]]] = []
     for f in resource["schema"]["fields"]:
         name, title = f["name"], f.get("title", f["name"])
         about = f.get("description", "")
@@ -139,7 +141,7 @@ def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, ob
             columns.append((title, "", f"服务项目的中文名称，以 {delimiter} 分隔。", names))
             columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
         elif labels:
-            columns.append((title, "", f"{title}的中文说明。", lambda r, n=name, lb=labels: lb.get(r.get(n))))
+            columns.append((title, "", f"{title}的中文说明。", _label_getter(name, labels)))
             columns.append((f"{title}代码", name, about, _getter(name, f, delimiter)))
         else:
             columns.append((title, name, about, _getter(name, f, delimiter)))
@@ -167,10 +169,10 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
     numbers are numbers; no cell is a formula.
     """
     records = {"points": data.points}
-    source = {r["name"]: r for r in data.descriptor["resources"]}
-    for r in descriptor["resources"]:
+    published = Descriptor(descriptor)
+    for r in published.resources:
         fields = [f["name"] for f in r["schema"]["fields"]]
-        derived = source[r["name"]].get("x-derived-from")
+        derived = data.descriptor.derived_from(r["name"])
         if derived:
             records[r["name"]] = derived_records(data, derived, fields)
         elif r["name"] != "points":
@@ -180,7 +182,7 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
             ]
     described: list[list] = []
     sheets: list[Sheet | None] = []
-    for resource in descriptor["resources"]:
+    for resource in published.resources:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
@@ -188,12 +190,17 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
         sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
         if len(sheets) == 1:
             sheets.append(None)  # the field sheet, second, once every table is described
-    fields = Sheet(
+    field_sheet = Sheet(
         FIELDS_SHEET, ["工作表", "列名", "字段代码", "说明"], [[_inert(v) for v in row] for row in described]
     )
-    sheets = [fields if s is None else s for s in sheets]
     creator = descriptor["contributors"][0]["title"]
-    return zip_bytes(workbook_members(sheets, creator, release), release)
+    members = workbook_members([field_sheet if s is None else s for s in sheets], creator, release)
+    return zip_bytes(members, release)
+
+
+def _label_getter(name: str, labels: dict) -> Callable[[dict], str | None]:
+    """A record's Chinese label for its code in ``name`` (``labels``: a field's x-labels)."""
+    return lambda record: labels.get(record.get(name))
 
 
 def _inert(value):
@@ -282,8 +289,7 @@ def describe_files(files: dict[str, bytes]) -> list[dict]:
 
     Tables other than the points are described by their own description in datapackage.json.
     """
-    descriptor = json.loads(files["datapackage.json"]) if "datapackage.json" in files else {"resources": []}
-    tables = {r["path"]: r for r in descriptor["resources"]}
+    tables = Descriptor(json.loads(files["datapackage.json"]) if "datapackage.json" in files else {}).by_path()
     out = []
     for name, body in files.items():
         fmt, media, _ = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain", "TXT"))

@@ -7,7 +7,18 @@ file names and their columns are those of HSDS 3.0's own tabular descriptor (ven
 which is also shipped, cut down to the tables we publish, as hsds/datapackage.json.
 
 What HSDS cannot say (point type, town code, location precision, public holidays) is documented on the
-downloads page. programs.csv and contacts.csv are published empty, because HSDS's foreign keys
+downloads page, rendered from ``caveats()`` below. Three of those gaps decide what is left out, since a
+directory that imports HSDS reads every row as a fact:
+- an inferred point (no source names it) is not an organization at all: HSDS has no field saying that an
+  organization is only assumed to exist, so such points are not published here (they stay in points.csv,
+  marked ``evidence=inferred``);
+- a coordinate that is only a town-centre estimate is not a location's latitude/longitude: HSDS has no
+  precision field, so only exact or street-level coordinates are given (``provenance.own_position``);
+- ``unknown`` status has no HSDS value: service.status is required and each of its four values asserts
+  something, so the services of a point whose status is unknown are not published (its organization and
+  location are).
+
+programs.csv and contacts.csv are published empty, because HSDS's foreign keys
 refer to them. addresses.csv is not published: HSDS requires a postal code in every address and the
 registry has none that was checked, so the street address is given in the location's description.
 """
@@ -21,7 +32,9 @@ from functools import cache
 from pathlib import Path
 
 from ..core import hours
+from ..registry.descriptor import Descriptor
 from ..registry.model import SiteData
+from ..registry.provenance import OWN_POSITION, is_inferred, own_position
 from .tables import cell
 
 SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
@@ -34,7 +47,7 @@ STATUS = {
     "building": "inactive",
     "suspended": "temporarily closed",
     "closed": "defunct",
-    "unknown": "inactive",
+    "unknown": None,  # no HSDS status says "not known": the point's services are left out
 }
 
 
@@ -51,14 +64,12 @@ def hsds_id(*parts: str) -> str:
 
 def hsds_descriptor() -> dict:
     """HSDS 3.0's descriptor limited to the tables we publish, otherwise unchanged."""
-    spec = copy.deepcopy(hsds_spec())
-    spec["resources"] = [r for r in spec["resources"] if r["name"] in PUBLISHED]
-    return spec
+    return copy.deepcopy(Descriptor(hsds_spec()).only(lambda r: r["name"] in PUBLISHED))
 
 
 def hsds_paths() -> list[str]:
     """The published HSDS files (``organizations.csv`` …), in the order hsds_tables() gives them."""
-    return [resource["path"] for resource in hsds_descriptor()["resources"]]
+    return list(Descriptor(hsds_descriptor()).by_path())
 
 
 def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
@@ -68,9 +79,10 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
     rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
     base = data.site_url.rstrip("/")
     for p in data.points:
-        _point_rows(p, services, types, base, rows)
+        if not is_inferred(p):
+            _point_rows(p, services, types, base, rows)
     out = {}
-    for resource in hsds_descriptor()["resources"]:
+    for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
         out[resource["path"]] = [cols] + [[cell(r.get(c)) for c in cols] for r in rows[resource["name"]]]
     return out
@@ -93,6 +105,10 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
         }
     )
     place = [x for x in (p["town"], p["address"]) if x]
+    position = own_position(p)
+    where = "地址：" + " ".join(place) if place else "地址待补充"
+    if position is None and p["lat"] is not None:
+        where += "（本站只有镇街中心的估计坐标，不作为位置发布）"
     rows["location"].append(
         {
             "id": loc,
@@ -100,9 +116,9 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
             "url": f"{base}/points/{pid}/",
             "organization_id": org,
             "name": p["name"],
-            "description": "地址：" + " ".join(place) if place else "地址待补充",
-            "latitude": p["lat"],
-            "longitude": p["lon"],
+            "description": where,
+            "latitude": position[0] if position else None,
+            "longitude": position[1] if position else None,
             "external_identifier": pid,
             "external_identifier_type": "servicepoints point id",
         }
@@ -132,7 +148,8 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
                 "notes": p["hours"],
             }
         )
-    for code in p["services"]:
+    status = STATUS[p["status"]]
+    for code in p["services"] if status else []:
         sid = hsds_id("service", pid, code)
         rows["service"].append(
             {
@@ -140,7 +157,7 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
                 "organization_id": org,
                 "name": services[code]["name"],
                 "description": services[code]["description"],
-                "status": STATUS[p["status"]],
+                "status": status,
                 "email": p["email"],
                 "url": p["website"],
             }
@@ -148,6 +165,17 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
         rows["service_at_location"].append(
             {"id": hsds_id("service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
+
+
+def caveats(status_labels: dict[str, str], precision_labels: dict[str, str]) -> dict:
+    """What the downloads page says about the HSDS files, from the rules above (never hand-written):
+    our status -> service.status (None: services not published), and the precisions whose coordinates
+    are published as a location's position."""
+    return {
+        "statuses": [{"code": c, "label": status_labels.get(c, c), "hsds": STATUS[c]} for c in status_labels],
+        "positions": [precision_labels.get(c, c) for c in OWN_POSITION],
+        "estimates": [precision_labels[c] for c in precision_labels if c not in OWN_POSITION],
+    }
 
 
 def schedule_spans(text: str | None) -> list[tuple[str, str, str]]:

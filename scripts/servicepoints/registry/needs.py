@@ -7,7 +7,7 @@ import re
 
 from ..core.errors import Problem
 from .holidays import missing_columns, numbered_rows, parse_date, resource_path
-from .load import Registry, display_path, list_delimiter
+from .load import Registry, display_path
 
 CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 URL = re.compile(r"https?://\S+")
@@ -25,7 +25,7 @@ def check_needs(registry: Registry) -> list[Problem]:
         msg = f"需求表第 1 行（表头）缺少列：{'、'.join(lacking)}。表头应为 code,name,description,services。"
         return [Problem(shown, 1, "codelist-error", msg, None, lacking[0])] + _check_channels(registry)
     known = {s["code"] for s in registry.tables.get("services", [])}
-    delimiter = list_delimiter(registry.descriptor)
+    delimiter = registry.descriptor.list_delimiter
     seen: dict[str, int] = {}
     for line, row in numbered_rows(path):
         code = row.get("code") or ""

@@ -19,7 +19,7 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
         raise SetupError(f"未知网点类型 {type_code}。{did_you_mean(type_code, {c: c for c in types})}")
     if town not in towns:
         raise SetupError(f"未知镇街 {town}。{did_you_mean(town, {t: t for t in towns})}")
-    taken = {r.values.get("id") for r in registry.records} | {
+    taken = {r.id for r in registry.records if r.id} | {
         record_stem(p.file.rsplit("/", 1)[-1]) for p in registry.problems
     }
     point_id = fresh_id(type_code, towns[town]["slug"], taken)
@@ -30,7 +30,7 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
     names = {s["code"]: s["name"] for s in registry.tables["services"]}
     services = {code: names[code] for code in allowed_services(registry.descriptor, registry.tables)[type_code]}
     folder.mkdir(parents=True, exist_ok=True)
-    text = scaffold(registry.schema("points")["fields"], values, relative.as_posix(), {"services": services})
+    text = scaffold(registry.descriptor.fields("points"), values, relative.as_posix(), {"services": services})
     path.write_text(text, encoding="utf-8")
     return path
 

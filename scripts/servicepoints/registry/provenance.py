@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from ..core.errors import Problem
+from .descriptor import Descriptor
 from .load import Record
 
 SOURCES_RESOURCE = "point_sources"
@@ -32,15 +33,32 @@ INFERRED_FORBIDDEN = (
 )
 INFERRED_STATUS = "unknown"
 INFERRED_PRECISIONS = ("town", "unknown")
+# Precisions at which a coordinate is the office's own position; a town-centre estimate is not.
+OWN_POSITION = ("exact", "street")
 
 
-def source_fields(descriptor: dict) -> dict[str, dict]:
+def own_position(point: dict) -> tuple[float, float] | None:
+    """(lat, lon) when the record's coordinate is the office's own position, else None.
+
+    Formats that cannot say "this is only an estimate" (schema.org geo, HSDS locations) publish this,
+    never the town-centre estimate the site shows on its map with a warning.
+    """
+    if point.get("precision") in OWN_POSITION and point.get("lat") is not None and point.get("lon") is not None:
+        return point["lat"], point["lon"]
+    return None
+
+
+def is_inferred(point: dict) -> bool:
+    """No source names this point: it is assumed from a reported count or a rule (evidence: inferred)."""
+    return point.get("evidence") == "inferred"
+
+
+def source_fields(descriptor: Descriptor) -> dict[str, dict]:
     """The fields of one source (title, url, date) as the descriptor declares them."""
-    resource = next(r for r in descriptor["resources"] if r["name"] == SOURCES_RESOURCE)
-    return {f["name"]: f for f in resource["schema"]["fields"] if f["name"] != "point_id"}
+    return {f["name"]: f for f in descriptor.fields(SOURCES_RESOURCE) if f["name"] != "point_id"}
 
 
-def check_provenance(record: Record, descriptor: dict, today: dt.date) -> list[Problem]:
+def check_provenance(record: Record, descriptor: Descriptor, today: dt.date) -> list[Problem]:
     """Every provenance problem of one record."""
     return _sources_problems(record, source_fields(descriptor), today) + _inferred_problems(record, descriptor)
 
@@ -66,7 +84,8 @@ def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> 
     if not isinstance(value, list):
         msg = f"信息来源（sources）应写成列表，每条一项，例如：\n{SOURCE_EXAMPLE}"
         return [problem("sources", "source-invalid", msg)]
-    out, seen = [], {}
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(value):
         key = f"sources.{i}"
         title = item.get("title") if isinstance(item, dict) else None
@@ -121,17 +140,12 @@ def _item_problems(item: dict, i: int, key: str, spec: dict, today: dt.date, pro
     return out
 
 
-def _inferred_problems(record: Record, descriptor: dict) -> list[Problem]:
+def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
     values = record.values
     if values.get("evidence") != "inferred":
         return []
     rid = _rid(record)
-    titles = {
-        f["name"]: f.get("title", f["name"])
-        for r in descriptor["resources"]
-        if r["name"] == "points"
-        for f in r["schema"]["fields"]
-    }
+    titles = {f["name"]: f.get("title", f["name"]) for f in descriptor.fields("points")}
     out = []
     for name in INFERRED_FORBIDDEN:
         if values.get(name) not in (None, [], ""):

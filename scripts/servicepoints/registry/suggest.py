@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 
 
-def suggest(value: str, choices: dict[str, str]) -> str | None:
-    """The canonical choice closest to ``value``; ``choices`` maps every alias to its canonical form."""
+def suggest(value: object, choices: dict[str, str]) -> str | None:
+    """The canonical choice closest to ``value`` (read as text); ``choices`` maps every alias to its canonical form."""
     text = str(value).strip()
     lowered = {alias.lower(): canon for alias, canon in choices.items()}
     if text.lower() in lowered:
@@ -18,7 +18,7 @@ def suggest(value: str, choices: dict[str, str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
-def did_you_mean(value: str, choices: dict[str, str]) -> str:
+def did_you_mean(value: object, choices: dict[str, str]) -> str:
     """A Chinese hint sentence, or an empty string."""
     hit = suggest(value, choices)
     return f"是不是“{hit}”？" if hit else ""

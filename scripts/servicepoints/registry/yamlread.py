@@ -7,9 +7,11 @@ duplicate keys and aliases are problems, and every value keeps its line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import yaml
 
+_Loader: type[yaml.CSafeLoader | yaml.SafeLoader]
 try:
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
@@ -56,8 +58,7 @@ def parse(text: str) -> Parsed:
         _check_events(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        line = _line(exc.problem_mark or exc.context_mark)
         if "nesting depth" in str(exc.problem or exc):
             raise _too_deep(line) from None
         raise ReadError("yaml-syntax", line, f"YAML 语法错误：{_explain(exc)}") from None
@@ -76,6 +77,15 @@ def _too_deep(line: int) -> ReadError:
     return ReadError("yaml-too-deep", line, msg)
 
 
+class _Mark(Protocol):  # PyYAML's pure and libyaml marks alike
+    line: int
+
+
+def _line(mark: _Mark | None) -> int:
+    """The 1-based line of a parser mark (the first line when the parser gave none)."""
+    return mark.line + 1 if mark else 1
+
+
 def _check_events(text: str) -> None:
     """One pass over the parser's events (no tree is built yet): anchors and aliases (the alias
     bomb's tools) are refused where first written, and so is nesting deeper than MAX_DEPTH."""
@@ -83,12 +93,12 @@ def _check_events(text: str) -> None:
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise ReadError(
-                "yaml-alias", event.start_mark.line + 1, "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
+                "yaml-alias", _line(event.start_mark), "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _too_deep(event.start_mark.line + 1)
+                raise _too_deep(_line(event.start_mark))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -138,4 +148,5 @@ def _value(node: yaml.Node, lines: dict[str, int], path: str):
             lines[f"{path}.{i}"] = item.start_mark.line + 1
             items.append(_value(item, lines, f"{path}.{i}"))
         return items
+    assert isinstance(node, yaml.MappingNode)  # composed nodes are scalars, sequences or mappings
     return _mapping(node, lines, path + ".")

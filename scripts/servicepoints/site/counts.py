@@ -23,7 +23,7 @@ class Counts:
 
     def __post_init__(self) -> None:
         self._cache: dict[tuple, int | None] = {}
-        self._tally: Counter = Counter()
+        self._tally: Counter[tuple[str, str, str, str]] = Counter()
         for p in self.points:
             evidence = "inferred" if p.get("evidence") == "inferred" else "named"
             for t in (p["type"], ""):
@@ -49,7 +49,7 @@ class Counts:
         if measure in ("named", "inferred"):
             return self._tally[(measure, type, town, status)]
         if measure == "total":
-            return self.value("named", type, town, status) + self.value("inferred", type, town, status)
+            return self._total(type, town, status)
         if measure == "reported":
             if town:
                 return None
@@ -62,8 +62,11 @@ class Counts:
             return sum(self.value("missing", t, town) or 0 for t in kinds) if not town else None
         if measure == "missing":
             reported = self.value("reported", type, town, status)
-            return None if reported is None else max(reported - self.value("total", type, town, status), 0)
+            return None if reported is None else max(reported - self._total(type, town, status), 0)
         raise ValueError(f"unknown measure {measure}")
+
+    def _total(self, type: str, town: str, status: str) -> int:
+        return self._tally[("named", type, town, status)] + self._tally[("inferred", type, town, status)]
 
     def by_status(self, type: str) -> bool:
         """Whether the report splits this type by status."""

@@ -47,6 +47,7 @@ COLUMNS = [
 def map_parts(data: SiteData) -> dict:
     """HTML pieces for the map page: asset links, the map div, folium's script, and the page config."""
     import folium  # here, not at the top: only the build's background job needs it (a slow import)
+    from branca.element import Figure
     from folium.elements import CssLink, JavascriptLink
 
     provider = tile_provider(data.settings)
@@ -72,6 +73,7 @@ def map_parts(data: SiteData) -> dict:
             subdomains=provider.subdomains,
         ).add_to(fmap)
     figure = fmap.get_root()
+    assert isinstance(figure, Figure)  # folium.Map puts itself in a Figure
     _stable_ids(figure)
     figure.render()
     links = [c.render() for c in figure.header._children.values() if isinstance(c, JavascriptLink | CssLink)]

@@ -17,9 +17,10 @@ import html
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import jinja2
 from markupsafe import Markup, escape
@@ -37,25 +38,34 @@ _SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 CHECKED_PAGES = 2  # full renderings compared with the filled frame, per kind of frame
 
 
+class TocToken(TypedDict):
+    """A heading as mkdocs' ``get_toc`` takes it."""
+
+    level: int
+    id: str
+    name: str
+    children: list[TocToken]
+
+
 @dataclass
 class Body:
-    """A generated page's body: HTML and its headings as mkdocs TOC tokens (level, id, name, children)."""
+    """A generated page's body: HTML and its headings as mkdocs TOC tokens."""
 
     html: str
-    toc: list[dict] = field(default_factory=list)
+    toc: list[TocToken] = field(default_factory=list)
 
 
 class Toc:
     """Collects headings while a template renders, and gives the heading HTML the toc extension would."""
 
     def __init__(self, permalink: str = "¶") -> None:
-        self.tokens: list[dict] = []
+        self.tokens: list[TocToken] = []
         self.permalink = permalink
 
     def heading(self, level: int, anchor: str, text: str) -> Markup:
         """``<hN id>`` with its permalink, as the toc extension writes it; ``text`` is escaped here."""
         text = escape(text)
-        token = {"level": level, "id": anchor, "name": str(text), "children": []}
+        token: TocToken = {"level": level, "id": anchor, "name": str(text), "children": []}
         parent = self.tokens
         while parent and parent[-1]["level"] < level:
             parent = parent[-1]["children"]
@@ -91,7 +101,7 @@ class GeneratedPage(Page):
         self.present_anchor_ids = set(_ids(body.toc))
 
 
-def _ids(tokens: list[dict]):
+def _ids(tokens: list[TocToken]) -> Iterator[str]:
     for t in tokens:
         yield t["id"]
         yield from _ids(t["children"])
@@ -99,6 +109,8 @@ def _ids(tokens: list[dict]):
 
 class _MarkedContent(str):
     """The body's mark, which answers ``"<h1" in page.content`` (the theme asks) as the real body would."""
+
+    real: str
 
     def __new__(cls, real: str):
         self = super().__new__(cls, _CONTENT)
@@ -114,7 +126,8 @@ class _MarkedLink:
 
     def __init__(self, link, title: str) -> None:
         self._link = link
-        self.title, self.id = (_TITLE, _H1) if link.title == title else (link.title, link.id)
+        self.title: str = _TITLE if link.title == title else link.title
+        self.id: str = _H1 if link.title == title else link.id
         self.url = "#" + self.id
         self.children = [_MarkedLink(c, title) for c in link.children]
 
@@ -128,7 +141,7 @@ class _Marked:
     def __init__(self, page: GeneratedPage) -> None:
         self._page = page
         self.title = _TITLE
-        self.content = _MarkedContent(page.content)
+        self.content = _MarkedContent(page.content or "")
         self.toc = [_MarkedLink(link, page.title) for link in page.toc]
         self.url = page.url.replace(page.slug, _SLUG)
         for name in ("canonical_url", "abs_url", "edit_url"):
@@ -153,7 +166,7 @@ class Frames:
             page.url.count("/"),
             _toc_key(page.toc, page.title),
             bool(page.edit_url),
-            "<h1" in page.content,
+            "<h1" in (page.content or ""),
             repr(sorted(page.meta.items())),
         )
 
@@ -217,7 +230,7 @@ def _toc_key(toc, title: str) -> tuple:
 def install(env: jinja2.Environment, frames: Frames) -> None:
     """Let our pages' one-line template call the frame renderer."""
     loader = jinja2.DictLoader({FRAME_TEMPLATE: "{{ " + FRAME_GLOBAL + "() }}"})
-    env.loader = jinja2.ChoiceLoader([loader, env.loader])
+    env.loader = jinja2.ChoiceLoader([loader, *([env.loader] if env.loader else [])])
     env.globals[FRAME_GLOBAL] = jinja2.pass_context(lambda context: frames.render(context))
 
 

@@ -65,14 +65,14 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         super().__init__()
         self.preset: Preset | None = None
         self.frames = Frames()
-        self.generated: GeneratedPages | None = None
+        self.generated: GeneratedPages  # this and the page maps: made by on_files for the later hooks
         self.kinds: dict[str, dict] = {}
         self.towns: dict[str, dict] = {}
         self.needs: dict[str, dict] = {}
         self.need_entries: dict[str, dict] = {}
-        self.bodies: OrderedMap | None = None
+        self.bodies: OrderedMap
+        self.pages: OrderedMap
         self.late: Background | None = None
-        self.pages: OrderedMap | None = None
         self.workers: Workers | None = None
         self.order: dict[str, int] = {}
         self.view: dict = {}
@@ -129,8 +129,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         view = site_view(self.site) | wayfinding.point_view(self.way, config)
         self.view = view
         for uri, text in render_pages(self.site, self.templates, view).items():
-            hidden = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
-            inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
+            unlisted = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
+            inclusion = InclusionLevel.NOT_IN_NAV if unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, uri, content=text, inclusion=inclusion))
         toc = (config.mdx_configs or {}).get("toc", {})
         self.generated = GeneratedPages(self.site, self.templates, view, str(toc.get("permalink", "¶")))
@@ -168,7 +168,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         view: the open-data files' sizes, checksums and first rows, and the map's folium parts. A hand-written
         page's corrections mark becomes the editing group's address and phone (corrections.fill_guide)."""
         if page.file.src_uri in LATE_PAGES and page.file.generated_by:
-            source = render_late_page(self.templates, page.file.src_uri, self.view | self.late.result())
+            source = render_late_page(self.templates, page.file.src_uri, self.view | self._late_view())
             markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
         if not page.file.generated_by:
             markdown = fill_guide(markdown, self.site.settings)
@@ -197,7 +197,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         return nav
 
     def on_env(self, env, config, files):
-        self.late.result()  # mkdocs copies the files next: they must all be there
+        self._late_view()  # mkdocs copies the files next: they must all be there
         install(env, self.frames)
         return env
 
@@ -246,6 +246,12 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def on_build_error(self, error) -> None:
         self._close()
+
+    def _late_view(self) -> dict:
+        """The background job's view for LATE_PAGES, once it has written the open-data files."""
+        if self.late is None:
+            raise PluginError("servicepoints: the open-data job was never started (on_files did not run)")
+        return self.late.result()
 
     def _close(self) -> None:
         if self.late is not None:

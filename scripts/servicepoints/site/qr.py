@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING, cast
 
 import zxingcpp
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 QUIET = 4  # modules of white border, as ISO/IEC 18004 asks
 _DARK = re.compile(rb"\x00+")
@@ -27,9 +31,9 @@ def _row(y: int, row: bytes) -> str:
 def matrix(url: str) -> list[bytes]:
     """The code's rows, one byte a module: 0 dark, 255 light; no quiet zone."""
     code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = memoryview(code.to_image(add_quiet_zones=False))
+    image = code.to_image(add_quiet_zones=False)
     size = image.shape[0]
-    raw = image.tobytes()
+    raw = memoryview(cast("ReadableBuffer", image)).tobytes()  # its stub leaves out the buffer protocol
     return [raw[y * size : (y + 1) * size] for y in range(size)]
 
 

@@ -18,13 +18,16 @@ from ..publish.completeness import completeness
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
 from ..publish.export import FILE_INFO, GROUPS
+from ..publish.hsds import caveats as hsds_caveats
 from ..registry.freshness import is_fresh
 from .links import map_links
-from ..registry.load import allowed_services, list_delimiter
+from ..registry.descriptor import Descriptor
+from ..registry.load import allowed_services
 from .mapview import map_parts
 from .material import segment
 from ..registry.model import SiteData
 from ..registry.needs import needs_view
+from ..registry.provenance import is_inferred, own_position
 from .pagepath import Body, Toc
 from .qr import qr_svg
 
@@ -207,7 +210,7 @@ def site_view(data: SiteData) -> dict:
     """What every page template sees (the open-data pages see opendata_view() too)."""
     types = sorted(data.tables["types"], key=lambda t: int(t["sort"]))
     published = Counter(p["type"] for p in data.points)
-    reported = Counter()
+    reported: Counter[str] = Counter()
     for row in data.tables["reported"]:
         reported[row["type"]] += int(row["count"])
     counts = Counts(data.points, data.tables["reported"])
@@ -229,10 +232,10 @@ def site_view(data: SiteData) -> dict:
         "reported_rows": data.tables["reported"],
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
-        "resources": data.descriptor["resources"],
+        "package_tables": data.descriptor.resources,
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
-        "delimiter": list_delimiter(data.descriptor),
+        "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
     }
@@ -248,7 +251,7 @@ def _point_extra(point: dict, data: SiteData) -> dict:
         "url": url,
         "qr": qr_svg(url),
         "links": map_links(point),
-        "jsonld": _jsonld(point, url),
+        "jsonld": None if is_inferred(point) else _jsonld(point, url),
         "cms": point_links(data, point, url),
     }
 
@@ -258,7 +261,12 @@ SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
 
 
 def _jsonld(point: dict, url: str) -> dict:
-    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only."""
+    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only.
+
+    Only for points a source names: an inferred point's page has no such block, because schema.org cannot
+    say "assumed to exist". ``geo`` only when the coordinate is the office's own (exact or street): a
+    town-centre estimate would be read as the office's pin, and the town is already in addressLocality.
+    """
     kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
     doc = {
         "@context": "https://schema.org",
@@ -283,8 +291,9 @@ def _jsonld(point: dict, url: str) -> dict:
     if point["address"]:
         address["streetAddress"] = point["address"]
     doc["address"] = address
-    if point["lat"] is not None:
-        doc["geo"] = {"@type": "GeoCoordinates", "latitude": point["lat"], "longitude": point["lon"]}
+    position = own_position(point)
+    if position:
+        doc["geo"] = {"@type": "GeoCoordinates", "latitude": position[0], "longitude": position[1]}
     if point["organization"]:
         doc["parentOrganization"] = {"@type": "Organization", "name": point["organization"]}
     return doc
@@ -310,7 +319,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     previews = {}
-    for resource in descriptor["resources"]:
+    for resource in Descriptor(descriptor).resources:
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}
@@ -324,4 +333,5 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         "previews": previews,
         "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
         "changes": json.loads(opendata["changes.json"]),
+        "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
     }

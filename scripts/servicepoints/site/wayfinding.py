@@ -143,8 +143,9 @@ def annotate(page, config, way: Wayfinding) -> None:
     found = source_file(src_uri, docs_dir, way, page.file.generated_by is not None)
     url = found and edit_url(config.repo_url, config.edit_uri, docs_dir, found[0])
     page.edit_url = url or None
-    if url:
-        meta["sp_edit_label"] = found[1]
-        meta["sp_edit_base"] = url[: len(url) - len(found[0])]  # the repository root's edit URL
-        meta["sp_edit_dir"] = posixpath.dirname(found[0])  # pages of one frame share their file's folder
+    if found and url:
+        path, label = found
+        meta["sp_edit_label"] = label
+        meta["sp_edit_base"] = url[: len(url) - len(path)]  # the repository root's edit URL
+        meta["sp_edit_dir"] = posixpath.dirname(path)  # pages of one frame share their file's folder
     page.meta = meta
