@@ -22,7 +22,7 @@ from ..core.geo import ZHONGSHAN
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
-from .corrections import ASK, contact, point_mail
+from .corrections import ASK, NAME_LINE, contact, point_mail
 
 DATA_ROOT = "data"  # the data folder, relative to the repository root (what the git backend sees)
 SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
@@ -459,7 +459,7 @@ def admin_files(data, env) -> dict[str, str]:
     return {"admin/config.yml": header + text, "admin/index.html": page}
 
 
-CORRECTION_BODY = ASK + "\n（议题是公开的，请不要填写个人手机号等不宜公开的信息。）\n"
+CORRECTION_BODY = NAME_LINE + ASK + "\n（议题是公开的，请不要填写个人手机号等不宜公开的信息。）\n"
 
 
 def correction_url(repo: Repo | None, point: dict, path: str, page_url: str) -> str | None:

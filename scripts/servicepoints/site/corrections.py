@@ -11,9 +11,11 @@ from urllib.parse import quote
 
 from ..core.settings import Settings
 
-# What a correction asks, by issue (cms.CORRECTION_BODY) or by mail (MAIL_BODY): the record, then the questions.
-ASK = """网点：{name}
-编号：{id}
+# What a correction asks, by issue (cms.CORRECTION_BODY, after NAME_LINE) or by mail (MAIL_BODY, whose
+# subject names the point): the record, then the questions. A mail link stays under the 2,000 characters
+# Windows hands to a mail program: the body leaves out the name and the subject shortens a long one.
+NAME_LINE = "网点：{name}\n"
+ASK = """编号：{id}
 记录文件：{path}
 页面：{url}
 
@@ -26,6 +28,7 @@ ASK = """网点：{name}
 3. 依据或出处（文件或网页的标题、网址、发布日期；或“本人到网点/致电核实”及日期）：
 """
 MAIL_BODY = ASK + "\n4. 你的单位（可不填）：\n"  # only the editing group reads a mail
+SUBJECT_NAME = 30  # characters of the point's name in a mail's subject
 GUIDE_MARK = "<!-- servicepoints:corrections -->"  # where docs/guide.md says how to reach the editing group
 
 
@@ -51,8 +54,9 @@ def point_mail(settings: Settings, point: dict, path: str, page_url: str) -> str
     """The mail link of one point page, pre-filled; None without ``corrections_email``."""
     if not settings.corrections_email:
         return None
-    subject = f"更正网点信息：{point['name']}（{point['id']}）"
-    body = MAIL_BODY.format(name=point["name"], id=point["id"], path=path, url=page_url)
+    name = point["name"] if len(point["name"]) <= SUBJECT_NAME else point["name"][: SUBJECT_NAME - 1] + "…"
+    subject = f"更正网点信息：{name}（{point['id']}）"
+    body = MAIL_BODY.format(id=point["id"], path=path, url=page_url)
     return mailto(settings.corrections_email, subject, body)
 
 
