@@ -257,6 +257,11 @@ import * as YAML from "./vendor/yaml/index.js";
       },
       componentWillUnmount: function () { if (this.map) { this.map.remove(); } },
       centre: function () { this.pin.setOpacity(1); this.choose(this.map.getCenter()); },
+      undo: function () { // back to the record's own position: nothing changes on save
+        var now = this.recorded();
+        if (now) { this.pin.setLatLng(toDisplay(now)); } else { this.pin.setOpacity(0); }
+        this.props.onChange("");
+      },
       render: function () {
         var self = this, picked = this.picked(), now = this.recorded();
         var status = picked ? "已选位置：" + text(picked) + "。保存时写入纬度、经度，位置精度改为“精确”。"
@@ -267,7 +272,8 @@ import * as YAML from "./vendor/yaml/index.js";
             role: "application", "aria-label": "选位置的地图：用方向键移动地图，再按下面的按钮把图钉放在中心"
           }),
           h("p", { className: "sp-picker-status", "aria-live": "polite" }, status),
-          h("button", { type: "button", className: "sp-picker-centre", onClick: this.centre }, "把图钉放在地图中心"));
+          h("button", { type: "button", className: "sp-picker-centre", onClick: this.centre }, "把图钉放在地图中心"),
+          picked ? h("button", { type: "button", className: "sp-picker-centre sp-picker-undo", onClick: this.undo }, "撤销选点") : null);
       }
     });
   }
