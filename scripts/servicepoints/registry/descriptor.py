@@ -57,6 +57,7 @@ class Descriptor:
         mistake = profile_mistake(raw)
         if mistake:
             raise SetupError(f"{shown}：{mistake}")
+        assert isinstance(raw, dict)  # resources were read from it above
         descriptor = cls(raw)
         for field in descriptor.fields():
             pattern = field.get("x-item-pattern")
@@ -151,7 +152,7 @@ class Descriptor:
     def related(self, field: str, resource: str = "points") -> dict | None:
         """``x-related``: the table describing each item of a list-of-objects field, or None."""
         name = self.field(field, resource).get("x-related")
-        return self.resource(name) if self.has(name) else None
+        return self.resource(name) if isinstance(name, str) and self.has(name) else None
 
 
 # The extension-key profile and a checker of the small part of JSON Schema it uses.
