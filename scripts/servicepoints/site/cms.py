@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from ..core.geo import ZHONGSHAN
+from ..core.place import Place
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
@@ -173,7 +173,8 @@ def _point_field(field: dict, kind: str, descriptor: Descriptor, tables: dict[st
             "hint": spec["hint"] + " 这里只列出本类型网点可提供的服务。",
         }
     if name in ("lat", "lon"):
-        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if name == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        box = descriptor.place.box
+        low, high = (box.south, box.north) if name == "lat" else (box.west, box.east)
         return spec | {
             "widget": "number",
             "value_type": "float",
@@ -413,8 +414,9 @@ def issue_url(repo: Repo | None) -> str | None:
     return f"{repo.url}/issues/new" if repo.host == "github" else f"{repo.url}/-/issues/new"
 
 
-def admin_files(data, env) -> dict[str, str]:
-    """``admin/index.html`` (from the ``admin.html.j2`` template of ``env``) and ``admin/config.yml``."""
+def admin_files(data, env, site_name: str) -> dict[str, str]:
+    """``admin/index.html`` (from the ``admin.html.j2`` template of ``env``) and ``admin/config.yml``;
+    ``site_name`` is mkdocs'."""
     import yaml
 
     from .tiles import tile_provider
@@ -444,7 +446,7 @@ def admin_files(data, env) -> dict[str, str]:
         "csvHeaders": headers,
         "login": login,
         "localBackend": True,  # Decap's local_backend, given to Decap only when the page is on localhost
-        "picker": {"field": PICKER_FIELD, "tiles": tiles, "bounds": ZHONGSHAN.leaflet()},
+        "picker": {"field": PICKER_FIELD, "tiles": tiles, "bounds": data.place.box.leaflet()},
     }
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
     header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.site.cms），请勿手工修改。\n"
@@ -455,6 +457,7 @@ def admin_files(data, env) -> dict[str, str]:
         issue=issue_url(repo),
         contact=contact(settings),
         publisher=settings.publisher,
+        site_name=site_name,
     )
     return {"admin/config.yml": header + text, "admin/index.html": page}
 
