@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, build, make_registry, soup
-from servicepoints.publish.hsds import STATUS, hsds_id
+from servicepoints.publish.hsds import STATUS, hsds_id, id_namespace
+from servicepoints.registry.load import read_registry
 from servicepoints.registry.provenance import OWN_POSITION
+
+NS = id_namespace(read_registry(DATA).place)  # the HSDS ids' namespace (x-place.id_namespace)
 
 OFFICE_TYPES = ("GovernmentOffice", "Place")
 
@@ -46,14 +49,14 @@ def _check_site(site: Path, points: dict[str, dict]) -> None:
             assert "geo" not in doc, f"{pid}: a {point['precision']}-precision coordinate is published as its position"
     organizations = {r["id"] for r in _read(site, "organizations.csv")}
     named = {pid for pid, p in points.items() if p["evidence"] != "inferred"}
-    assert organizations == {hsds_id("organization", pid) for pid in named}
+    assert organizations == {hsds_id(NS, "organization", pid) for pid in named}
     locations = {r["external_identifier"]: r for r in _read(site, "locations.csv")}
     assert set(locations) == named
     for pid, row in locations.items():
         own = points[pid]["precision"] in OWN_POSITION
         assert bool(row["latitude"]) == bool(row["longitude"]) == own, (pid, row)
     services = _read(site, "services.csv")
-    by_org = {hsds_id("organization", pid): p for pid, p in points.items()}
+    by_org = {hsds_id(NS, "organization", pid): p for pid, p in points.items()}
     assert all(by_org[s["organization_id"]]["status"] != "unknown" for s in services)
     for s in services:
         assert s["status"] == STATUS[by_org[s["organization_id"]]["status"]]
