@@ -96,7 +96,7 @@ def check_corrections(email, phone) -> None:
             f"设置 corrections_email（接收更正的邮箱）应是一个邮箱地址，例如 bianji@example.cn，收到“{email}”"
         )
     if phone is not None and (not isinstance(phone, str) or not re.fullmatch(PHONE, phone)):
-        forms = "0760-88888888、13912345678、12345 或 400-123-4567"
+        forms = "区号-号码（如 020-83888888）、13912345678、12345 或 400-123-4567"
         raise SetupError(f"设置 corrections_phone（接收更正的电话）应写成 {forms}，收到“{phone}”")
 
 
