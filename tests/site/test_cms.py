@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -163,15 +164,32 @@ def test_repo_settings_choose_the_backend():
 def test_built_admin_page_loads_only_local_files(shipped_site):
     page = soup(shipped_site / "admin" / "index.html")
     scripts = [s.get("src") for s in page.find_all("script") if s.get("src")]
+    assert scripts == ["../assets/servicepoints-cms.js"]  # it loads Decap, Leaflet and the geo script on start
     assert page.find("script", src="../assets/servicepoints-cms.js")["type"] == "module"
-    assert scripts == ["../assets/vendor/decap-cms/decap-cms.js", "../assets/servicepoints-cms.js"]
     assert not page.find_all("link", href=lambda h: h and "//" in h)
-    for src in scripts:
-        assert (shipped_site / "admin" / src).resolve().is_file()
+    script = (shipped_site / "assets" / "servicepoints-cms.js").read_text(encoding="utf-8")
+    loaded = re.findall(r'assets \+ "([^"]+)"', script)
+    assert sorted(loaded) == sorted(
+        ["vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "servicepoints-geo.js", "vendor/decap-cms/decap-cms.js"]
+    )
+    for name in loaded:
+        assert (shipped_site / "assets" / name).is_file(), name
     config = yaml.safe_load((shipped_site / "admin" / "config.yml").read_text(encoding="utf-8"))
-    assert config["backend"]["name"] == "github" and config["local_backend"] is True
+    assert config["backend"]["name"] == "github" and "local_backend" not in config
     assert config["publish_mode"] == "editorial_workflow"
     assert config["locale"] == "zh_Hans"
+
+
+def test_the_picker_follows_the_position_fields_and_its_tiles_are_the_sites(shipped_site, registry):
+    for collection in _points_collections(_config(registry)):
+        names = [f["name"] for f in collection["fields"]]
+        picker = names.index(cms.PICKER_FIELD)
+        assert names[picker - 1] in cms.POSITION_FIELDS and not set(names[picker + 1 :]) & set(cms.POSITION_FIELDS)
+        assert collection["fields"][picker]["widget"] == "sp-location"
+    text = soup(shipped_site / "admin" / "index.html").select_one("#sp-cms-data").get_text()
+    picker = json.loads(text)["picker"]
+    assert picker["field"] == cms.PICKER_FIELD
+    assert picker["tiles"]["datum"] == "gcj02" and "autonavi.com" in picker["tiles"]["url"]  # tiles: gaode
 
 
 def test_private_blocks_stay_out_of_everything_published(hostile_site):

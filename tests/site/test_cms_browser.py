@@ -8,6 +8,8 @@ docs/guide.md (written to docs/assets/cms/ when SERVICEPOINTS_SCREENSHOTS=1).
 from __future__ import annotations
 
 import http.server
+import json
+import math
 import os
 import re
 import shutil
@@ -21,9 +23,11 @@ from click.testing import CliRunner
 
 from conftest import DATA, ROOT, WAIT_SECONDS, chrome, new_page, page_log, requested_hosts, require, serving, wait_for
 from servicepoints.cli import main
+from servicepoints.core.geo import distance_km, gcj02_to_wgs84, wgs84_to_gcj02
 from servicepoints.registry.load import read_registry
 from servicepoints.registry.scaffold import fresh_id
 from servicepoints.site.cms import collection_name
+from servicepoints.site.escape import script_json
 
 DECAP_SERVER = ROOT / ".cache" / "decap-server" / "node_modules" / ".bin" / "decap-server"
 SHOTS = ROOT / "docs" / "assets" / "cms"
@@ -79,23 +83,45 @@ def backend(repo):
     proc.wait(timeout=10)
 
 
+TILE = bytes.fromhex(  # a 1x1 grey PNG: the picker's tiles come from the test server, not the internet
+    "89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55"
+    "0000000a49444154789c6338030000ce00cdd46690b00000000049454e44ae426082"
+)
+
+
+def _admin_page(text: str, backend: str) -> bytes:
+    """admin/index.html with Decap's local backend at our decap-server and the picker's tiles on this server
+    (the tiles keep their datum, so the GCJ-02 shift is still undone)."""
+    found = re.search(r'(<script type="application/json" id="sp-cms-data">)(.*?)(</script>)', text, re.S)
+    data = json.loads(found.group(2))
+    assert data["localBackend"] is True
+    data["localBackend"] = {"url": backend}
+    data["picker"]["tiles"] |= {"url": "/tiles/{z}/{x}/{y}.png", "labels": None, "subdomains": ""}
+    return (text[: found.start(2)] + str(script_json(data)) + text[found.end(2) :]).encode()
+
+
 @pytest.fixture(scope="module")
 def admin(shipped_site, backend):
-    """The shipped site on 127.0.0.1; admin/config.yml points its local backend at our decap-server."""
+    """The shipped site on 127.0.0.1, its /admin/ pointed at our decap-server and at local tiles."""
     config = (shipped_site / "admin" / "config.yml").read_text(encoding="utf-8")
-    assert "\nlocal_backend: true\n" in config
-    local = config.replace("\nlocal_backend: true\n", f"\nlocal_backend:\n  url: {backend}\n").encode()
+    assert "local_backend" not in config  # the published config never names the local backend
+    page = _admin_page((shipped_site / "admin" / "index.html").read_text(encoding="utf-8"), backend)
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
-            if self.path.split("?")[0] == "/admin/config.yml":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/yaml; charset=utf-8")
-                self.send_header("Content-Length", str(len(local)))
-                self.end_headers()
-                self.wfile.write(local)
-                return
+            path = self.path.split("?")[0]
+            if path in ("/admin/", "/admin/index.html"):
+                return self._send(page, "text/html; charset=utf-8")
+            if path.startswith("/tiles/"):
+                return self._send(TILE, "image/png")
             super().do_GET()
+
+        def _send(self, body: bytes, kind: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
     with serving(shipped_site, Handler) as url:
         yield url
@@ -105,6 +131,7 @@ def admin(shipped_site, backend):
 def browser(admin):
     with chrome("--lang=zh-CN") as chromium, new_page(chromium, locale="zh-CN", viewport=DESKTOP) as page:
         page.goto(f"{admin}/admin/")
+        page.locator("#sp-cms-local:not([hidden]) button").click()  # the local editor is offered on localhost only
         wait_for(page, "[...document.querySelectorAll('button')].some(b => b.textContent.includes('登录'))")
         yield page
 
@@ -172,6 +199,15 @@ def _validate(data: Path) -> tuple[int, str]:
 
 
 def _login(page) -> None:
+    page.wait_for_load_state("load")
+    here = page.locator("#sp-cms-local:not([hidden]) button")
+    if here.count():  # not logged in before, the page explains first; a returning editor's Decap may be starting
+        here.first.evaluate("b => b.click()")  # already hidden then: the page ignores it
+    wait_for(
+        page,
+        "[...document.querySelectorAll('button')].some(b => b.textContent.includes('登录'))"
+        " || document.body.innerText.includes('集合')",
+    )
     login = page.locator("xpath=//button[contains(., '登录')]")
     if login.count():
         login.first.click()
@@ -286,3 +322,91 @@ def test_4_code_list_edit_changes_one_csv_cell(browser, admin, repo):
     assert after == before.replace(",".join(first), ",".join(first[:5] + [first[5] + "1"] + first[6:]), 1)
     code, output = _validate(repo / "data")
     assert code == 0, output
+
+
+PICKED = "trademark-stations/tm-guzhen.yaml"  # a named record placed at its town's centre (precision: town)
+TILE_SIZE = 256
+
+
+def _display_at(tile: dict, x: float, y: float) -> tuple[float, float]:
+    """The latitude and longitude drawn at screen point (x, y) inside a slippy-map tile (z/x/y, its screen
+    rectangle): spherical Web Mercator, as every tile server and Leaflet's default CRS draw them."""
+    world = TILE_SIZE * 2 ** tile["z"]
+    px = tile["x"] * TILE_SIZE + (x - tile["left"])
+    py = tile["y"] * TILE_SIZE + (y - tile["top"])
+    lon = px / world * 360 - 180
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * py / world))))
+    return lat, lon
+
+
+def test_5_a_click_on_the_picker_map_stores_that_point_as_wgs84(browser, admin, repo):
+    path = repo / "data" / "points" / PICKED
+    before = path.read_text(encoding="utf-8")
+    lat, lon = (float(re.search(rf"^{k}: ([0-9.]+)$", before, re.M).group(1)) for k in ("lat", "lon"))
+    browser.goto(f"{admin}/admin/")
+    _login(browser)
+    browser.goto(f"{admin}/admin/#/collections/points-trademark-station/entries/tm-guzhen")
+    box = browser.locator("[data-sp-picker-ready]")
+    box.scroll_into_view_if_needed()
+    wait_for(
+        browser,
+        "() => document.querySelector('[data-sp-picker-ready]').querySelectorAll('img.leaflet-tile-loaded').length >= 4",
+    )
+    # The pin starts on the record's position: WGS-84 shifted to GCJ-02 for the Amap tiles.
+    pin = box.evaluate(
+        "box => { const r = box.querySelector('.sp-picker-pin').getBoundingClientRect();"
+        " return [r.left + r.width / 2, r.top + r.height / 2]; }"
+    )
+    tiles = box.evaluate(
+        "box => [...box.querySelectorAll('img.leaflet-tile-loaded')].map(img => {"
+        "  const r = img.getBoundingClientRect(), m = img.src.match(/tiles\\/(\\d+)\\/(\\d+)\\/(\\d+)\\.png/);"
+        "  return {z: +m[1], x: +m[2], y: +m[3], left: r.left, top: r.top, right: r.right, bottom: r.bottom};"
+        "})"
+    )
+    x, y = round(pin[0]) + 60, round(pin[1]) - 40  # a known screen point beside the pin
+    tile = next(t for t in tiles if t["left"] <= x < t["right"] and t["top"] <= y < t["bottom"])
+    shown = _display_at(tile, *pin)
+    assert distance_km(*shown, *wgs84_to_gcj02(lat, lon)) < 0.005  # the pin is drawn where the record is
+    expected = gcj02_to_wgs84(*_display_at(tile, x, y))  # what the map shows there, in WGS-84
+    status = "document.querySelector('.sp-picker-status').textContent"
+    browser.mouse.click(x + 100, y + 50)  # a first try, taken back: the record keeps its position
+    wait_for(browser, status + ".includes('已选位置')")
+    browser.locator(".sp-picker-undo").click()
+    wait_for(browser, status + ".includes('记录中的位置')")
+    browser.mouse.click(x, y)
+    wait_for(browser, status + ".includes('已选位置')")
+    _shot(browser, "picker.png")
+    _publish(browser)  # returns once the page says so: decap-server answers after it has written the file
+    after = path.read_text(encoding="utf-8")
+    stored = tuple(float(re.search(rf"^{k}: ([0-9.]+)$", after, re.M).group(1)) for k in ("lat", "lon"))
+    assert distance_km(*stored, *expected) * 1000 < 5, (stored, expected)
+    assert distance_km(*stored, lat, lon) > 0.05  # it moved: the click was not ignored
+    assert "\nprecision: exact\n" in after and "crs:" not in after and "location_picker" not in after
+    rest = [line for line in after.splitlines() if not line.startswith(("lat:", "lon:", "precision:"))]
+    assert rest == [line for line in before.splitlines() if not line.startswith(("lat:", "lon:", "precision:"))]
+    code, output = _validate(repo / "data")
+    assert code == 0, output
+    assert requested_hosts(browser) <= {"127.0.0.1"}
+
+
+def test_the_browser_shift_is_core_geo_to_the_millimetre():
+    """servicepoints-geo.js (the map page and the picker) against core/geo.py, over the whole county and beyond."""
+    from servicepoints.core.geo import to_wgs84
+
+    script = (ROOT / "site_templates" / "theme" / "assets" / "servicepoints-geo.js").read_text(encoding="utf-8")
+    cases = [(22.0 + i * 0.1, 112.9 + j * 0.1) for i in range(10) for j in range(12)]
+    with chrome() as chromium, new_page(chromium) as page:
+        page.add_script_tag(content=script)
+        out = page.evaluate(
+            "cases => { const g = window.ServicepointsGeo; return cases.map(([a, b]) =>"
+            " [g.wgsToGcj(a, b), g.gcjToWgs(a, b), g.toWgs(a, b, 'bd09'), g.toWgs(a, b, 'wgs84')]); }",
+            cases,
+        )
+    for (lat, lon), (shifted, back, baidu, same) in zip(cases, out, strict=True):
+        for got, want in (
+            (shifted, wgs84_to_gcj02(lat, lon)),
+            (back, gcj02_to_wgs84(lat, lon)),
+            (baidu, to_wgs84(lat, lon, "bd09")),
+            (same, (lat, lon)),
+        ):
+            assert distance_km(*got, *want) * 1e6 < 1, (lat, lon, got, want)

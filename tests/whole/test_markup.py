@@ -157,7 +157,10 @@ def test_our_own_links_stay(planted_site):
         ("//evil.example/x", False),
         ("https:", False),
         ("https:evil", False),
-        ("mailto:a@example.org?subject=hi&body=x", False),
+        ("mailto:a@example.org?subject=hi&body=x", True),  # the corrections mail link (percent-encoded fields)
+        ("mailto:a@example.org?cc=b@example.org", False),
+        ("mailto:a@example.org?subject=hi&bcc=b@example.org", False),
+        ("mailto:a@example.org?subject=%3Cx%3E&body=<b>", False),
         ("mailto:a@example.org,b@example.org", False),
         ("mailto:", False),
         ("tel:javascript", False),

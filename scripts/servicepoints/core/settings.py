@@ -81,6 +81,25 @@ def _branch(value: str, name: str) -> None:
         raise SetupError(f"设置 {name}（分支名）只能用字母、数字和 ._/-，收到“{printable(value)}”")
 
 
+# The corrections address and phone go into pages and mailto:/tel: links as they are: only plain ASCII
+# addresses (no quotes, %, spaces or comments) and the phone forms people dial in China.
+EMAIL = r"[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+PHONE = r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}|1[3-9][0-9]{9}|1[0-9]{4}|[48]00-?[0-9]{3}-?[0-9]{4}"
+
+
+def _email(value: str, name: str) -> None:
+    if len(value) > 254 or not re.fullmatch(EMAIL, value):
+        raise SetupError(
+            f"设置 {name}（接收更正的邮箱）应是一个邮箱地址，例如 bianji@example.cn，收到“{printable(value)}”"
+        )
+
+
+def _phone(value: str, name: str) -> None:
+    if not re.fullmatch(PHONE, value):
+        forms = "区号-号码（如 020-83888888）、13912345678、12345 或 400-123-4567"
+        raise SetupError(f"设置 {name}（接收更正的电话）应写成 {forms}，收到“{printable(value)}”")
+
+
 def setting(default, what: str, check: Callable[[str, str], None] | None = None, secret: bool = False):
     """A declared setting: its default, its meaning (the README's table says the same, a test checks)
     and its check of a text value; integers are checked against LIMITS."""
@@ -141,6 +160,10 @@ class Settings:
         None, "GitLab: the OAuth application id (public)", _pattern(r"[A-Za-z0-9_-]{1,128}", " 应是字母、数字、_ 和 -")
     )
     workers: int | None = setting(None, f"forked build workers (0–{MAX_WORKERS}; 0: none; unset: by size)")
+    # A way to correct a record without any account: shown beside every correction link, on /admin/
+    # and in the editor's guide (site/corrections.py).
+    corrections_email: str | None = setting(None, "an address that takes corrections (no account needed)", _email)
+    corrections_phone: str | None = setting(None, "a number that takes corrections, as dialled in China", _phone)
 
     def release(self) -> str:
         """The release date: the setting, else SOURCE_DATE_EPOCH, else today (UTC)."""

@@ -22,10 +22,13 @@ from ..core.place import Place
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
+from .corrections import ASK, NAME_LINE, contact, point_mail
 
 DATA_ROOT = "data"  # the data folder, relative to the repository root (what the git backend sees)
 SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
-CODE_LISTS = ("towns", "types", "services")  # the code lists editors may change in the browser
+CODE_LISTS = ("towns", "types", "services")
+PICKER_FIELD = "location_picker"  # the form's map (not a record field): see _picker_field
+POSITION_FIELDS = ("lat", "lon", "crs", "precision")  # the picker goes after the last of these  # the code lists editors may change in the browser
 PRIVATE_FIELDS = (
     ("contact", "联系人", "网点内部联系人的姓名或职务。"),
     ("phone", "内部电话", "只供编辑组联系用的电话。"),
@@ -206,6 +209,21 @@ def _point_field(field: dict, kind: str, descriptor: Descriptor, tables: dict[st
     return _scalar_widget(field, required)
 
 
+def _picker_field() -> dict:
+    """The map on which an editor places the pin (the "sp-location" widget of assets/servicepoints-cms.js).
+
+    Not a record field: on save the page writes the chosen point into lat and lon as WGS-84, sets
+    precision to exact and drops crs, then removes this field (preSave)."""
+    return {
+        "name": PICKER_FIELD,
+        "label": "在地图上选位置",
+        "hint": "点击地图或拖动图钉，把位置放到网点所在的建筑上（可放大地图再点）。保存时自动写入纬度、经度"
+        "（换算为 WGS-84），坐标系清空，位置精度改为“精确”。不用地图时，照常在上面填写纬度和经度。",
+        "widget": "sp-location",
+        "required": False,
+    }
+
+
 def _private_field() -> dict:
     return {
         "name": "private",
@@ -249,6 +267,8 @@ def cms_config(
         code = kind["code"]
         order = field_order(points, key_orders.get(code, []))
         fields = [_point_field(by_name[n], code, descriptor, tables, offered[code]) for n in order]
+        at = max(i for i, n in enumerate(order) if n in POSITION_FIELDS) + 1
+        fields.insert(at, _picker_field())
         collections.append(
             {
                 "name": collection_name(code),
@@ -273,8 +293,7 @@ def cms_config(
         "locale": "zh_Hans",
         "site_url": site_url,
         "display_url": site_url,
-        "publish_mode": "editorial_workflow",
-        "local_backend": True,
+        "publish_mode": "editorial_workflow",  # local_backend: added by the page itself, on localhost only
         "media_folder": f"{DATA_ROOT}/media",
         "public_folder": "/media",
         "slug": {"encoding": "ascii", "clean_accents": True},
@@ -345,7 +364,7 @@ def _code_lists(descriptor: Descriptor) -> dict:
 
 def covered_fields(config: dict) -> dict[str, set[str]]:
     """Collection name -> the top-level field names its form edits (for the coverage test)."""
-    return {c["name"]: {f["name"] for f in c.get("fields", [])} for c in config["collections"]}
+    return {c["name"]: {f["name"] for f in c.get("fields", []) if f["name"] != PICKER_FIELD} for c in config["collections"]}
 
 
 def edit_url(site_url: str, type_code: str, point_id: str) -> str:
@@ -382,31 +401,30 @@ def repo_path(relative: str) -> str:
     return f"{DATA_ROOT}/points/{relative}"
 
 
-ADMIN_PAGE = """<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>网页编辑 · {site_name}</title>
-<link href="config.yml" type="text/yaml" rel="cms-config-url">
-</head>
-<body>
-<noscript>网页编辑需要启用 JavaScript。也可以按“编辑指南”直接修改 data/points/ 下的 YAML 文件。</noscript>
-<script type="application/json" id="sp-cms-data">{data}</script>
-<script>window.CMS_MANUAL_INIT = true;</script>
-<script src="../assets/vendor/decap-cms/decap-cms.js"></script>
-<script type="module" src="../assets/servicepoints-cms.js"></script>
-</body>
-</html>
-"""
+def login_kind(repo: Repo | None, auth: dict) -> str | None:
+    """How editors log in to /admin/: "github" or "gitlab"; None when nobody can (no OAuth helper or app id).
+
+    Decap's GitHub login needs an OAuth helper (``cms_auth_url``; its default is Netlify's, which only
+    serves sites hosted there) and its GitLab login an application id (``cms_app_id``)."""
+    if repo is None:
+        return None
+    needs = {"github": "base_url", "gitlab": "app_id"}[repo.host]
+    return repo.host if auth.get(needs) else None
 
 
-def admin_files(data, site_name: str) -> dict[str, str]:
-    """``admin/index.html`` and ``admin/config.yml`` for a validated SiteData; ``site_name`` is mkdocs'."""
+def issue_url(repo: Repo | None) -> str | None:
+    """A blank new issue in the repository, for /admin/'s other routes."""
+    if repo is None:
+        return None
+    return f"{repo.url}/issues/new" if repo.host == "github" else f"{repo.url}/-/issues/new"
+
+
+def admin_files(data, env, site_name: str) -> dict[str, str]:
+    """``admin/index.html`` (from the ``admin.html.j2`` template of ``env``) and ``admin/config.yml``;
+    ``site_name`` is mkdocs'."""
     import yaml
 
-    from .escape import script_json
+    from .tiles import tile_provider
 
     settings = data.settings
     repo = parse_repo(settings.repo_url, settings.repo_branch, settings.repo_host)
@@ -419,33 +437,37 @@ def admin_files(data, site_name: str) -> dict[str, str]:
         for r in data.descriptor.resources
         if r["name"] in CODE_LISTS
     }
-    extra = admin_data(data.tables, [p["id"] for p in data.points]) | {"csvHeaders": headers}
+    login = login_kind(repo, auth)
+    provider = tile_provider(settings)
+    tiles = {
+        "url": provider.url,
+        "labels": provider.labels_url,
+        "subdomains": provider.subdomains,
+        "attribution": provider.attribution,
+        "datum": provider.datum,
+        "maxZoom": provider.max_zoom,
+    }
+    extra = admin_data(data.tables, [p["id"] for p in data.points]) | {
+        "csvHeaders": headers,
+        "login": login,
+        "localBackend": True,  # Decap's local_backend, given to Decap only when the page is on localhost
+        "picker": {"field": PICKER_FIELD, "tiles": tiles, "bounds": data.place.box.leaflet()},
+    }
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
     header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.site.cms），请勿手工修改。\n"
-    return {"admin/config.yml": header + text, "admin/index.html": _admin_page(site_name, script_json(extra))}
+    page = env.get_template("admin.html.j2").render(
+        data=extra,
+        login=login,
+        repo=repo,
+        issue=issue_url(repo),
+        contact=contact(settings),
+        publisher=settings.publisher,
+        site_name=site_name,
+    )
+    return {"admin/config.yml": header + text, "admin/index.html": page}
 
 
-def _admin_page(site_name: str, data: str) -> str:
-    from html import escape
-
-    return ADMIN_PAGE.replace("{site_name}", escape(site_name, quote=False)).replace("{data}", data)
-
-
-CORRECTION_BODY = """网点：{name}
-编号：{id}
-记录文件：{path}
-页面：{url}
-
-请填写你知道的部分：
-
-1. 哪一项有误或缺失（例如：地址、电话、服务时间、服务项目）：
-
-2. 正确的内容是：
-
-3. 依据或出处（文件或网页的标题、网址、发布日期；或“本人到网点/致电核实”及日期）：
-
-（议题是公开的，请不要填写个人手机号等不宜公开的信息。）
-"""
+CORRECTION_BODY = NAME_LINE + ASK + "\n（议题是公开的，请不要填写个人手机号等不宜公开的信息。）\n"
 
 
 def correction_url(repo: Repo | None, point: dict, path: str, page_url: str) -> str | None:
@@ -468,6 +490,8 @@ def point_links(data, point: dict, page_url: str) -> dict:
     relative = data.paths.get(point["id"], f"{point['type']}/{point['id']}.yaml")
     return {
         "report": correction_url(repo, point, repo_path(relative), page_url),
+        "mail": point_mail(settings, point, repo_path(relative), page_url),
+        "contact": contact(settings),
         "edit": f"../../admin/#/collections/{collection_name(point['type'])}/entries/{point['id']}",
         "path": repo_path(relative),
     }

@@ -28,6 +28,8 @@ def script_json(data) -> Markup:
 # Links we write: web pages, and mailto/tel that we build from checked addresses and numbers.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _TEL = re.compile(r"\+?[0-9][0-9()\-]{2,30}((转|ext\.?|x|,|;)[0-9]{1,6})?")
+# The pre-filled fields a mail link may carry (corrections.mailto): percent-encoded, nothing else.
+_MAIL_QUERY = re.compile(r"(\?(subject|body)=[A-Za-z0-9%._~-]*(&(subject|body)=[A-Za-z0-9%._~-]*)*)?")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _NOT_IN_URL = re.compile(r"[\x00-\x20\\\x7f]")  # controls, space, backslash, DEL
 
@@ -47,7 +49,8 @@ def safe_url(url: str) -> bool:
     if name in ("http", "https"):
         return rest.startswith("//") and len(rest) > 2
     if name == "mailto":
-        return bool(_EMAIL.fullmatch(rest))
+        address, query = rest.partition("?")[::2]
+        return bool(_EMAIL.fullmatch(address)) and bool(_MAIL_QUERY.fullmatch("?" + query if query else ""))
     if name == "tel":
         return bool(_TEL.fullmatch(rest))
     return False

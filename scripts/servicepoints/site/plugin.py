@@ -22,6 +22,7 @@ from mkdocs.utils.meta import get_data
 from . import glossary, mapview, material, wayfinding
 from ..publish.changes import read_previous
 from .cms import admin_files, parse_repo, record_layout
+from .corrections import fill_guide
 from .escape import neutralise_links
 from ..publish.export import describe_files, make_files, opendata_plan, write_files
 from ..registry.holidays import browser_json
@@ -33,6 +34,7 @@ from .pagepath import Frames, GeneratedPage, install, page_title
 from ..core.parallel import Background, OrderedMap, Workers, default_workers
 from .render import (
     LATE_PAGES,
+    environment,
     GeneratedPages,
     late_view,
     render_late_page,
@@ -160,7 +162,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def _add_data_files(self, files: Files, config) -> None:
         """The browser editor (/admin/), the map's points and the holiday calendar for the open-now badge."""
-        for name, body in admin_files(self.site, config.site_name).items():
+        for name, body in admin_files(self.site, environment(self.templates), config.site_name).items():
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
@@ -212,12 +214,14 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         """LATE_PAGES (the map and the open-data pages) are written once the background job has made their
-        view: the open-data files' sizes, checksums and first rows, and the map's folium parts."""
+        view: the open-data files' sizes, checksums and first rows, and the map's folium parts. A hand-written
+        page's corrections mark becomes the editing group's address and phone (corrections.fill_guide)."""
         if page.file.src_uri in LATE_PAGES and page.file.generated_by:
             source = render_late_page(self.templates, page.file.src_uri, self.view | self._late_view())
             markdown, page.meta = get_data(source)  # its front matter, as mkdocs reads a page's source
         elif page.file.generated_by is None:
             markdown = with_problem_codes(markdown)  # the guide's table of codes, from core/errors.py
+            markdown = fill_guide(markdown, self.site.settings)  # the corrections address and phone
         return markdown
 
     def on_nav(self, nav, config, files):

@@ -12,6 +12,15 @@
  *   `key: ""` or an empty list) and a new record without an id gets one by the project's rule,
  *   <type>-<town slug>-<n> with the smallest free n (the same rule as `servicepoints new`);
  *   the file name is the id (the collection's slug is {{id}}).
+ * - a "sp-location" widget: a map with the site's own tiles (settings, site/tiles.py) on which the editor
+ *   clicks or drags the pin onto the building; on save the point goes into lat/lon as WGS-84 (the GCJ-02
+ *   shift of Amap tiles undone by servicepoints-geo.js, the map page's own code), precision becomes
+ *   exact and crs goes.
+ * The page first says who can log in and the ways in without an account (admin.html.j2). Decap itself
+ * (5 MB), Leaflet and the geo script are loaded only when the editor starts: when the login button is
+ * pressed (there only when a login is configured), when an editor who logged in before comes back, or
+ * on localhost with the "edit on this computer" button, which gives Decap its local backend (decap-server;
+ * the published config never names it, so no other host ever asks for it).
  * The configuration itself (admin/config.yml) is generated at build time by servicepoints.site.cms.
  */
 import * as YAML from "./vendor/yaml/index.js";
@@ -20,7 +29,8 @@ import { parseCsv } from "./servicepoints-csv.js";
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("sp-cms-data").textContent);
-  var CMS = window.CMS;
+  var LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+  var local = LOCAL_HOSTS.indexOf(location.hostname) >= 0;
   var taken = {};
   data.taken.forEach(function (id) { taken[id] = true; });
 
@@ -39,7 +49,7 @@ import { parseCsv } from "./servicepoints-csv.js";
     return keys;
   }
 
-  CMS.registerCustomFormat("servicepoints-csv", "csv", {
+  var csvFormat = {
     fromFile: function (text) {
       var rows = parseCsv(text || "").map(function (pair) { return pair[1]; }); // throws on malformed CSV
       var header = (rows.shift() || []).map(function (name) { return name.trim(); });
@@ -60,7 +70,7 @@ import { parseCsv } from "./servicepoints-csv.js";
       });
       return lines.join("\n") + "\n";
     }
-  });
+  };
 
   var originals = new Map(); // record id -> the file's text as last read or written
   var TEXT = { lineWidth: 0 }; // never fold long lines: a re-written line must stay one line
@@ -112,7 +122,7 @@ import { parseCsv } from "./servicepoints-csv.js";
     return out;
   }
 
-  CMS.registerCustomFormat("servicepoints-yaml", "yaml", {
+  var yamlFormat = {
     fromFile: function (text) {
       var value = YAML.parseDocument(text || "").toJS() || {};
       if (typeof value.id === "string") { originals.set(value.id, text); }
@@ -132,7 +142,7 @@ import { parseCsv } from "./servicepoints-csv.js";
       if (typeof value.id === "string") { originals.set(value.id, out); }
       return out;
     }
-  });
+  };
 
   function isEmpty(value) {
     if (value === null || value === undefined || value === "") { return true; }
@@ -155,12 +165,12 @@ import { parseCsv } from "./servicepoints-csv.js";
     return type + "-" + slug + "-" + n;
   }
 
-  CMS.registerEventListener({
+  var beforeSave = {
     name: "preSave",
     handler: function (event) {
       var entry = event.entry;
       if (String(entry.get("collection")).indexOf("points-") !== 0) { return entry.get("data"); }
-      var record = tidy(entry.get("data"));
+      var record = placed(tidy(entry.get("data")));
       if (!record.get("id")) {
         var id = freshId(record.get("type"), record.get("town"));
         taken[id] = true;
@@ -168,7 +178,147 @@ import { parseCsv } from "./servicepoints-csv.js";
       }
       return record;
     }
-  });
+  };
 
-  CMS.init();
+  /* ---- the location picker ---- */
+  var PICKER = data.picker.field;
+
+  function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+  // The record with the picked point (the picker's "lat,lon" in WGS-84) written into lat, lon and precision.
+  function placed(record) {
+    var picked = record.get(PICKER);
+    record = record.delete(PICKER);
+    if (typeof picked !== "string" || !/^-?[0-9.]+,-?[0-9.]+$/.test(picked)) { return record; }
+    var at = picked.split(",").map(Number);
+    return record.set("lat", at[0]).set("lon", at[1]).set("precision", "exact").delete("crs");
+  }
+
+  function pickerControl() {
+    var L = window.L, geo = window.ServicepointsGeo, h = window.h, tiles = data.picker.tiles;
+    var shifted = tiles.datum === "gcj02";
+    function toDisplay(wgs) { return shifted ? geo.wgsToGcj(wgs[0], wgs[1]) : wgs; }
+    function fromDisplay(latlng) { return shifted ? geo.gcjToWgs(latlng.lat, latlng.lng) : [latlng.lat, latlng.lng]; }
+    function text(wgs) { return "纬度 " + wgs[0].toFixed(6) + "，经度 " + wgs[1].toFixed(6) + "（WGS-84）"; }
+
+    return window.createClass({
+      // Where the record is now, as WGS-84 (its lat/lon read in its crs), or null.
+      recorded: function () {
+        var entry = this.props.entry, lat = entry.getIn(["data", "lat"]), lon = entry.getIn(["data", "lon"]);
+        if (typeof lat !== "number" || typeof lon !== "number") { return null; }
+        return geo.toWgs(lat, lon, entry.getIn(["data", "crs"]));
+      },
+      picked: function () {
+        var value = this.props.value;
+        return typeof value === "string" && value ? value.split(",").map(Number) : null;
+      },
+      choose: function (latlng) {
+        var wgs = fromDisplay(latlng).map(round6);
+        this.pin.setLatLng(latlng);
+        this.props.onChange(wgs[0] + "," + wgs[1]);
+      },
+      componentDidMount: function () {
+        var self = this, start = this.picked() || this.recorded();
+        var precise = start && this.props.entry.getIn(["data", "precision"]) === "exact";
+        var map = L.map(this.box, { maxZoom: tiles.maxZoom, attributionControl: true });
+        var options = { maxZoom: tiles.maxZoom, attribution: tiles.attribution };
+        if (tiles.subdomains) { options.subdomains = tiles.subdomains; }
+        L.tileLayer(tiles.url, options).addTo(map);
+        if (tiles.labels) { L.tileLayer(tiles.labels, options).addTo(map); }
+        if (start) { map.setView(toDisplay(start), precise || this.picked() ? 17 : 15); }
+        else { map.fitBounds(data.picker.bounds.map(function (c) { return toDisplay(c); })); }
+        var icon = L.divIcon({ className: "sp-picker-pin", html: "<span></span>", iconSize: [28, 28], iconAnchor: [14, 14] });
+        this.pin = L.marker(start ? toDisplay(start) : map.getCenter(), {
+          icon: icon, draggable: true, keyboard: false, opacity: start ? 1 : 0, title: "网点位置（可拖动）"
+        }).addTo(map);
+        map.on("click", function (event) { self.pin.setOpacity(1); self.choose(event.latlng); });
+        this.pin.on("dragend", function () { self.choose(self.pin.getLatLng()); });
+        this.map = map;
+        this.box.setAttribute("data-sp-picker-ready", "1");
+        window.requestAnimationFrame(function () { map.invalidateSize(); });
+      },
+      componentWillUnmount: function () { if (this.map) { this.map.remove(); } },
+      centre: function () { this.pin.setOpacity(1); this.choose(this.map.getCenter()); },
+      undo: function () { // back to the record's own position: nothing changes on save
+        var now = this.recorded();
+        if (now) { this.pin.setLatLng(toDisplay(now)); } else { this.pin.setOpacity(0); }
+        this.props.onChange("");
+      },
+      render: function () {
+        var self = this, picked = this.picked(), now = this.recorded();
+        var status = picked ? "已选位置：" + text(picked) + "。保存时写入纬度、经度，位置精度改为“精确”。"
+          : now ? "记录中的位置：" + text(now) + "。点击地图或拖动图钉来更改。" : "记录中还没有坐标。点击地图放下图钉。";
+        return h("div", { className: this.props.classNameWrapper, id: this.props.forID },
+          h("div", {
+            className: "sp-picker-map", ref: function (node) { self.box = node; },
+            role: "application", "aria-label": "选位置的地图：用方向键移动地图，再按下面的按钮把图钉放在中心"
+          }),
+          h("p", { className: "sp-picker-status", "aria-live": "polite" }, status),
+          h("button", { type: "button", className: "sp-picker-centre", onClick: this.centre }, "把图钉放在地图中心"),
+          picked ? h("button", { type: "button", className: "sp-picker-centre sp-picker-undo", onClick: this.undo }, "撤销选点") : null);
+      }
+    });
+  }
+
+  /* ---- starting Decap ---- */
+  function load(tag, attrs) {
+    return new Promise(function (resolve, reject) {
+      var node = document.createElement(tag);
+      Object.keys(attrs).forEach(function (k) { node[k] = attrs[k]; });
+      node.onload = resolve;
+      node.onerror = function () { reject(new Error("无法加载 " + (attrs.src || attrs.href))); };
+      document.head.appendChild(node);
+    });
+  }
+
+  // admin/config.yml, read here (whatever type the server gives it) and handed to Decap whole.
+  function readConfig() {
+    return fetch("config.yml", { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("config.yml：" + response.status); }
+      return response.text();
+    }).then(function (text) {
+      return Object.assign(YAML.parse(text), { load_config_file: false });
+    });
+  }
+
+  var started = false;
+  function start() {
+    if (started) { return; }
+    started = true;
+    var assets = "../assets/";
+    load("link", { rel: "stylesheet", href: assets + "vendor/leaflet/leaflet.css" });
+    var config = null;
+    Promise.all([load("script", { src: assets + "vendor/leaflet/leaflet.js" }),
+      load("script", { src: assets + "servicepoints-geo.js" }), readConfig()])
+      .then(function (done) {
+        config = done[2];
+        return load("script", { src: assets + "vendor/decap-cms/decap-cms.js" });
+      })
+      .then(function () {
+        var CMS = window.CMS;
+        document.getElementById("sp-admin").hidden = true;
+        CMS.registerCustomFormat("servicepoints-csv", "csv", csvFormat);
+        CMS.registerCustomFormat("servicepoints-yaml", "yaml", yamlFormat);
+        CMS.registerEventListener(beforeSave);
+        CMS.registerWidget("sp-location", pickerControl());
+        // Decap's local backend (decap-server) only ever from localhost: the published config never names it.
+        if (local) { config.local_backend = data.localBackend; }
+        CMS.init({ config: config });
+      })
+      .catch(function (error) {
+        started = false;
+        var note = document.getElementById("sp-cms-failed");
+        note.textContent = "网页编辑加载失败（" + error.message + "），请刷新页面重试。";
+        note.hidden = false;
+      });
+  }
+
+  function loggedInBefore() {
+    try { return !!window.localStorage.getItem("decap-cms-user"); } catch (e) { return false; }
+  }
+
+  var login = document.getElementById("sp-cms-start"), here = document.getElementById("sp-cms-local");
+  if (login) { login.addEventListener("click", start); }
+  if (local) { here.hidden = false; here.querySelector("button").addEventListener("click", start); }
+  if ((data.login || local) && loggedInBefore()) { start(); }
 })();
