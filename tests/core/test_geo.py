@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from conftest import ROOT, chrome, new_page
 from servicepoints.core import geo
 
 # Published reference values (the widely used coordtransform test vectors).
@@ -84,3 +85,24 @@ def test_a_box_in_every_form_the_outputs_need():
     assert box.contains(22.18, 113.15) and box.contains(22.79, 113.77)  # edges belong
     assert not box.contains(22.17, 113.4) and not box.contains(22.5, 113.78)  # just outside
     assert not box.contains(113.4, 22.5)  # swapped
+
+
+def test_the_browser_shift_is_core_geo_to_the_millimetre():
+    """servicepoints-geo.js (the map page and the picker) against core/geo.py, over the whole county and beyond."""
+    script = (ROOT / "site_templates" / "theme" / "assets" / "servicepoints-geo.js").read_text(encoding="utf-8")
+    cases = [(22.0 + i * 0.1, 112.9 + j * 0.1) for i in range(10) for j in range(12)]
+    with chrome() as chromium, new_page(chromium) as page:
+        page.add_script_tag(content=script)
+        out = page.evaluate(
+            "cases => { const g = window.ServicepointsGeo; return cases.map(([a, b]) =>"
+            " [g.wgsToGcj(a, b), g.gcjToWgs(a, b), g.toWgs(a, b, 'bd09'), g.toWgs(a, b, 'wgs84')]); }",
+            cases,
+        )
+    for (lat, lon), (shifted, back, baidu, same) in zip(cases, out, strict=True):
+        for got, want in (
+            (shifted, geo.wgs84_to_gcj02(lat, lon)),
+            (back, geo.gcj02_to_wgs84(lat, lon)),
+            (baidu, geo.to_wgs84(lat, lon, "bd09")),
+            (same, (lat, lon)),
+        ):
+            assert geo.distance_km(*got, *want) * 1e6 < 1, (lat, lon, got, want)

@@ -35,6 +35,8 @@ VALID = {
     "cms_auth_url": "https://auth.example.cn/",
     "cms_app_id": "a1b2c3",
     "workers": "2",
+    "corrections_email": "bianji@example.cn",
+    "corrections_phone": "0760-88888888",
 }
 
 
@@ -83,6 +85,8 @@ BAD = {
     "licence": "CC BY",
     "workers": "²",
     "stale_days": "１０",
+    "corrections_email": "bianji@example.cn?cc=x@example.cn",
+    "corrections_phone": "0760 8888 8888",
 }
 
 

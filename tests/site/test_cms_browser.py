@@ -387,26 +387,3 @@ def test_5_a_click_on_the_picker_map_stores_that_point_as_wgs84(browser, admin, 
     code, output = _validate(repo / "data")
     assert code == 0, output
     assert requested_hosts(browser) <= {"127.0.0.1"}
-
-
-def test_the_browser_shift_is_core_geo_to_the_millimetre():
-    """servicepoints-geo.js (the map page and the picker) against core/geo.py, over the whole county and beyond."""
-    from servicepoints.core.geo import to_wgs84
-
-    script = (ROOT / "site_templates" / "theme" / "assets" / "servicepoints-geo.js").read_text(encoding="utf-8")
-    cases = [(22.0 + i * 0.1, 112.9 + j * 0.1) for i in range(10) for j in range(12)]
-    with chrome() as chromium, new_page(chromium) as page:
-        page.add_script_tag(content=script)
-        out = page.evaluate(
-            "cases => { const g = window.ServicepointsGeo; return cases.map(([a, b]) =>"
-            " [g.wgsToGcj(a, b), g.gcjToWgs(a, b), g.toWgs(a, b, 'bd09'), g.toWgs(a, b, 'wgs84')]); }",
-            cases,
-        )
-    for (lat, lon), (shifted, back, baidu, same) in zip(cases, out, strict=True):
-        for got, want in (
-            (shifted, wgs84_to_gcj02(lat, lon)),
-            (back, gcj02_to_wgs84(lat, lon)),
-            (baidu, to_wgs84(lat, lon, "bd09")),
-            (same, (lat, lon)),
-        ):
-            assert distance_km(*got, *want) * 1e6 < 1, (lat, lon, got, want)
