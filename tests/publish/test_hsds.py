@@ -44,6 +44,7 @@ def test_files_validate_against_hsds_3_own_descriptor(hsds):
             "phones.csv",
             "contacts.csv",
             "schedules.csv",
+            "service_areas.csv",
         ]
     )
     official["resources"] = [r for r in official["resources"] if r["path"] in published]
@@ -110,3 +111,18 @@ def test_opening_hours_are_weekly_schedules(hsds):
 )
 def test_schedule_spans(hours, spans):
     assert schedule_spans(hours) == spans
+
+
+def test_area_served_becomes_each_services_service_area(hsds, points_by_id):
+    """area_served (whole city or towns) is published as HSDS service_area rows, one per service and area."""
+    areas = read(hsds, "service_areas.csv")
+    services = {r["id"]: r for r in read(hsds, "services.csv")}
+    organizations = {r["id"]: r["name"] for r in read(hsds, "organizations.csv")}
+    got = sorted({(organizations[services[a["service_id"]]["organization_id"]], a["name"]) for a in areas})
+    want = sorted(
+        (p["name"], area)
+        for p in points_by_id.values()
+        for area in p["area_served"]
+        if p["services"] and p["status"] != "unknown" and p["evidence"] != "inferred"
+    )
+    assert got == want and ("中山市民众街道知识产权维权援助服务站", "民众街道") in got

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, require_browser, serving
+from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, build, make_registry, require_browser, serving, soup
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -79,3 +79,96 @@ def test_every_need_and_point_page_shows_a_next_step_in_its_first_screen(shipped
         if not tops or min(tops) > title["y"] + title["height"] + PHONE["height"]:
             missing.append((url, tops[:1]))
     assert missing == []
+
+
+@pytest.fixture(scope="module")
+def pins_site(tmp_path_factory):
+    """The shipped trademark stations only: one lone pin per town, clusters when zoomed out."""
+    root = tmp_path_factory.mktemp("pins")
+    shipped = (DATA / "points").rglob("tm-*.yaml")
+    data = make_registry(root, {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in shipped})
+    site = build(data, root / "site")
+    with serving(site) as url:
+        yield url
+
+
+def _tab_to(page, selector: str, limit: int = 200) -> bool:
+    """Press Tab from the map until the focused element matches ``selector``."""
+    page.focus(".sp-map .folium-map")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!(document.activeElement && document.activeElement.matches(s))", selector):
+            return True
+    return False
+
+
+def _zoom(page) -> float:
+    return page.evaluate("() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom()")
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_the_map_works_from_the_keyboard(pins_site, page_at, key):
+    """Tab to a cluster, press the key: the map zooms in. Tab to a pin, press the key: its popup opens."""
+    page = page_at(DESKTOP)
+    page.goto(f"{pins_site}/map/")
+    page.wait_for_selector("html[data-map-ready]")
+    assert _tab_to(page, ".leaflet-marker-icon.sp-cluster:not(.sp-stack)")
+    before = _zoom(page)
+    page.keyboard.press(key)
+    page.wait_for_function(
+        f"() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom() > {before}"
+    )
+    page.goto(f"{pins_site}/map/#town=xiaolan")
+    page.wait_for_selector("html[data-map-ready]")
+    page.wait_for_selector(".leaflet-marker-icon[data-point-id='tm-xiaolan']")
+    page.evaluate("() => { const p = document.querySelector('.leaflet-popup-close-button'); if (p) p.click(); }")
+    assert _tab_to(page, ".leaflet-marker-icon[data-point-id]")
+    pid = page.evaluate("() => document.activeElement.dataset.pointId")
+    page.keyboard.press(key)
+    page.wait_for_selector(f".sp-popup[data-point-id='{pid}']")
+
+
+def test_the_town_marker_never_covers_a_stack(server, page_at):
+    """A chosen town's centre marks the map under the markers and lets taps through to the stack there."""
+    page = page_at()
+    page.goto(f"{server}/map/#town=xiaolan")
+    page.wait_for_selector("html[data-map-ready]")
+    page.wait_for_selector(".sp-here-dot")
+    stack = page.locator(".leaflet-marker-icon.sp-cluster").first  # tm-xiaolan and aid-xiaolan: one position
+    box = stack.bounding_box()
+    hit = page.evaluate(
+        "([x, y]) => { const e = document.elementFromPoint(x, y); return !!e.closest('.sp-cluster'); }",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert scale and all(t.strip().endswith(("m", "km")) for t in scale)  # metric only
+
+
+def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(shipped_site, server, page_at):
+    """patent-infringed: the city-wide centres form their own group above the distance list; choosing 小榄镇
+    moves 民众's station (only 民众街道) to the end, marked; the choice survives on the next need page."""
+    page = page_at()
+    page.goto(f"{server}/find/patent-infringed/")
+    citywide = page.locator("#find-citywide li").evaluate_all("els => els.map(e => e.dataset.pointId)")
+    assert sorted(citywide) == ["guzhen-lighting-center", "protection-center"]
+    assert page.locator("#find-citywide").bounding_box()["y"] < page.locator("#find-results").bounding_box()["y"]
+    page.select_option("#find-town", "xiaolan")
+    last = page.locator("#find-results li").last
+    assert last.get_attribute("data-point-id") == "aid-minzhong"
+    assert "不服务小榄镇" in last.inner_text() and "只服务民众街道" in last.inner_text()
+    assert "town=xiaolan" in page.url
+    page.goto(f"{server}/find/trademark-infringed/")
+    assert page.locator("#find-town").input_value() == "xiaolan"
+
+
+def test_cards_and_point_pages_say_who_may_come(shipped_site, points_by_id):
+    """One wording for area_served on point pages and need cards; nothing when the record says nothing."""
+    for pid, point in points_by_id.items():
+        page = soup(shipped_site / "points" / pid / "index.html")
+        fields = {dt.get_text(): dt.find_next("dd").get_text() for dt in page.select("dl.sp-fields dt")}
+        area = point["area_served"]
+        want = "全市都可以找" if "全市" in area else "只服务" + "、".join(area) if area else None
+        assert fields.get("服务范围") == want, pid
+    card = soup(shipped_site / "find" / "patent-infringed" / "index.html").select_one("li[data-point-id=aid-minzhong]")
+    assert card.select_one(".sp-area").get_text() == "只服务民众街道" and card["data-area"] == "民众街道"

@@ -271,6 +271,7 @@ FILE_INFO = {
     "hsds/phones.csv": ("hsds", "电话，每个号码一行。", "Open Referral HSDS 3.0"),
     "hsds/contacts.csv": ("hsds", "空表：HSDS 的外键指向它。", "Open Referral HSDS 3.0"),
     "hsds/schedules.csv": ("hsds", "每周服务时间，每个时段一行。", "Open Referral HSDS 3.0"),
+    "hsds/service_areas.csv": ("hsds", "服务范围：全市或所列镇街，每项服务每个范围一行。", "Open Referral HSDS 3.0"),
 }
 GROUPS = {"main": "主要文件", "table": "各张表格（CSV）", "meta": "说明和元数据", "hsds": "Open Referral HSDS 3.0 格式"}
 

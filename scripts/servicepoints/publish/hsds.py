@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..core import hours
 from ..registry.descriptor import Descriptor
+from ..registry.load import WHOLE_CITY
 from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, is_inferred, own_position
 from .tables import cell
@@ -40,7 +41,17 @@ from .tables import cell
 SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:servicepoints:zhongshan-ip-service-points")
 # The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
-PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
+PUBLISHED = [
+    "organization",
+    "program",
+    "service",
+    "location",
+    "service_at_location",
+    "phone",
+    "contact",
+    "schedule",
+    "service_area",
+]
 STATUS = {
     "operating": "active",
     "pending": "inactive",
@@ -165,6 +176,15 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
         rows["service_at_location"].append(
             {"id": hsds_id("service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
+        for area in p.get("area_served") or []:  # who may come: the whole city, or the towns named
+            rows["service_area"].append(
+                {
+                    "id": hsds_id("service_area", pid, code, area),
+                    "service_id": sid,
+                    "name": area,
+                    "description": "全市都可以来办" if area == WHOLE_CITY else f"服务{area}",
+                }
+            )
 
 
 def caveats(status_labels: dict[str, str], precision_labels: dict[str, str]) -> dict:

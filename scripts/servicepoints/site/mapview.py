@@ -51,7 +51,7 @@ def map_parts(data: SiteData) -> dict:
     from folium.elements import CssLink, JavascriptLink
 
     provider = tile_provider(data.settings)
-    fmap = folium.Map(location=[22.49, 113.42], zoom_start=10, tiles=None, control_scale=True)
+    fmap = folium.Map(location=[22.49, 113.42], zoom_start=10, tiles=None, control_scale=False)  # servicepoints-map.js adds a metric-only scale
     fmap.default_js = [
         ("leaflet", f"{VENDOR}leaflet/leaflet.js"),
         ("supercluster", f"{VENDOR}supercluster/supercluster.min.js"),
