@@ -48,7 +48,7 @@ def page_at(chromium):
 
         context.route("**/*", route)
         if elder:
-            context.add_init_script("localStorage.setItem('sp-large', '1')")
+            context.add_init_script("localStorage.setItem('servicepoints-large-text', '1')")
         contexts.append(context)
         return context.new_page()
 
@@ -172,3 +172,104 @@ def test_cards_and_point_pages_say_who_may_come(shipped_site, points_by_id):
         assert fields.get("服务范围") == want, pid
     card = soup(shipped_site / "find" / "patent-infringed" / "index.html").select_one("li[data-point-id=aid-minzhong]")
     assert card.select_one(".sp-area").get_text() == "只服务民众街道" and card["data-area"] == "民众街道"
+
+
+SEARCH_BOX = "input[data-md-component=search-query]"
+
+
+def _results(page) -> list[str]:
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item > a').length > 0")
+    return page.eval_on_selector_all(
+        ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname.replace(/^\\//, ''))"
+    )
+
+
+def test_the_search_index_waits_for_the_search_box_and_hears_text_without_keys(server, page_at):
+    """No search index on page load; the first focus of the box requests it; text inserted as an IME, paste or
+    voice input does (no key events) finds the need, above the entity pages."""
+    page = page_at()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
+    page.goto(f"{server}/")
+    page.wait_for_load_state("networkidle")
+    assert asked == []
+    page.click("label[for=__search]")
+    page.wait_for_function("() => document.documentElement.dataset.spSearchIndex === 'requested'")
+    page.focus(SEARCH_BOX)
+    page.keyboard.insert_text("商标注册")
+    assert _results(page)[0] == "find/register-trademark/"
+    assert len(asked) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "need"),
+    [("维权", "find/"), ("侵权", "find/"), ("纠纷", "find/"), ("商标续展", "find/renew-trademark/")],
+)
+def test_need_like_queries_rank_need_pages_first(server, page_at, query, need):
+    page = page_at()
+    page.goto(f"{server}/")
+    page.click("label[for=__search]")
+    page.focus(SEARCH_BOX)
+    page.keyboard.insert_text(query)
+    first = _results(page)[0]
+    assert first.startswith(need) and first != "find/", (query, first)
+
+
+def test_the_elder_mode_toggle_says_what_it_does(server, page_at):
+    page = page_at()
+    page.goto(f"{server}/")
+    toggle = page.locator(".md-header [data-sp-mode-toggle]")
+    assert toggle.inner_text().strip() == "长者模式" and toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    assert toggle.inner_text().strip() == "退出长者模式" and toggle.get_attribute("aria-pressed") == "true"
+    page.goto(f"{server}/find/")
+    toggle = page.locator(".md-header [data-sp-mode-toggle]")
+    assert toggle.inner_text().strip() == "退出长者模式"
+
+
+ELDER_PAGES = [
+    "",
+    "map/",
+    "find/",
+    "find/register-trademark/",
+    "towns/xiaolan/",
+    "types/trademark-station/",
+    "points/tm-xiaolan/",
+    "opendata/",
+    "stats/",
+    "standard/scope/",
+    "guide/",
+    "data/fields/",
+    "data/completeness/",
+    "glossary/",
+]
+# The controls the issue names, each at least 44×44 px in both modes. Not held to it (WCAG 2.5.8 exceptions):
+# links inside running text and table cells (inline), the heading permalinks (¶, shown on hover), the skip link
+# (off screen until focused) and checkboxes (their label, 44 px tall, is the target).
+CONTROLS = (
+    ".md-header__button, .md-header [data-sp-mode-toggle], .leaflet-bar a, .leaflet-marker-icon.leaflet-interactive,"
+    " .sp-map-filters label, .md-typeset select, .sp-act, .sp-breadcrumbs a, a.sp-chip, a.sp-result-name,"
+    " .md-content__button"
+)
+MEASURE = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length && !e.closest('[hidden]'))
+  .map(e => { const r = e.getBoundingClientRect();
+              return [e.className || e.tagName, Math.round(r.width), Math.round(r.height)]; })
+  .filter(([, w, h]) => w < 44 || h < 44)"""
+
+
+@pytest.mark.parametrize("elder", [True, False], ids=["elder", "normal"])
+def test_no_sideways_scroll_and_44_px_controls_on_every_page_kind(server, page_at, elder):
+    page = page_at(PHONE, elder=elder)
+    wide, small = [], []
+    for path in ELDER_PAGES:
+        page.goto(f"{server}/{path}")
+        page.wait_for_load_state("networkidle")
+        if path == "map/":
+            page.wait_for_selector("html[data-map-ready]")
+        assert page.evaluate("() => document.documentElement.classList.contains('sp-large')") == elder
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if sizes[0] > sizes[1]:
+            wide.append((path, sizes))
+        small += [(path, *item) for item in page.evaluate(MEASURE, CONTROLS)]
+    assert wide == [], wide
+    assert small == [], small

@@ -185,14 +185,14 @@
       icons[key] = L.divIcon({
         html: '<span class="sp-pin' + (p.estimated ? " sp-pin--estimated" : "") + '" style="background:' +
           escapeHtml(t.color || "#455a64") + '">' + escapeHtml(t.glyph || "点") + "</span>",
-        className: "sp-pin-icon", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12]
+        className: "sp-pin-icon", iconSize: [44, 44], iconAnchor: [22, 22], popupAnchor: [0, -14]  // 44 px to tap
       });
     }
     return icons[key];
   }
 
   function clusterIcon(n, stack) {
-    var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+    var size = n < 100 ? 44 : n < 1000 ? 48 : 52;  // a thumb's width at least (44 px)
     return L.divIcon({ html: "<span>" + Number(n) + "</span>", className: "sp-cluster" + (stack ? " sp-stack" : ""),
                        iconSize: [size, size] });
   }
