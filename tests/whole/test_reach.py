@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, build, make_registry, require_browser, serving, soup
+from conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, build, make_registry, require_browser, serving, soup
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -273,3 +273,25 @@ def test_no_sideways_scroll_and_44_px_controls_on_every_page_kind(server, page_a
         small += [(path, *item) for item in page.evaluate(MEASURE, CONTROLS)]
     assert wide == [], wide
     assert small == [], small
+
+
+SHOTS = ROOT / "build" / "screenshots"
+
+
+def test_journey_screenshots_at_390_px(server, page_at):
+    """Journey 1: a 小榄 shop owner renewing a trademark. Journey 2: a firm with a patent dispute. Each step's
+    first screen at 390 px goes to build/screenshots/ (the test artefacts) for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = page_at()
+    steps = {
+        "journey1-1-find": "find/",
+        "journey1-2-renew-xiaolan": "find/renew-trademark/?town=xiaolan",
+        "journey1-3-station": "points/tm-xiaolan/",
+        "journey2-1-patent-dispute": "find/patent-infringed/",
+        "journey2-2-protection-center": "points/protection-center/",
+    }
+    for name, path in steps.items():
+        page.goto(f"{server}/{path}")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        assert path == "find/" or page.locator(NEXT_STEP).count() > 0, name
