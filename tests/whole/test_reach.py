@@ -295,3 +295,16 @@ def test_journey_screenshots_at_390_px(server, page_at):
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(SHOTS / f"{name}.png"))
         assert path == "find/" or page.locator(NEXT_STEP).count() > 0, name
+
+
+def test_the_404_page_is_chinese_with_search_and_the_two_ways_in(shipped_site):
+    page = soup(shipped_site / "404.html")
+    assert page.select_one("article h1").get_text() == "找不到这个页面"
+    hrefs = [a["href"] for a in page.select("article a[href]")]
+    assert any(h.endswith("/find/") for h in hrefs) and any(h.endswith("/map/") for h in hrefs)
+    assert page.select_one("article form[role=search] input[name=q]")
+
+
+def test_the_open_data_page_says_libreoffice_needs_utf8_chosen(shipped_site):
+    text = soup(shipped_site / "opendata" / "index.html").get_text()
+    assert "LibreOffice 不看 BOM" in text and "Unicode (UTF-8)" in text and "LibreOffice 双击打开" not in text
