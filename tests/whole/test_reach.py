@@ -308,3 +308,14 @@ def test_the_404_page_is_chinese_with_search_and_the_two_ways_in(shipped_site):
 def test_the_open_data_page_says_libreoffice_needs_utf8_chosen(shipped_site):
     text = soup(shipped_site / "opendata" / "index.html").get_text()
     assert "LibreOffice 不看 BOM" in text and "Unicode (UTF-8)" in text and "LibreOffice 双击打开" not in text
+
+
+def test_no_page_or_script_tells_people_to_call_to_check(shipped_site):
+    """ "请电话确认" next to a point with no phone is a dead end: no generated page or script says it."""
+    said = [
+        p.relative_to(shipped_site).as_posix()
+        for p in [*shipped_site.glob("points/*/index.html"), *shipped_site.glob("find/*/index.html")]
+        + [*(shipped_site / "assets").glob("servicepoints-*.js")]
+        if "请电话确认" in p.read_text(encoding="utf-8")
+    ]
+    assert said == []
