@@ -196,7 +196,13 @@ def test_the_search_index_waits_for_the_search_box_and_hears_text_without_keys(s
     page.click("label[for=__search]")
     page.wait_for_function("() => document.documentElement.dataset.spSearchIndex === 'requested'")
     page.focus(SEARCH_BOX)
-    page.keyboard.insert_text("商标注册")
+    page.keyboard.insert_text("小榄镇")  # first query: the engine is ready once its results show
+    page.wait_for_selector(".md-search-result__item")
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("商标注册")  # replaces the selection with no key event, as an IME or paste does
+    page.wait_for_function(
+        "() => (document.querySelector('.md-search-result__item > a') || {}).href?.includes('/find/')"
+    )
     assert _results(page)[0] == "find/register-trademark/"
     assert len(asked) == 1
 
