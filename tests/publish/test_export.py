@@ -38,6 +38,7 @@ PUBLIC = [
     "website",
     "hours",
     "services",
+    "area_served",
     "organization",
     "industry",
     "established",
@@ -45,6 +46,7 @@ PUBLIC = [
     "verified",
     "evidence",
 ]
+LISTS = tuple(sorted(read_registry(DATA).descriptor.list_fields("points")))  # phones, services, area_served …
 NESTED = "sources"  # published as the point_sources table (a related table for GIS too), nested in JSON
 
 
@@ -75,7 +77,7 @@ def _from_text(row: dict) -> dict:
     out = {k: (v if v != "" else None) for k, v in row.items()}
     for key in ("lat", "lon"):
         out[key] = float(out[key]) if out[key] is not None else None
-    for key in ("phones", "services"):
+    for key in LISTS:
         out[key] = out[key].split(";") if out[key] else []
     return out
 
@@ -197,7 +199,7 @@ def test_geojson_is_rfc7946_flat_and_round_trips(opendata, points, instance):
         props = feature["properties"]
         assert list(props) == keys  # the same keys on every feature: one layer schema
         assert all(not isinstance(v, list | dict) for v in props.values())  # lists as delimited strings
-        back = {k: (v.split(";") if v else []) if k in ("phones", "services") else v for k, v in props.items()}
+        back = {k: (v.split(";") if v else []) if k in LISTS else v for k, v in props.items()}
         assert back == {k: point[k] for k in keys}
         if feature["geometry"] is None:
             assert point["lat"] is None

@@ -46,6 +46,7 @@ def test_files_validate_against_hsds_3_own_descriptor(hsds):
             "phones.csv",
             "contacts.csv",
             "schedules.csv",
+            "service_areas.csv",
         ]
     )
     official["resources"] = [r for r in official["resources"] if r["path"] in published]
@@ -141,3 +142,18 @@ def test_the_hsds_package_carries_our_metadata_and_the_schemas_verbatim(hsds, sh
 def test_schedules_say_their_timezone(hsds):
     schedules = read(hsds, "schedules.csv")
     assert schedules and {s["timezone"] for s in schedules} == {"8"}
+
+
+def test_area_served_becomes_each_services_service_area(hsds, points_by_id):
+    """area_served (whole city or towns) is published as HSDS service_area rows, one per service and area."""
+    areas = read(hsds, "service_areas.csv")
+    services = {r["id"]: r for r in read(hsds, "services.csv")}
+    organizations = {r["id"]: r["name"] for r in read(hsds, "organizations.csv")}
+    got = sorted({(organizations[services[a["service_id"]]["organization_id"]], a["name"]) for a in areas})
+    want = sorted(
+        (p["name"], area)
+        for p in points_by_id.values()
+        for area in p["area_served"]
+        if p["services"] and p["status"] != "unknown" and p["evidence"] != "inferred"
+    )
+    assert got == want and ("中山市民众街道知识产权维权援助服务站", "民众街道") in got

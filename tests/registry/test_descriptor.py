@@ -45,7 +45,7 @@ def test_it_answers_tables_fields_and_extension_keys():
     assert d.source("points") == "points/**/*.yaml" and d.derived_from("point_sources") == "points.sources"
     assert d.checked_by("holidays") == "servicepoints.registry.holidays" and d.checked_by("towns") is None
     assert d.labels("status")["operating"] == "运营中"
-    assert d.list_fields() == {"phones", "services"}
+    assert d.list_fields() == {"phones", "services", "area_served"}
     assert "crs" not in {f["name"] for f in d.visible_fields()}
     assert d.related("sources")["name"] == "point_sources"
     made = ("points", "point_services", "point_sources")

@@ -374,7 +374,7 @@ def test_an_unknown_column_title_is_refused(data, tmp_path):
         path,
         "returned.xlsx：网点!L1 的列标题“手机”不认识：列标题应是以下之一（可改顺序）："
         "编号、名称、别名、网点类型、所在镇街、"
-        "服务状态、纬度、经度、坐标系、位置精度、地址、联系电话、电子邮箱、网址、服务时间、服务项目、依托或运营单位、服务产业、"
+        "服务状态、纬度、经度、坐标系、位置精度、地址、联系电话、电子邮箱、网址、服务时间、服务项目、服务范围、依托或运营单位、服务产业、"
         "设立时间、简介、版本。",
     )
 
@@ -476,7 +476,9 @@ def test_a_record_of_another_town_is_refused(data, tmp_path):
 
 def test_a_record_changed_since_export_is_refused_unless_forced(data, tmp_path):
     path = edited(data, tmp_path, lambda book: book["网点"].cell(3, column(book, "地址"), "小榄镇民安南路1号"))
-    exported = openpyxl.load_workbook(path)["网点"]["U3"].value
+    book = openpyxl.load_workbook(path)
+    version = openpyxl.utils.get_column_letter(column(book, "版本")) + "3"  # the last column, wherever it falls
+    exported = book["网点"][version].value
     record = data / "points" / "trademark-stations" / "tm-xiaolan.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("status: unknown", "status: operating"), "utf-8")
     registry = read_registry(data)
@@ -488,7 +490,7 @@ def test_a_record_changed_since_export_is_refused_unless_forced(data, tmp_path):
     refused(
         data,
         path,
-        f"3 行：网点!U3：编号 tm-xiaolan 的记录在导出本表之后已被修改（版本 {exported}，现在是 {now}），"
+        f"3 行：网点!{version}：编号 tm-xiaolan 的记录在导出本表之后已被修改（版本 {exported}，现在是 {now}），"
         "为免覆盖别人的修改，这一行不导入：请重新导出填报表再填；确认要覆盖时加 --force。",
     )
     forced = run_import(data, path, "--force")

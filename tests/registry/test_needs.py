@@ -89,3 +89,11 @@ def test_every_need_carries_its_channels_even_when_points_offer_it():
         ("renew", ["p"], ["B"]),
         ("sued", [], ["A", "B"]),
     ]
+
+
+def test_needs_put_whole_city_points_first_and_the_rest_by_distance():
+    city = {"id": "c", "status": "operating", "services": ["trademark-filing"], "area_served": ["全市"]}
+    town = {"id": "t", "status": "operating", "services": ["trademark-filing"], "area_served": ["民众街道"]}
+    open_ = {"id": "o", "status": "operating", "services": ["trademark-filing"], "area_served": []}
+    (renew, _) = needs_view([city, town, open_], NEEDS, [], ";", CHANNELS)
+    assert [p["id"] for p in renew["citywide"]] == ["c"] and [p["id"] for p in renew["local"]] == ["t", "o"]

@@ -197,3 +197,25 @@ def test_a_large_registry_gives_the_same_problems_checked_in_parallel(tmp_path, 
         reports[workers] = validate(read_registry(data), today=dt.date(2025, 6, 1)).problems
     assert reports["0"] == reports["2"]
     assert {(p.record, p.field) for p in reports["2"] if p.severity == "error"} >= {("p7", "town"), ("p9", "lat")}
+
+
+@pytest.mark.parametrize(
+    ("area", "code", "message"),
+    [
+        ("area_served:\n  - 民众街道\n", None, None),
+        ("area_served: 全市\n", None, None),
+        ("area_served:\n  - 民众\n", "unknown-town", "服务范围（area_served）中的“民众”不是镇街全称，也不是“全市”。"),
+        (
+            "area_served:\n  - 全市\n  - 民众街道\n",
+            "constraint-error",
+            "服务范围（area_served）写了“全市”，就不要再列镇街。",
+        ),
+    ],
+)
+def test_area_served_is_the_whole_city_or_town_names(registry_dir, area, code, message):
+    data = registry_dir({"good.yaml": "good.yaml"})
+    path = data / "points" / "good.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + area, encoding="utf-8")
+    report = validate(read_registry(data), today=TODAY)
+    found = [(p.code, p.field, p.message.split("。")[0] + "。") for p in report.problems if p.field == "area_served"]
+    assert found == ([(code, "area_served", message)] if code else [])

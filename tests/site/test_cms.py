@@ -294,3 +294,22 @@ def test_completeness_counts_a_tiny_registry():
     assert fields["located"]["missing"] == ["p2"]
     assert [row["town"] for row in result["by_town"]] == ["甲镇", "（镇街待补充）"]
     assert result["by_type"][0]["have"]["address"] == 1
+
+
+def test_area_served_is_a_list_in_the_editor_form(shipped_site):
+    """area_served (issue 23) reaches the browser editor's form as a list of town names or 全市."""
+    import yaml
+
+    def fields(node):
+        if isinstance(node, dict):
+            if node.get("name") == "area_served" and "widget" in node:
+                yield node
+            for value in node.values():
+                yield from fields(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from fields(item)
+
+    config = yaml.safe_load((shipped_site / "admin" / "config.yml").read_text(encoding="utf-8"))
+    found = list(fields(config))
+    assert found and found[0]["widget"] == "list" and found[0]["label"] == "服务范围"

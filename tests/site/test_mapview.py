@@ -536,7 +536,8 @@ def test_open_now_badges_in_popup_and_nearest_list(browser, server, map_site):
     assert any(b["text"] == "服务时间待补充" for b in badges)  # the shipped estimated points have no hours
 
 
-def test_your_position_stays_above_the_clusters(browser, server):
+def test_your_position_never_covers_a_stack(browser, server):
+    """Issue 23: the reader's position is drawn under the markers and lets taps through to the stack there."""
     town = _towns()["xiaolan"]
     position = (float(town["approx_lat"]), float(town["approx_lon"]))  # where xiaolan's estimated points sit
     _open(browser, f"{server}/map/", position)
@@ -547,11 +548,11 @@ def test_your_position_stays_above_the_clusters(browser, server):
         "() => { document.querySelector('.sp-here').scrollIntoView({block: 'center'});"
         "const r = document.querySelector('.sp-here').getBoundingClientRect();"
         "const x = r.left + r.width / 2, y = r.top + r.height / 2;"
-        "return [!!document.elementFromPoint(x, y).closest('.sp-here'),"
+        "return [!!document.elementFromPoint(x, y).closest('.sp-cluster, .sp-pin-icon'),"
         " document.elementsFromPoint(x, y).some(e => e.closest('.sp-cluster, .sp-pin-icon'))]; }"
     )
     assert under, "expected a cluster or marker under the position"
-    assert on_top
+    assert on_top, "the marker under the position takes the tap"
 
 
 def test_refused_geolocation_says_so_and_offers_the_towns(browser, server):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import chrome, serving
+from conftest import DATA, ROOT, build, chrome, make_registry, serving, soup
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -43,7 +43,7 @@ def page_at(chromium):
 
         context.route("**/*", route)
         if elder:
-            context.add_init_script("localStorage.setItem('sp-large', '1')")
+            context.add_init_script("localStorage.setItem('servicepoints-large-text', '1')")
         contexts.append(context)
         return context.new_page()
 
@@ -74,3 +74,249 @@ def test_every_need_and_point_page_shows_a_next_step_in_its_first_screen(shipped
         if not tops or min(tops) > title["y"] + title["height"] + PHONE["height"]:
             missing.append((url, tops[:1]))
     assert missing == []
+
+
+@pytest.fixture(scope="module")
+def pins_site(tmp_path_factory):
+    """The shipped trademark stations only: one lone pin per town, clusters when zoomed out."""
+    root = tmp_path_factory.mktemp("pins")
+    shipped = (DATA / "points").rglob("tm-*.yaml")
+    data = make_registry(root, {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in shipped})
+    site = build(data, root / "site")
+    with serving(site) as url:
+        yield url
+
+
+def _tab_to(page, selector: str, limit: int = 200) -> bool:
+    """Press Tab from the map until the focused element matches ``selector``."""
+    page.focus(".sp-map .folium-map")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!(document.activeElement && document.activeElement.matches(s))", selector):
+            return True
+    return False
+
+
+def _zoom(page) -> float:
+    return page.evaluate("() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom()")
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_the_map_works_from_the_keyboard(pins_site, page_at, key):
+    """Tab to a cluster, press the key: the map zooms in. Tab to a pin, press the key: its popup opens."""
+    page = page_at(DESKTOP)
+    page.goto(f"{pins_site}/map/")
+    page.wait_for_selector("html[data-map-ready]")
+    assert _tab_to(page, ".leaflet-marker-icon.sp-cluster:not(.sp-stack)")
+    before = _zoom(page)
+    page.keyboard.press(key)
+    page.wait_for_function(
+        f"() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom() > {before}"
+    )
+    page.goto(f"{pins_site}/map/#town=xiaolan")
+    page.wait_for_selector("html[data-map-ready]")
+    page.wait_for_selector(".leaflet-marker-icon[data-point-id='tm-xiaolan']")
+    page.evaluate("() => { const p = document.querySelector('.leaflet-popup-close-button'); if (p) p.click(); }")
+    assert _tab_to(page, ".leaflet-marker-icon[data-point-id]")
+    pid = page.evaluate("() => document.activeElement.dataset.pointId")
+    page.keyboard.press(key)
+    page.wait_for_selector(f".sp-popup[data-point-id='{pid}']")
+
+
+def test_the_town_marker_never_covers_a_stack(server, page_at):
+    """A chosen town's centre marks the map under the markers and lets taps through to the stack there."""
+    page = page_at()
+    page.goto(f"{server}/map/#town=xiaolan")
+    page.wait_for_selector("html[data-map-ready]")
+    page.wait_for_selector(".sp-here-dot")
+    stack = page.locator(".leaflet-marker-icon.sp-cluster").first  # tm-xiaolan and aid-xiaolan: one position
+    box = stack.bounding_box()
+    hit = page.evaluate(
+        "([x, y]) => { const e = document.elementFromPoint(x, y); return !!e.closest('.sp-cluster'); }",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert scale and all(t.strip().endswith(("m", "km")) for t in scale)  # metric only
+
+
+def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(shipped_site, server, page_at):
+    """patent-infringed: the city-wide centres form their own group above the distance list; choosing 小榄镇
+    moves 民众's station (only 民众街道) to the end, marked; the choice survives on the next need page."""
+    page = page_at()
+    page.goto(f"{server}/find/patent-infringed/")
+    citywide = page.locator("#find-citywide li").evaluate_all("els => els.map(e => e.dataset.pointId)")
+    assert sorted(citywide) == ["guzhen-lighting-center", "protection-center"]
+    assert page.locator("#find-citywide").bounding_box()["y"] < page.locator("#find-results").bounding_box()["y"]
+    page.select_option("#find-town", "xiaolan")
+    last = page.locator("#find-results li").last
+    assert last.get_attribute("data-point-id") == "aid-minzhong"
+    assert "不服务小榄镇" in last.inner_text() and "只服务民众街道" in last.inner_text()
+    assert "town=xiaolan" in page.url
+    page.goto(f"{server}/find/trademark-infringed/")
+    assert page.locator("#find-town").input_value() == "xiaolan"
+
+
+def test_cards_and_point_pages_say_who_may_come(shipped_site, points_by_id):
+    """One wording for area_served on point pages and need cards; nothing when the record says nothing."""
+    for pid, point in points_by_id.items():
+        page = soup(shipped_site / "points" / pid / "index.html")
+        fields = {dt.get_text(): dt.find_next("dd").get_text() for dt in page.select("dl.sp-fields dt")}
+        area = point["area_served"]
+        want = "全市都可以找" if "全市" in area else "只服务" + "、".join(area) if area else None
+        assert fields.get("服务范围") == want, pid
+    card = soup(shipped_site / "find" / "patent-infringed" / "index.html").select_one("li[data-point-id=aid-minzhong]")
+    assert card.select_one(".sp-area").get_text() == "只服务民众街道" and card["data-area"] == "民众街道"
+
+
+SEARCH_BOX = "input[data-md-component=search-query]"
+
+
+def _results(page) -> list[str]:
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item > a').length > 0")
+    return page.eval_on_selector_all(
+        ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname.replace(/^\\//, ''))"
+    )
+
+
+def test_the_search_index_waits_for_the_search_box_and_hears_text_without_keys(server, page_at):
+    """No search index on page load; the first focus of the box requests it; text inserted as an IME, paste or
+    voice input does (no key events) finds the need, above the entity pages."""
+    page = page_at()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
+    page.goto(f"{server}/")
+    page.wait_for_load_state("networkidle")
+    assert asked == []
+    page.click("label[for=__search]")
+    page.wait_for_function("() => document.documentElement.dataset.spSearchIndex === 'requested'")
+    page.focus(SEARCH_BOX)
+    page.keyboard.insert_text("小榄镇")  # first query: the engine is ready once its results show
+    page.wait_for_selector(".md-search-result__item")
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("商标注册")  # replaces the selection with no key event, as an IME or paste does
+    page.wait_for_function(
+        "() => (document.querySelector('.md-search-result__item > a') || {}).href?.includes('/find/')"
+    )
+    assert _results(page)[0] == "find/register-trademark/"
+    assert len(asked) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "need"),
+    [("维权", "find/"), ("侵权", "find/"), ("纠纷", "find/"), ("商标续展", "find/renew-trademark/")],
+)
+def test_need_like_queries_rank_need_pages_first(server, page_at, query, need):
+    page = page_at()
+    page.goto(f"{server}/")
+    page.click("label[for=__search]")
+    page.focus(SEARCH_BOX)
+    page.keyboard.insert_text(query)
+    first = _results(page)[0]
+    assert first.startswith(need) and first != "find/", (query, first)
+
+
+def test_the_elder_mode_toggle_says_what_it_does(server, page_at):
+    page = page_at()
+    page.goto(f"{server}/")
+    toggle = page.locator(".md-header [data-sp-mode-toggle]")
+    assert toggle.inner_text().strip() == "长者模式" and toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    assert toggle.inner_text().strip() == "退出长者模式" and toggle.get_attribute("aria-pressed") == "true"
+    page.goto(f"{server}/find/")
+    toggle = page.locator(".md-header [data-sp-mode-toggle]")
+    assert toggle.inner_text().strip() == "退出长者模式"
+
+
+ELDER_PAGES = [
+    "",
+    "map/",
+    "find/",
+    "find/register-trademark/",
+    "towns/xiaolan/",
+    "types/trademark-station/",
+    "points/tm-xiaolan/",
+    "opendata/",
+    "stats/",
+    "standard/scope/",
+    "guide/",
+    "data/fields/",
+    "data/completeness/",
+    "glossary/",
+]
+# The controls the issue names, each at least 44×44 px in both modes. Not held to it (WCAG 2.5.8 exceptions):
+# links inside running text and table cells (inline), the heading permalinks (¶, shown on hover), the skip link
+# (off screen until focused) and checkboxes (their label, 44 px tall, is the target).
+CONTROLS = (
+    ".md-header__button, .md-header [data-sp-mode-toggle], .leaflet-bar a, .leaflet-marker-icon.leaflet-interactive,"
+    " .sp-map-filters label, .md-typeset select, .sp-act, .sp-breadcrumbs a, a.sp-chip, a.sp-result-name,"
+    " .md-content__button"
+)
+MEASURE = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length && !e.closest('[hidden]'))
+  .map(e => { const r = e.getBoundingClientRect();
+              return [e.className || e.tagName, Math.round(r.width), Math.round(r.height)]; })
+  .filter(([, w, h]) => w < 44 || h < 44)"""
+
+
+@pytest.mark.parametrize("elder", [True, False], ids=["elder", "normal"])
+def test_no_sideways_scroll_and_44_px_controls_on_every_page_kind(server, page_at, elder):
+    page = page_at(PHONE, elder=elder)
+    wide, small = [], []
+    for path in ELDER_PAGES:
+        page.goto(f"{server}/{path}")
+        page.wait_for_load_state("networkidle")
+        if path == "map/":
+            page.wait_for_selector("html[data-map-ready]")
+        assert page.evaluate("() => document.documentElement.classList.contains('sp-large')") == elder
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if sizes[0] > sizes[1]:
+            wide.append((path, sizes))
+        small += [(path, *item) for item in page.evaluate(MEASURE, CONTROLS)]
+    assert wide == [], wide
+    assert small == [], small
+
+
+SHOTS = ROOT / "build" / "screenshots"
+
+
+def test_journey_screenshots_at_390_px(server, page_at):
+    """Journey 1: a 小榄 shop owner renewing a trademark. Journey 2: a firm with a patent dispute. Each step's
+    first screen at 390 px goes to build/screenshots/ (the test artefacts) for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = page_at()
+    steps = {
+        "journey1-1-find": "find/",
+        "journey1-2-renew-xiaolan": "find/renew-trademark/?town=xiaolan",
+        "journey1-3-station": "points/tm-xiaolan/",
+        "journey2-1-patent-dispute": "find/patent-infringed/",
+        "journey2-2-protection-center": "points/protection-center/",
+    }
+    for name, path in steps.items():
+        page.goto(f"{server}/{path}")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        assert path == "find/" or page.locator(NEXT_STEP).count() > 0, name
+
+
+def test_the_404_page_is_chinese_with_search_and_the_two_ways_in(shipped_site):
+    page = soup(shipped_site / "404.html")
+    assert page.select_one("article h1").get_text() == "找不到这个页面"
+    hrefs = [a["href"] for a in page.select("article a[href]")]
+    assert any(h.endswith("/find/") for h in hrefs) and any(h.endswith("/map/") for h in hrefs)
+    assert page.select_one("article form[role=search] input[name=q]")
+
+
+def test_the_open_data_page_says_libreoffice_needs_utf8_chosen(shipped_site):
+    text = soup(shipped_site / "opendata" / "index.html").get_text()
+    assert "LibreOffice 不看 BOM" in text and "Unicode (UTF-8)" in text and "LibreOffice 双击打开" not in text
+
+
+def test_no_page_or_script_tells_people_to_call_to_check(shipped_site):
+    """ "请电话确认" next to a point with no phone is a dead end: no generated page or script says it."""
+    said = [
+        p.relative_to(shipped_site).as_posix()
+        for p in [*shipped_site.glob("points/*/index.html"), *shipped_site.glob("find/*/index.html")]
+        + [*(shipped_site / "assets").glob("servicepoints-*.js")]
+        if "请电话确认" in p.read_text(encoding="utf-8")
+    ]
+    assert said == []

@@ -35,13 +35,24 @@ from pathlib import Path
 from ..core import hours
 from ..core.place import Place
 from ..registry.descriptor import Descriptor
+from ..registry.load import WHOLE_CITY
 from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, is_inferred, own_position
 from .tables import cell
 
 SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
 # The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
-PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
+PUBLISHED = [
+    "organization",
+    "program",
+    "service",
+    "location",
+    "service_at_location",
+    "phone",
+    "contact",
+    "schedule",
+    "service_area",
+]
 # What each published HSDS file holds, in the downloads page's order.
 HSDS_ABOUT = {
     "organizations.csv": "每个网点作为一个机构，一行一个。",
@@ -52,6 +63,7 @@ HSDS_ABOUT = {
     "phones.csv": "电话，每个号码一行。",
     "contacts.csv": "空表：HSDS 的外键指向它。",
     "schedules.csv": "每周服务时间，每个时段一行。",
+    "service_areas.csv": "服务范围：全市或所列镇街，每项服务每个范围一行。",
 }
 STATUS = {
     "operating": "active",
@@ -216,6 +228,15 @@ def _point_rows(
         rows["service_at_location"].append(
             {"id": hsds_id(ns, "service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
+        for area in p.get("area_served") or []:  # who may come: the whole city, or the towns named
+            rows["service_area"].append(
+                {
+                    "id": hsds_id(ns, "service_area", pid, code, area),
+                    "service_id": sid,
+                    "name": area,
+                    "description": "全市都可以来办" if area == WHOLE_CITY else f"服务{area}",
+                }
+            )
 
 
 def caveats(status_labels: dict[str, str], precision_labels: dict[str, str]) -> dict:

@@ -79,6 +79,7 @@ def allowed_services(descriptor: Descriptor, tables: dict[str, list[dict]]) -> d
 
 
 RECORD_SUFFIXES = (".yaml", ".yml")  # in any letter case
+WHOLE_CITY = "全市"  # area_served: anyone in the city may come (HSDS service_area)
 
 
 def record_stem(name: str) -> str:

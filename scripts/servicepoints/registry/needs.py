@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..core.errors import Problem, printable
 from .codelists import sound
-from .load import Registry
+from .load import WHOLE_CITY, Registry
 
 KINDS = {"phone": "phone", "online": "url", "counter": None}  # each kind of channel, and the column it needs
 
@@ -65,15 +65,21 @@ def needs_view(
     delimiter: str = ";",
     channels: list[dict] | None = None,
 ) -> list[dict]:
-    """Each need with its service codes, the non-closed points offering any of them, and the channels
-    (data/channels.csv) that help with it: the next step when a point has no phone or is unverified."""
+    """Each need with its service codes, the non-closed points offering any of them (``citywide``: those anyone
+    in the city may use, shown first; ``local``: the rest, by distance), and the channels (data/channels.csv)
+    that help with it: the next step when a point has no phone or is unverified."""
     names = {s["code"]: s["name"] for s in services}
     out = []
     for need in needs:
         codes = split_list(need["services"], delimiter)
         offering = [p for p in points if p["status"] != "closed" and any(c in p["services"] for c in codes)]
         helping = channels_for([need["code"]], channels or [], delimiter)
+        citywide = [p for p in offering if WHOLE_CITY in (p.get("area_served") or [])]
+        local = [p for p in offering if p not in citywide]
+        named = [names.get(c, c) for c in codes]
         out.append(
-            need | {"codes": codes, "names": [names.get(c, c) for c in codes], "points": offering, "channels": helping}
+            need
+            | {"codes": codes, "names": named, "points": offering, "citywide": citywide, "local": local}
+            | {"channels": helping}
         )
     return out

@@ -16,7 +16,7 @@ from ..core.place import Place
 from .codelists import check_code_lists
 from .freshness import too_old
 from .holidays import check_holidays
-from .load import Record, Registry, allowed_services, display_path, record_stem
+from .load import WHOLE_CITY, Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
 from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
@@ -65,8 +65,10 @@ def validate(
         problems += _shape_problems(record, fields, lists) + text_problems(record, fields)
     problems += listed
     allowed = allowed_services(registry.descriptor, registry.tables)
+    towns = {t["name"] for t in registry.tables["towns"]}
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days, registry.place)
+        problems += _area_problems(record, towns)
         problems += check_provenance(record, registry.descriptor, today)
     problems = _unique(problems + package.result())
     report = Report(problems=problems)
@@ -116,6 +118,23 @@ def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
             where = record.line(f"{key}.{i}") if isinstance(value, list) else record.line(key)
             msg = f"{spec.get('title', key)}（{key}）中的“{item}”格式不对，应类似 {spec.get('example', '')}。"
             out.append(Problem(record.file, where, "constraint-error", msg, record.id, key))
+    return out
+
+
+def _area_problems(record: Record, towns: set[str]) -> list[Problem]:
+    """``area_served`` (HSDS service_area): 全市 alone, or town names from towns.csv."""
+    value = record.values.get("area_served")
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    out = []
+    for i, item in enumerate(items):
+        where = record.line(f"area_served.{i}") if isinstance(value, list) else record.line("area_served")
+        if item != WHOLE_CITY and item not in towns:
+            hint = did_you_mean(item, {t: t for t in towns})
+            msg = f"服务范围（area_served）中的“{item}”不是镇街全称，也不是“{WHOLE_CITY}”。{hint}"
+            out.append(Problem(record.file, where, "unknown-town", msg, record.id, "area_served"))
+    if WHOLE_CITY in items and len(items) > 1:
+        msg = f"服务范围（area_served）写了“{WHOLE_CITY}”，就不要再列镇街。"
+        out.append(Problem(record.file, record.line("area_served"), "constraint-error", msg, record.id, "area_served"))
     return out
 
 

@@ -41,7 +41,8 @@ def map_parts(data: SiteData) -> dict:
 
     provider = tile_provider(data.settings)
     place = data.place
-    fmap = folium.Map(location=list(place.centre), zoom_start=place.zoom, tiles=None, control_scale=True)
+    # servicepoints-map.js adds a metric-only scale (folium's shows miles too)
+    fmap = folium.Map(location=list(place.centre), zoom_start=place.zoom, tiles=None, control_scale=False)
     fmap.default_js = [
         ("leaflet", f"{VENDOR}leaflet/leaflet.js"),
         ("supercluster", f"{VENDOR}supercluster/supercluster.min.js"),

@@ -36,6 +36,7 @@ from .qr import qr_svg
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
 TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
+NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -177,18 +178,21 @@ class GeneratedPages:
         return Body(html, toc.tokens)
 
     def need_entries(self) -> dict[str, dict]:
-        """One search entry per need-finder page (``find/CODE.md``): its name, description and services.
+        """One search entry per need-finder page (``find/CODE.md``): its name, description, services and the words
+        people use for it (needs.csv ``words``), boosted above the entity pages sharing those words.
         Material would otherwise parse and segment every point listed there, thousands at scale."""
         delimiter = self.view["delimiter"]
         names = {s["code"]: s["name"] for s in self.data.tables["services"]}
         entries = {}
         for need in self.data.tables.get("needs", []):
             codes = [c.strip() for c in (need["services"] or "").split(delimiter) if c.strip()]
-            words = [need.get("description") or "", *(names.get(c, c) for c in codes)]
+            said = [w.strip() for w in (need.get("words") or "").split(delimiter) if w.strip()]
+            words = [need.get("description") or "", *(names.get(c, c) for c in codes), *said]
             entries[f"find/{need['code']}.md"] = {
                 "location": f"find/{need['code']}/",
                 "title": segment(escape(f"我要办：{need['name']}", quote=False)),
                 "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
+                "boost": NEED_BOOST,
             }
         return entries
 

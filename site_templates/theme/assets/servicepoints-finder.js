@@ -3,6 +3,9 @@
  * first, from the reader's position (geolocation) or a chosen town's centre. Distances are great-circle
  * distances on WGS-84, as scripts/servicepoints/core/geo.py computes them; ties go by point id, as
  * `servicepoints nearest` does. Points without a location stay at the end in page order.
+ * A chosen town also sets aside the points that say they serve other towns only (data-area, from the
+ * record's area_served): they go after the others, marked. The chosen town is kept in the address (?town=)
+ * and in localStorage, so the other need pages and the map start from it.
  * The open-now badges in each row come from servicepoints-hours.js.
  */
 (function () {
@@ -15,12 +18,30 @@
     return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
   }
 
-  function orderFrom(lat, lon, label) {
+  function servesElsewhere(row, townName) {
+    var area = row.getAttribute("data-area");
+    if (!townName || !area) return false;
+    var towns = area.split(";");
+    return towns.indexOf("全市") < 0 && towns.indexOf(townName) < 0;
+  }
+
+  function orderFrom(lat, lon, label, townName) {
     var list = document.getElementById("find-results");
     if (!list) return [];
     var rows = Array.prototype.slice.call(list.querySelectorAll("li.sp-result"));
-    var located = [], unlocated = [];
+    var located = [], unlocated = [], elsewhere = [];
     rows.forEach(function (row) {
+      var away = servesElsewhere(row, townName);
+      row.classList.toggle("sp-elsewhere", away);
+      var note = row.querySelector(".sp-elsewhere-note");
+      if (note) note.remove();
+      if (away) {
+        var meta = row.querySelector(".sp-result-meta");
+        if (meta) meta.appendChild(Object.assign(document.createElement("span"),
+          { className: "sp-elsewhere-note", textContent: " · 不服务" + townName }));
+        elsewhere.push(row);
+        return;
+      }
       var plat = parseFloat(row.getAttribute("data-lat")), plon = parseFloat(row.getAttribute("data-lon"));
       var span = row.querySelector(".sp-distance");
       if (isNaN(plat) || isNaN(plon)) { unlocated.push(row); if (span) span.textContent = ""; return; }
@@ -31,9 +52,11 @@
     located.sort(function (a, b) { return a.km - b.km || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); });
     located.forEach(function (item) { list.appendChild(item.row); });
     unlocated.forEach(function (row) { list.appendChild(row); });
+    elsewhere.forEach(function (row) { list.appendChild(row); });
     var status = document.getElementById("find-status");
     if (status) status.textContent = "已按离" + label + "的直线距离由近到远排列（" + located.length + " 个网点" +
-      (unlocated.length ? "，另有 " + unlocated.length + " 个位置待补充，排在最后" : "") + "）。";
+      (unlocated.length ? "，另有 " + unlocated.length + " 个位置待补充，排在后面" : "") +
+      (elsewhere.length ? "；" + elsewhere.length + " 个只服务其他镇街，放在最后" : "") + "）。";
     return located.map(function (item) { return item.id; });
   }
 
@@ -54,13 +77,32 @@
         if (status) status.textContent = "没能取得你的位置（可能未允许定位），请选择镇街。";
       }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 });
     });
-    if (select) select.addEventListener("change", function () {
-      var town = towns().filter(function (t) { return t.slug === select.value; })[0];
-      if (town) orderFrom(town.lat, town.lon, town.name + "中心");
-    });
+    function chooseTown(slug, remember) {
+      var town = towns().filter(function (t) { return t.slug === slug; })[0];
+      if (!town) return false;
+      if (select) select.value = slug;
+      orderFrom(town.lat, town.lon, town.name + "中心", town.name);
+      if (remember) rememberTown(slug);
+      return true;
+    }
+    if (select) select.addEventListener("change", function () { chooseTown(select.value, true); });
+    chooseTown(chosenTown(), false);
   }
 
-  window.ServicepointsFinder = { orderFrom: orderFrom, distanceKm: distanceKm };
+  var KEY = "sp-town";  // the reader's town, shared with the map page (servicepoints-map.js)
+  function chosenTown() {
+    var fromAddress = new URLSearchParams(location.search).get("town");
+    if (fromAddress) return fromAddress;
+    try { return localStorage.getItem(KEY) || ""; } catch (e) { return ""; }
+  }
+  function rememberTown(slug) {
+    try { localStorage.setItem(KEY, slug); } catch (e) { /* private mode: the address still carries it */ }
+    var url = new URL(location.href);
+    url.searchParams.set("town", slug);
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+
+  window.ServicepointsFinder = { orderFrom: orderFrom, distanceKm: distanceKm, chosenTown: chosenTown };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

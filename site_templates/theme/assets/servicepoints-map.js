@@ -14,6 +14,7 @@
   var POINT_ZOOM = 17, TOWN_ZOOM = 15;
   var MAX_ZOOM = config.maxZoom || 18;
   var LIST_LIMIT = 50, TOWN_LIST_LIMIT = 100;
+  L.control.scale({ imperial: false }).addTo(map);  // metric only (folium's own scale shows miles too)
 
   /* ---- coordinates: data and distances stay WGS-84; GCJ-02 only for drawing on Amap tiles ---- */
   var wgsToGcj = window.ServicepointsGeo.wgsToGcj, gcjToWgs = window.ServicepointsGeo.gcjToWgs;
@@ -134,7 +135,8 @@
 
   /* ---- markers: clusters and single points for the visible area only ---- */
   map.createPane("sp-labels").style.zIndex = 450;   // town names: above tiles, below markers
-  map.createPane("sp-here").style.zIndex = 640;     // the user's position: above every cluster and marker
+  map.createPane("sp-here").style.zIndex = 590;     // the reader's position or town centre: under the markers,
+  map.getPane("sp-here").style.pointerEvents = "none";  // so it never covers a stack or takes its taps
   var layer = L.layerGroup().addTo(map);
   var icons = {}, drawn = {};
 
@@ -151,22 +153,37 @@
       icons[key] = L.divIcon({
         html: '<span class="sp-pin' + (p.estimated ? " sp-pin--estimated" : "") + '" style="background:' +
           escapeHtml(t.color || "#455a64") + '">' + escapeHtml(t.glyph || "点") + "</span>",
-        className: "sp-pin-icon", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12]
+        className: "sp-pin-icon", iconSize: [44, 44], iconAnchor: [22, 22], popupAnchor: [0, -14]  // 44 px to tap
       });
     }
     return icons[key];
   }
 
   function clusterIcon(n, stack) {
-    var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+    var size = n < 100 ? 44 : n < 1000 ? 48 : 52;  // a thumb's width at least (44 px)
     return L.divIcon({ html: "<span>" + Number(n) + "</span>", className: "sp-cluster" + (stack ? " sp-stack" : ""),
                        iconSize: [size, size] });
+  }
+
+  // Enter and Space on a focused marker, cluster or stack do what a click does (Leaflet maps Enter only for
+  // markers with bindPopup). Handled on keydown, so Leaflet's own Enter keypress never fires a second click.
+  function pressable(m) {
+    m.on("add", function () {
+      var node = m.getElement();
+      node.setAttribute("role", "button");
+      node.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        m.fire("click", { latlng: m.getLatLng(), originalEvent: e });
+      });
+    });
   }
 
   function countMarker(ll, n, stack, onClick) {
     var title = stack ? "同一位置的 " + n + " 个网点，点击列出" : n + " 个网点，点击放大";
     var m = L.marker(ll, { icon: clusterIcon(n, stack), title: title, alt: title, keyboard: true });
     m.on("click", onClick);
+    pressable(m);
     m.on("add", function () { m.getElement().setAttribute("data-count", String(n)); });
     return m;
   }
@@ -192,6 +209,7 @@
   function pointMarker(p) {
     var m = L.marker(p.display, { icon: pointIcon(p), title: p.name, alt: p.name, keyboard: true });
     m.on("click", function () { openPoint(p, true); });
+    pressable(m);
     m.on("add", function () { m.getElement().setAttribute("data-point-id", p.id); });
     return m;
   }
@@ -322,7 +340,7 @@
     var ll = toDisplay(lat, lon);
     var icon = L.divIcon({ html: el("span", null, { "class": "sp-here-dot" }), className: "sp-here", iconSize: [22, 22] });
     if (hereMarker) hereMarker.remove();
-    hereMarker = L.marker(ll, { icon: icon, pane: "sp-here", title: label, alt: label, keyboard: false, zIndexOffset: 1000 })
+    hereMarker = L.marker(ll, { icon: icon, pane: "sp-here", title: label, alt: label, keyboard: false, interactive: false })
       .addTo(map);
   }
 
@@ -478,7 +496,8 @@
 
   /* ---- deep links ---- */
   function parseHash() {
-    var out = {};
+    var out = {}, fromAddress = new URLSearchParams(window.location.search).get("town");
+    if (fromAddress && window.location.hash.indexOf("town=") < 0) out.town = fromAddress;  // ?town= from a need page
     window.location.hash.slice(1).split("&").forEach(function (part) {
       var i = part.indexOf("=");
       if (i > 0) {
@@ -538,6 +557,7 @@
     $("town-picker").classList.remove("sp-attention");
     showTown(e.target.value);
     setHash({ town: e.target.value, type: $("filter-type").value });
+    try { localStorage.setItem("sp-town", e.target.value); } catch (err) { /* private mode */ }  // need pages read it
   });
   filters.addEventListener("change", function (e) {
     applyFilters();

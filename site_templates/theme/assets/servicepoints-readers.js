@@ -18,6 +18,7 @@
     root.classList.toggle("sp-large", on);
     document.querySelectorAll("[data-sp-mode-toggle]").forEach(function (button) {
       button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "退出长者模式" : "长者模式";  // says what a press does now
     });
   }
 

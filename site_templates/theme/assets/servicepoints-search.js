@@ -1,0 +1,61 @@
+/*
+ * servicepoints-search.js — search that costs nothing until it is used, and hears every way of typing.
+ * Loaded in <head>, before the theme's bundle (main.html), and independent of the search engine behind it:
+ *  - the search index is requested only when the reader first focuses the search box (or opens search from
+ *    an address with ?q=): until then a request for search/search_index.json (fetch or XMLHttpRequest)
+ *    waits. The engine keeps its own request; this only holds it back.
+ *  - text that arrives without a key (paste, IME commit, voice input, a handwriting keyboard) raises an
+ *    `input` event but no `keyup`; each `input` is passed on as a `keyup`, which is what mkdocs-material
+ *    9.8 listens for. An engine that listens for `input` itself simply sees the same value twice.
+ * Words people use for each need (data/needs.csv, column words) are in the index itself (render.need_entries).
+ */
+(function () {
+  "use strict";
+  var INDEX = /\/search\/search_index\.json(\?|$)/;
+  var BOX = "input[data-md-component=search-query], form[name=search] input[type=text]";
+  var opened = false, waiting = [];
+
+  function open() {
+    if (opened) return;
+    opened = true;
+    document.documentElement.setAttribute("data-sp-search-index", "requested");
+    waiting.splice(0).forEach(function (go) { go(); });
+  }
+
+  var realFetch = window.fetch && window.fetch.bind(window);
+  if (realFetch) {
+    window.fetch = function (resource, init) {
+      var url = typeof resource === "string" ? resource : resource && resource.url;
+      if (opened || !url || !INDEX.test(url)) return realFetch(resource, init);
+      return new Promise(function (resolve, reject) {
+        waiting.push(function () { realFetch(resource, init).then(resolve, reject); });
+      });
+    };
+  }
+
+  // mkdocs-material 9.8 requests the index with XMLHttpRequest: its send() waits the same way.
+  var XHR = window.XMLHttpRequest && window.XMLHttpRequest.prototype;
+  if (XHR) {
+    var realOpen = XHR.open, realSend = XHR.send;
+    XHR.open = function (method, url) {
+      this.spHeld = !opened && INDEX.test(String(url));
+      return realOpen.apply(this, arguments);
+    };
+    XHR.send = function () {
+      var xhr = this, args = arguments;
+      if (!xhr.spHeld || opened) return realSend.apply(xhr, args);
+      waiting.push(function () { realSend.apply(xhr, args); });
+    };
+  }
+
+  document.addEventListener("focusin", function (e) {
+    if (e.target && e.target.matches && e.target.matches(BOX)) open();
+  }, true);
+  document.addEventListener("input", function (e) {
+    if (!e.target || !e.target.matches || !e.target.matches(BOX)) return;
+    open();
+    e.target.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+  }, true);
+  if (/[?&]q=/.test(window.location.search)) open();  // a search link: the box fills itself and opens
+  window.ServicepointsSearch = { open: open, opened: function () { return opened; } };
+})();
