@@ -308,7 +308,9 @@ def test_the_404_page_is_chinese_with_search_and_the_two_ways_in(shipped_site):
 
 def test_the_open_data_page_says_libreoffice_needs_utf8_chosen(shipped_site):
     text = soup(shipped_site / "opendata" / "index.html").get_text()
-    assert "LibreOffice 不看 BOM" in text and "Unicode (UTF-8)" in text and "LibreOffice 双击打开" not in text
+    # The CSV files carry no BOM (the package says UTF-8): both spreadsheet programs are told what to choose.
+    assert "用 LibreOffice 打开时，在“文本导入”对话框里把“字符集”选为“Unicode (UTF-8)”" in text
+    assert "65001: Unicode (UTF-8)" in text and "UTF-8 带 BOM" not in text and "双击打开即可" not in text
 
 
 def test_no_page_or_script_tells_people_to_call_to_check(shipped_site):
