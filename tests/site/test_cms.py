@@ -48,7 +48,7 @@ def test_every_property_of_the_record_schema_is_in_every_point_form(registry):
 
 def test_a_new_schema_field_appears_in_the_form_and_an_unmappable_one_is_an_error(registry):
     descriptor = copy.deepcopy(registry.descriptor)
-    fields = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]["fields"]
+    fields = descriptor.fields("points")
     fields.append({"name": "fax", "title": "传真", "description": "传真号码。", "type": "string"})
     assert all("fax" in f for f in cms.covered_fields(_config(registry, descriptor)).values() if f and "id" in f)
     fields.append({"name": "shape", "title": "形状", "type": "geojson"})
@@ -58,7 +58,7 @@ def test_a_new_schema_field_appears_in_the_form_and_an_unmappable_one_is_an_erro
 
 def test_enumerations_and_code_lists_are_selects(registry):
     config = _config(registry)
-    schema = registry.schema("points")["fields"]
+    schema = registry.descriptor.fields("points")
     enums = {f["name"]: f["constraints"]["enum"] for f in schema if "enum" in f.get("constraints", {})}
     assert {"status", "precision", "crs"} <= set(enums)
     towns = [t["name"] for t in registry.tables["towns"]]
@@ -91,7 +91,7 @@ def test_coordinates_say_which_crs_and_stay_in_zhongshan(registry):
 
 
 def test_sources_if_declared_are_a_list_of_title_url_date(registry):
-    schema = {f["name"]: f for f in registry.schema("points")["fields"]}
+    schema = {f["name"]: f for f in registry.descriptor.fields("points")}
     if "sources" not in schema:
         pytest.skip("sources not in the schema yet")
     collection = _points_collections(_config(registry))[0]
@@ -133,7 +133,7 @@ def test_code_lists_are_editable_with_every_column(registry):
     files = next(c for c in _config(registry)["collections"] if c["name"] == "code-lists")["files"]
     assert {f["name"] for f in files} == {"towns", "types", "services"}
     for entry in files:
-        resource = next(r for r in registry.descriptor["resources"] if r["name"] == entry["name"])
+        resource = registry.descriptor.resource(entry["name"])
         columns = [f["name"] for f in entry["fields"][0]["fields"]]
         assert columns == [f["name"] for f in resource["schema"]["fields"]]
         assert entry["file"] == f"data/{resource['path']}" and (DATA / resource["path"]).is_file()

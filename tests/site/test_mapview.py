@@ -436,11 +436,11 @@ def test_estimated_positions_are_worded_and_ties_explained(browser, server, map_
     hits = nearest(points, *position, n=5)
     assert [i["id"] for i in shown] == [p["id"] for p, _ in hits]
     assert [i["km"] for i in shown] == pytest.approx([km for _, km in hits], abs=2e-6)  # same sphere, same formula
-    assert shown[0]["id"] == "gcj02" and shown[0]["distance"] == f"{hits[0][1]:.2f} km"
+    assert shown[0]["id"] == "gcj02" and shown[0]["distance"] == f"{hits[0][1]:.2f} 公里"
     assert 0.09 < hits[0][1] < 0.11
     assert any(point["precision"] == "town" for point, _ in hits[1:])
     for item, (point, km) in zip(shown[1:], hits[1:], strict=True):
-        wording = f"约 {km:.1f} km（按镇街中心估算）" if point["precision"] == "town" else f"{km:.2f} km"
+        wording = f"约 {km:.1f} 公里（按镇街中心估算）" if point["precision"] == "town" else f"{km:.2f} 公里"
         assert item["distance"].startswith(wording)
     # from a town centre every estimated point there is at the same distance: marked and explained
     _open(browser, f"{server}/map/#town=xiaolan")
@@ -484,9 +484,9 @@ def test_popups_mark_estimated_and_inferred_points(browser, server):
     _open(browser, f"{server}/map/#point=aid-banfu")
     text = browser.execute_script("return document.querySelector('.sp-popup').textContent")
     assert "仅为镇街中心的估计位置" in text and "高德导航" not in text
-    assert "推断的网点" in popup_after("#point=hostile")
+    assert "推定的网点" in popup_after("#point=hostile")
     text = popup_after("#point=gcj02")
-    assert "推断" not in text and "估计位置" not in text and "高德导航" in text
+    assert "推定" not in text and "估计位置" not in text and "高德导航" in text
 
 
 BADGES = """

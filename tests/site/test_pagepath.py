@@ -98,7 +98,8 @@ def _legacy_content(config, plugin, kind: str, slug: str) -> str:
     if kind == "point":
         point = next(p for p in plugin.site.points if p["id"] == slug)
         extra = render._point_extra(point, plugin.site)
-        text = env.get_template("point.md.j2").render(point=point, extra=extra, **view)
+        channels = render.point_channels(point, plugin.site, view)
+        text = env.get_template("point.md.j2").render(point=point, extra=extra, channels=channels, **view)
         uri = f"points/{slug}.md"
     elif kind == "town":
         town = next(t for t in view["towns"] if t["slug"] == slug)

@@ -91,12 +91,15 @@ def test_qr_code_decodes_to_the_page_url(shipped_site):
     assert result.text == json.loads(page.select_one('script[type="application/ld+json"]').string)["url"]
 
 
-def test_directions_links_use_each_apps_datum(shipped_site):
-    page = soup(shipped_site / "points" / "tm-guzhen" / "index.html")
-    links = {a.get_text(): a["href"] for a in page.select(".sp-directions a")}
-    amap = re.search(r"position=([\d.]+)%2C([\d.]+)", links["在高德地图中打开"])
+def test_directions_links_use_each_apps_datum():
+    """A known position (here tm-guzhen's, as if it were exact) is pinned in each app's own datum."""
+    from servicepoints.site.links import map_links
+
+    point = {"name": "某站", "town": "古镇镇", "address": "", "lat": 22.61, "lon": 113.19, "precision": "exact"}
+    links = map_links(point, "商标品牌培育指导站", "中山市")
+    amap = re.search(r"position=([\d.]+)%2C([\d.]+)", links["amap"])
     assert float(amap.group(1)) == pytest.approx(113.19 + 0.0055, abs=0.0006)  # GCJ-02 lon
-    baidu = re.search(r"location=([\d.]+)%2C([\d.]+)", links["在百度地图中打开"])
+    baidu = re.search(r"location=([\d.]+)%2C([\d.]+)", links["baidu"])
     assert float(baidu.group(1)) == pytest.approx(22.61 - 0.0027 + 0.006, abs=0.001)  # BD-09 lat
 
 

@@ -240,7 +240,9 @@ NOT_OPERATING = {
     "pending": "尚未开始运营",
     "building": "筹建中，尚未接待",
 }
-STATUS_UNKNOWN = "服务状态待核实，请电话确认"
+HOLIDAY_UNSAID = "服务时间没有写节假日是否营业"
+WEEKLY_ONLY = "（暂按每周服务时间，未计入{year}年节假日）"
+STATUS_UNKNOWN = "服务状态待核实"  # no "call to check": many points have no phone; the page offers channels
 
 
 def status(text: str | None, calendar: Calendar, when: dt.datetime, point_status: str | None = None) -> Status:
@@ -254,26 +256,27 @@ def status(text: str | None, calendar: Calendar, when: dt.datetime, point_status
         return Status("unknown", "服务时间待补充")
     hours = parse(text)
     if hours is None:
-        return Status("unknown", "服务时间无法识别，请电话确认")
+        return Status("unknown", "服务时间无法识别")
     now = china_time(when)
     today, minute = now.date(), now.hour * 60 + now.minute
-    if today.year not in calendar.years:
-        return Status("unknown", f"暂无{today.year}年节假日安排，无法判断是否营业")
     kind, name = calendar.days.get(today.isoformat(), (None, ""))
     prefix = f"今天是{name}假期" if kind == "holiday" else "今天调休上班" if kind == "workday" else ""
     spans = _spans_on(hours, today, calendar)
     if spans is None:
-        return Status("unknown", _join(prefix, "是否营业请电话确认"))
+        return Status("unknown", _join(prefix, HOLIDAY_UNSAID))
+    # A year without its holiday table (the State Council's notice comes late in the year before): the weekly
+    # hours answer, saying that they leave that year's holidays out.
+    note = "" if today.year in calendar.years else WEEKLY_ONLY.format(year=today.year)
     for a, b in spans:
         if a <= minute < b:
-            return Status("open", _join(prefix, "营业中 · " + _until(spans, b)))
+            return Status("open", _join(prefix, "营业中 · " + _until(spans, b)) + note)
     later = [a for a, _ in spans if a > minute]
     if later and any(b <= minute for _, b in spans):
         word = "午休中" if LUNCH_FROM <= max(b for _, b in spans if b <= minute) < LUNCH_TO else "暂停服务"
-        return Status("closed", _join(prefix, f"{word} · {clock(later[0])} 开门"))
+        return Status("closed", _join(prefix, f"{word} · {clock(later[0])} 开门") + note)
     if later:
-        return Status("closed", _join(prefix, f"已关门 · 今天 {clock(later[0])} 开门"))
-    return Status("closed", _join(prefix, "已关门" + _next_opening(hours, today, calendar)))
+        return Status("closed", _join(prefix, f"已关门 · 今天 {clock(later[0])} 开门") + note)
+    return Status("closed", _join(prefix, "已关门" + _next_opening(hours, today, calendar)) + note)
 
 
 def _until(spans: tuple[tuple[int, int], ...], end: int) -> str:
@@ -287,8 +290,8 @@ def _until(spans: tuple[tuple[int, int], ...], end: int) -> str:
 def _next_opening(hours: Hours, today: dt.date, calendar: Calendar) -> str:
     for ahead in range(1, LOOKAHEAD_DAYS + 1):
         day = today + dt.timedelta(days=ahead)
-        if day.year not in calendar.years:
-            return ""
+        if day.year not in calendar.years and today.year in calendar.years:
+            return ""  # from a year with its table into one without: no guess across the new year's holidays
         spans = _spans_on(hours, day, calendar)
         if spans is None:
             return ""  # a holiday the record says nothing about

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from ..core.errors import SetupError
+from ..registry.descriptor import Descriptor
 
 
 def read_previous(ref: str | None) -> dict | None:
@@ -18,14 +19,16 @@ def read_previous(ref: str | None) -> dict | None:
         return None
     try:
         descriptor = json.loads(_fetch(ref))
-        resource = next(r for r in descriptor["resources"] if r["name"] == "points")
+        if not isinstance(descriptor, dict):
+            raise ValueError("datapackage.json 应是一个 JSON 对象")
+        resource = Descriptor(descriptor).resource("points")
         if not isinstance(resource.get("path"), str) or not re.fullmatch(
             r"[A-Za-z0-9][A-Za-z0-9._-]*", resource["path"]
         ):
             raise ValueError(f"points 表的 path 应是同一文件夹中的文件名，不能是 {resource.get('path')!r}")
         base = ref.rsplit("/", 1)[0] if "/" in ref else "."
         text = _fetch(f"{base}/{resource['path']}").decode("utf-8-sig")
-    except (OSError, ValueError, StopIteration, KeyError) as exc:
+    except (OSError, ValueError, KeyError, SetupError) as exc:
         raise SetupError(f"读不到上一版开放数据 {ref}：{exc}") from None
     return {
         "version": descriptor.get("version"),

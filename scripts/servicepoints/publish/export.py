@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
-from ..registry.load import list_delimiter
 from ..registry.model import SiteData
 from .catalog import FORMATS, dcat_catalog
 from .changes import changes_since
@@ -40,14 +40,15 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
     release = data.settings.release()
     tables = functools.cache(lambda: table_rows(data, descriptor))
     hsds = functools.cache(lambda: hsds_tables(data))
-    names = [r["name"] for r in descriptor["resources"]]  # the keys of table_rows(), in order
+    names = Descriptor(descriptor).names  # the keys of table_rows(), in order
     package = ["datapackage.json", *(f"{name}.csv" for name in names)]
     points_json = {k: descriptor[k] for k in ("name", "version", "created")}
     plan: Plan = {"datapackage.json": lambda _: _json(descriptor)}
     plan.update({f"{name}.csv": functools.partial(lambda name, _: csv_bytes(tables()[name]), name) for name in names})
     plan["points.xlsx"] = lambda _: xlsx_bytes(data, descriptor, release)
     plan["points.json"] = lambda _: _json(points_json | {"points": data.points})
-    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], list_delimiter(descriptor))
+    delimiter = Descriptor(descriptor).list_delimiter
+    plan["points.geojson"] = lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter)
     plan["point.schema.json"] = lambda _: _json(point_json_schema(data.descriptor, data.tables))
     plan["changes.json"] = lambda _: _json(changes_since(previous, tables()["points"], descriptor))
     for path in hsds_paths():
@@ -118,7 +119,7 @@ def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, Ca
 
     Coded fields of the points get a Chinese-label column followed by the code in its own column.
     """
-    delimiter = list_delimiter(data.descriptor)
+    delimiter = data.descriptor.list_delimiter
     types = {t["code"]: t["name"] for t in data.tables["types"]}
     towns = {t["name"]: t["code"] for t in data.tables["towns"]}
     services = {s["code"]: s["name"] for s in data.tables["services"]}
@@ -168,10 +169,10 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
     numbers are numbers; no cell is a formula.
     """
     records = {"points": data.points}
-    source = {r["name"]: r for r in data.descriptor["resources"]}
-    for r in descriptor["resources"]:
+    published = Descriptor(descriptor)
+    for r in published.resources:
         fields = [f["name"] for f in r["schema"]["fields"]]
-        derived = source[r["name"]].get("x-derived-from")
+        derived = data.descriptor.derived_from(r["name"])
         if derived:
             records[r["name"]] = derived_records(data, derived, fields)
         elif r["name"] != "points":
@@ -181,7 +182,7 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
             ]
     described: list[list] = []
     sheets: list[Sheet | None] = []
-    for resource in descriptor["resources"]:
+    for resource in published.resources:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
@@ -288,8 +289,7 @@ def describe_files(files: dict[str, bytes]) -> list[dict]:
 
     Tables other than the points are described by their own description in datapackage.json.
     """
-    descriptor = json.loads(files["datapackage.json"]) if "datapackage.json" in files else {"resources": []}
-    tables = {r["path"]: r for r in descriptor["resources"]}
+    tables = Descriptor(json.loads(files["datapackage.json"]) if "datapackage.json" in files else {}).by_path()
     out = []
     for name, body in files.items():
         fmt, media, _ = FORMATS.get(name.rsplit(".", 1)[-1], ("文本", "text/plain", "TXT"))

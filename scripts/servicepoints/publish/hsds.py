@@ -32,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from ..core import hours
+from ..registry.descriptor import Descriptor
 from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, is_inferred, own_position
 from .tables import cell
@@ -63,14 +64,12 @@ def hsds_id(*parts: str) -> str:
 
 def hsds_descriptor() -> dict:
     """HSDS 3.0's descriptor limited to the tables we publish, otherwise unchanged."""
-    spec = copy.deepcopy(hsds_spec())
-    spec["resources"] = [r for r in spec["resources"] if r["name"] in PUBLISHED]
-    return spec
+    return copy.deepcopy(Descriptor(hsds_spec()).only(lambda r: r["name"] in PUBLISHED))
 
 
 def hsds_paths() -> list[str]:
     """The published HSDS files (``organizations.csv`` …), in the order hsds_tables() gives them."""
-    return [resource["path"] for resource in hsds_descriptor()["resources"]]
+    return list(Descriptor(hsds_descriptor()).by_path())
 
 
 def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
@@ -83,7 +82,7 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
         if not is_inferred(p):
             _point_rows(p, services, types, base, rows)
     out = {}
-    for resource in hsds_descriptor()["resources"]:
+    for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
         out[resource["path"]] = [cols] + [[cell(r.get(c)) for c in cols] for r in rows[resource["name"]]]
     return out

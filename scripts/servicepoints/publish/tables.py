@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ..registry.load import list_delimiter
+from ..registry.descriptor import Descriptor
 from ..registry.model import SiteData
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -30,14 +30,15 @@ def inert(text: str) -> str:
 
 def published_descriptor(data: SiteData) -> dict:
     """The data package as published: public fields only, one CSV per table, release metadata."""
-    descriptor = copy.deepcopy(data.descriptor)
+    descriptor = copy.deepcopy(data.descriptor.raw)
     settings = data.settings
-    for resource in descriptor["resources"]:
+    copied = Descriptor(descriptor)
+    for resource in copied.resources:
         for key in ("x-source", "x-derived-from", "x-checked-by"):
             resource.pop(key, None)
         resource.update(path=f"{resource['name']}.csv", format="csv", mediatype="text/csv", encoding="utf-8")
         schema = resource["schema"]
-        schema["fields"] = [f for f in schema["fields"] if f.get("x-visibility", "public") == "public"]
+        schema["fields"] = copied.visible_fields(resource["name"])
         for field in schema["fields"]:
             if "example" in field and not isinstance(field["example"], str):
                 field["example"] = _text(field["example"])  # Table Schema 2.0: an example is a string
@@ -95,12 +96,12 @@ def derived_records(data: SiteData, derived_from: str, fields: list[str]) -> lis
 def table_rows(data: SiteData, descriptor: dict) -> dict[str, list[list[str]]]:
     """Every published table as a header row plus text rows (before spreadsheet neutralising)."""
     tables: dict[str, list[list[str]]] = {}
-    delimiter = list_delimiter(descriptor)
-    source = {r["name"]: r for r in data.descriptor["resources"]}
-    for resource in descriptor["resources"]:
+    published = Descriptor(descriptor)
+    delimiter = published.list_delimiter
+    for resource in published.resources:
         name = resource["name"]
         names = [f["name"] for f in resource["schema"]["fields"]]
-        derived = source[name].get("x-derived-from")
+        derived = data.descriptor.derived_from(name)
         if name == "points":
             records = data.points
         elif derived:

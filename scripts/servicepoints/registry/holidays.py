@@ -23,10 +23,8 @@ WARN_FROM = (12, 1)  # from 1 December, next year's rows are due
 
 
 def resource_path(registry: Registry, name: str) -> Path | None:
-    for res in registry.descriptor["resources"]:
-        if res["name"] == name:
-            return registry.root / res["path"]
-    return None
+    path = registry.descriptor.path(name)
+    return registry.root / path if path else None
 
 
 def missing_columns(path: Path, wanted: tuple[str, ...]) -> list[str]:

@@ -11,6 +11,7 @@ import re
 
 from ..core.geo import ZHONGSHAN
 from . import textcheck
+from .descriptor import Descriptor
 from .load import allowed_services
 from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
 
@@ -38,18 +39,18 @@ _RULE = rf"(24/7|({_SEL} )?{_SPANS}|{_SEL} (off|closed))"
 HOURS_PATTERN = rf"^{_RULE}( *; *{_RULE})*$"
 
 
-def point_json_schema(descriptor: dict, tables: dict[str, list[dict]]) -> dict:
-    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]
+def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict:
+    fields = descriptor.fields("points")
     codes = {
         "type": sorted(t["code"] for t in tables["types"]),
         "town": [t["name"] for t in tables["towns"]],
         "services": sorted(s["code"] for s in tables["services"]),
     }
-    properties = {f["name"]: _property(f, codes.get(f["name"])) for f in points["fields"]}
+    properties = {f["name"]: _property(f, codes.get(f["name"])) for f in fields}
     if "sources" in properties:
         properties["sources"] |= _sources_items(descriptor)
     properties["private"] = {"type": "object", "description": "内部联系人等信息，永不发布。"}
-    required = [f["name"] for f in points["fields"] if f.get("constraints", {}).get("required")]
+    required = [f["name"] for f in fields if f.get("constraints", {}).get("required")]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "中山市知识产权公共服务网点记录",
@@ -101,7 +102,7 @@ def _property(field: dict, codes: list[str] | None) -> dict:
     return spec
 
 
-def _sources_items(descriptor: dict) -> dict:
+def _sources_items(descriptor: Descriptor) -> dict:
     """One source: an object with a required title, an http(s) url and a publication date."""
     fields = source_fields(descriptor)
     properties = {n: _property(f, None) for n, f in fields.items()}
@@ -138,7 +139,7 @@ def _location_rule() -> dict:
     }
 
 
-def _service_rules(descriptor: dict, tables: dict[str, list[dict]]) -> list[dict]:
+def _service_rules(descriptor: Descriptor, tables: dict[str, list[dict]]) -> list[dict]:
     allowed = allowed_services(descriptor, tables)
     return [
         {

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
+from .descriptor import Descriptor
 from .yamlread import MAX_BYTES, ReadError, decode, parse
-
-TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 @dataclass
@@ -43,28 +41,17 @@ class Registry:
     """Everything in a data folder, read but not yet validated."""
 
     root: Path
-    descriptor: dict
+    descriptor: Descriptor
     tables: dict[str, list[dict]]
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def schema(self, resource: str) -> dict:
-        for res in self.descriptor["resources"]:
-            if res["name"] == resource:
-                return res["schema"]
-        raise SetupError(f"datapackage.json 中没有 {resource} 表")
 
-
-def list_delimiter(descriptor: dict) -> str:
-    """The one delimiter of list values in published tables (declared in datapackage.json)."""
-    return descriptor.get("x-list-delimiter", ";")
-
-
-def allowed_services(descriptor: dict, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
+def allowed_services(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
     """Point type code -> the service codes that type may offer, in services.csv order."""
     allowed: dict[str, list[str]] = {t["code"]: [] for t in tables["types"]}
     for service in tables["services"]:
-        for type_code in (service.get("types") or "").split(list_delimiter(descriptor)):
+        for type_code in (service.get("types") or "").split(descriptor.list_delimiter):
             allowed.setdefault(type_code.strip(), []).append(service["code"])
     return allowed
 
@@ -101,9 +88,7 @@ def read_registry(data_dir: Path | str) -> Registry:
         raise SetupError(f"{display_path(root)} 不是文件夹：--data 应指向含有 datapackage.json 和 points/ 的数据目录")
     descriptor = _read_descriptor(root)
     tables = {
-        res["name"]: _read_csv(_inside(root, res.get("path"), res.get("name")))
-        for res in descriptor["resources"]
-        if "x-source" not in res and "x-derived-from" not in res
+        res["name"]: _read_csv(_inside(root, res.get("path"), res.get("name"))) for res in descriptor.code_lists()
     }
     registry = Registry(root=root, descriptor=descriptor, tables=tables)
     points = root / "points"
@@ -217,32 +202,17 @@ def _inside(root: Path, relative, name) -> Path:
     return path
 
 
-def _read_descriptor(root: Path) -> dict:
+def _read_descriptor(root: Path) -> Descriptor:
     path = root / "datapackage.json"
     if not path.is_file():
         raise SetupError(f"{display_path(path)} 不存在：--data 应指向含有 datapackage.json 的数据目录")
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SetupError(f"{display_path(path)} 不是有效的 JSON：{exc}") from None
     except OSError as exc:
         raise SetupError(f"无法读取 {display_path(path)}：{exc.strerror or exc}") from None
-    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    if not isinstance(resources, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("name"), str) for r in resources
-    ):
-        raise SetupError(f"{display_path(path)} 应有 resources 列表，其中每个表都有 name")
-    for r in resources:  # each name is also a published file name (opendata/NAME.csv)
-        if not TABLE_NAME.fullmatch(r["name"]):
-            raise SetupError(
-                f"{display_path(path)} 中的表名 {r['name']!r} 不可用：表名也是发布的文件名（NAME.csv），"
-                "只能用小写字母、数字、- 和 _，以字母开头"
-            )
-    points = next((r for r in resources if r["name"] == "points"), None)
-    fields = points.get("schema", {}).get("fields") if points and isinstance(points.get("schema"), dict) else None
-    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
-        raise SetupError(f"{display_path(path)} 中没有 points 表的字段定义（resources → points → schema → fields）")
-    return descriptor
+    return Descriptor.load(raw, display_path(path))
 
 
 def _read_csv(path: Path) -> list[dict]:

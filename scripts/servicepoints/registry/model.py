@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.settings import Settings
+from .descriptor import Descriptor
 
 
 @dataclass
 class SiteData:
     """Everything the pages show, already validated."""
 
-    descriptor: dict
+    descriptor: Descriptor
     tables: dict[str, list[dict]]
     points: list[dict]
     settings: Settings
@@ -21,7 +22,7 @@ class SiteData:
     key_orders: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def fields(self, resource: str = "points") -> list[dict]:
-        return next(r for r in self.descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
+        return self.descriptor.fields(resource)
 
     def labels(self, field: str) -> dict[str, str]:
-        return next(f for f in self.fields() if f["name"] == field).get("x-labels", {})
+        return self.descriptor.labels(field)

@@ -30,7 +30,7 @@ def write_new_record(data_dir: Path, type_code: str, town: str, name: str, statu
     names = {s["code"]: s["name"] for s in registry.tables["services"]}
     services = {code: names[code] for code in allowed_services(registry.descriptor, registry.tables)[type_code]}
     folder.mkdir(parents=True, exist_ok=True)
-    text = scaffold(registry.schema("points")["fields"], values, relative.as_posix(), {"services": services})
+    text = scaffold(registry.descriptor.fields("points"), values, relative.as_posix(), {"services": services})
     path.write_text(text, encoding="utf-8")
     return path
 

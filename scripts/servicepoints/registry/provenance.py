@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from ..core.errors import Problem
+from .descriptor import Descriptor
 from .load import Record
 
 SOURCES_RESOURCE = "point_sources"
@@ -52,13 +53,12 @@ def is_inferred(point: dict) -> bool:
     return point.get("evidence") == "inferred"
 
 
-def source_fields(descriptor: dict) -> dict[str, dict]:
+def source_fields(descriptor: Descriptor) -> dict[str, dict]:
     """The fields of one source (title, url, date) as the descriptor declares them."""
-    resource = next(r for r in descriptor["resources"] if r["name"] == SOURCES_RESOURCE)
-    return {f["name"]: f for f in resource["schema"]["fields"] if f["name"] != "point_id"}
+    return {f["name"]: f for f in descriptor.fields(SOURCES_RESOURCE) if f["name"] != "point_id"}
 
 
-def check_provenance(record: Record, descriptor: dict, today: dt.date) -> list[Problem]:
+def check_provenance(record: Record, descriptor: Descriptor, today: dt.date) -> list[Problem]:
     """Every provenance problem of one record."""
     return _sources_problems(record, source_fields(descriptor), today) + _inferred_problems(record, descriptor)
 
@@ -140,17 +140,12 @@ def _item_problems(item: dict, i: int, key: str, spec: dict, today: dt.date, pro
     return out
 
 
-def _inferred_problems(record: Record, descriptor: dict) -> list[Problem]:
+def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
     values = record.values
     if values.get("evidence") != "inferred":
         return []
     rid = _rid(record)
-    titles = {
-        f["name"]: f.get("title", f["name"])
-        for r in descriptor["resources"]
-        if r["name"] == "points"
-        for f in r["schema"]["fields"]
-    }
+    titles = {f["name"]: f.get("title", f["name"]) for f in descriptor.fields("points")}
     out = []
     for name in INFERRED_FORBIDDEN:
         if values.get(name) not in (None, [], ""):

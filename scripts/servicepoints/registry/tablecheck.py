@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import Problem
-from .load import Record, Registry, display_path, list_delimiter
+from .descriptor import Descriptor
+from .load import Record, Registry, display_path
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -23,10 +24,6 @@ TYPE_HINTS = {
     "integer": "应为整数",
     "date": "应为日期，格式 YYYY-MM-DD，例如 2025-03-31",
 }
-
-
-def list_fields(schema: dict) -> set[str]:
-    return {f["name"] for f in schema["fields"] if f.get("x-list")}
 
 
 def cell_text(value, is_list: bool, delimiter: str) -> str | None:
@@ -41,11 +38,11 @@ def cell_text(value, is_list: bool, delimiter: str) -> str | None:
 
 def check_package(registry: Registry) -> list[Problem]:
     """Types, constraints, keys and foreign keys of every table, as Problems."""
-    schema = registry.schema("points")
-    delimiter = list_delimiter(registry.descriptor)
-    names = [f["name"] for f in schema["fields"]]
-    lists = list_fields(schema)
-    nested = {f["name"] for f in schema["fields"] if f["type"] == "array"}
+    fields = registry.descriptor.fields("points")
+    delimiter = registry.descriptor.list_delimiter
+    names = [f["name"] for f in fields]
+    lists = registry.descriptor.list_fields("points")
+    nested = {f["name"] for f in fields if f["type"] == "array"}
     rows = [
         [
             _nested_text(r.values.get(n)) if n in nested else cell_text(r.values.get(n), n in lists, delimiter)
@@ -98,10 +95,9 @@ def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> fri
     Not inline data: frictionless deep-copies inline rows each time it exports a descriptor
     (foreign-key lookups do), which cost seconds at 20,000 records.
     """
-    descriptor = copy.deepcopy(registry.descriptor)
     # Code lists marked x-checked-by have their own checker with Chinese messages and lines (holidays.py, needs.py).
-    descriptor["resources"] = [r for r in descriptor["resources"] if "x-checked-by" not in r]
-    for resource in descriptor["resources"]:
+    descriptor = Descriptor(copy.deepcopy(registry.descriptor.only(lambda r: "x-checked-by" not in r)))
+    for resource in descriptor.resources:
         if resource["name"] in derived:
             resource["path"] = f"{resource['name']}.csv"
             with (scratch / resource["path"]).open("w", encoding="utf-8", newline="") as handle:
@@ -110,7 +106,7 @@ def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> fri
             shutil.copy(registry.root / resource["path"], scratch / resource["path"])
     import frictionless  # here: a slow import, which at scale only the forked package check needs
 
-    return frictionless.Package(descriptor, basepath=str(scratch))
+    return frictionless.Package(descriptor.raw, basepath=str(scratch))
 
 
 class _Mapper:
@@ -118,7 +114,7 @@ class _Mapper:
 
     def __init__(self, registry: Registry, origins: list[tuple[int, int]]) -> None:
         self.registry, self.origins = registry, origins
-        self.fields = {f["name"]: f for f in registry.schema("points")["fields"]}
+        self.fields = {f["name"]: f for f in registry.descriptor.fields("points")}
         self.towns = {t["name"]: t["name"] for t in registry.tables["towns"]}
         self.towns.update({t["slug"]: t["name"] for t in registry.tables["towns"]})
         self.towns.update(
@@ -139,7 +135,7 @@ class _Mapper:
         if resource == "point_services" and row:
             index, item = self.origins[row - 2]
             return self._service(self.registry.records[index], item, error)
-        where = next((r.get("path") for r in self.registry.descriptor["resources"] if r["name"] == resource), None)
+        where = self.registry.descriptor.path(resource)
         shown = display_path(self.registry.root / where) if where else "datapackage.json"
         return Problem(shown, row or 1, "codelist-error", f"代码表 {resource} 有误：{error.message}")
 

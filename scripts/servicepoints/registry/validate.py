@@ -17,7 +17,7 @@ from .load import Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
 from .provenance import check_provenance, public_sources
 from .suggest import did_you_mean
-from .tablecheck import check_package, list_fields
+from .tablecheck import check_package
 from .textcheck import finite_number, text_problems
 
 BOUNDS_TEXT = geo.ZHONGSHAN.text()
@@ -44,15 +44,16 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     # runs in a forked process while the record checks run here. Problems are sorted at the end.
     forked = default_workers(len(registry.records)) > 0
     package = Background(functools.partial(check_package, registry), forked=forked)
-    schema = registry.schema("points")
+    descriptor = registry.descriptor
     problems = list(registry.problems)
     if not registry.records and not registry.problems:
         shown = display_path(registry.root / "points")
         msg = "points/ 文件夹中没有任何网点记录（.yaml 文件）：空名录不能发布。请先用 servicepoints new 新建记录。"
         problems.append(Problem(shown, 1, "registry-empty", msg))
-    fields = {f["name"]: f for f in schema["fields"]}
+    fields = {f["name"]: f for f in descriptor.fields("points")}
+    lists = descriptor.list_fields("points")
     for record in registry.records:
-        problems += _shape_problems(record, schema) + text_problems(record, fields)
+        problems += _shape_problems(record, fields, lists) + text_problems(record, fields)
     problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
     for record in registry.records:
@@ -75,10 +76,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _shape_problems(record: Record, schema: dict) -> list[Problem]:
+def _shape_problems(record: Record, fields: dict[str, dict], lists: set[str]) -> list[Problem]:
     """Unknown keys, and a list where one value belongs (or the reverse)."""
-    fields = {f["name"]: f for f in schema["fields"]}
-    lists = list_fields(schema)
     out, rid = [], record.id
     for key, value in record.values.items():
         line = record.line(key)
@@ -193,9 +192,8 @@ def _date_problems(record: Record, today: dt.date, stale_days: int) -> list[Prob
 
 def public_points(registry: Registry) -> list[dict]:
     """Typed public records, WGS-84, sorted by id; input-only fields and private blocks dropped."""
-    schema = registry.schema("points")
-    lists = list_fields(schema)
-    fields = [f for f in schema["fields"] if f.get("x-visibility", "public") in ("public", "related")]
+    lists = registry.descriptor.list_fields("points")
+    fields = registry.descriptor.visible_fields("points", "public", "related")
     points = []
     for record in registry.records:
         point = {f["name"]: _typed(record.values.get(f["name"]), f, f["name"] in lists) for f in fields}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from ..core.geo import ZHONGSHAN
+from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
 
@@ -141,7 +142,7 @@ def _scalar_widget(field: dict, required: bool) -> dict:
     return spec | {"widget": "text" if long_text else "string"}
 
 
-def _point_field(field: dict, kind: str, descriptor: dict, tables: dict[str, list[dict]], offered: list[str]) -> dict:
+def _point_field(field: dict, kind: str, descriptor: Descriptor, tables: dict[str, list[dict]], offered: list[str]) -> dict:
     """One point-record field as a Decap widget for the collection of type ``kind``."""
     name = field["name"]
     required = bool(field.get("constraints", {}).get("required"))
@@ -185,8 +186,7 @@ def _point_field(field: dict, kind: str, descriptor: dict, tables: dict[str, lis
             item["pattern"] = _pattern(field["x-item-pattern"], f"{spec['label']}的格式不对")
         return spec | {"widget": "list", "field": item}
     if field["type"] == "array":
-        related = field.get("x-related")
-        resource = next((r for r in descriptor["resources"] if r["name"] == related), None)
+        resource = descriptor.related(name)
         if resource is None:
             raise CmsConfigError(f"列表字段 {name} 没有可用的 x-related 表，无法生成表单")
         items = [
@@ -220,7 +220,7 @@ def collection_name(type_code: str) -> str:
 
 
 def cms_config(
-    descriptor: dict,
+    descriptor: Descriptor,
     tables: dict[str, list[dict]],
     folders: dict[str, str],
     key_orders: dict[str, list[list[str]]],
@@ -235,7 +235,7 @@ def cms_config(
     order); ``repo``: the git repository (None: only the local backend works); ``auth``: extra
     backend settings (``base_url`` of a GitHub OAuth proxy, ``app_id`` of a GitLab OAuth application).
     """
-    points = next(r for r in descriptor["resources"] if r["name"] == "points")["schema"]["fields"]
+    points = descriptor.fields("points")
     by_name = {f["name"]: f for f in points}
     offered = allowed_services(descriptor, tables)
     collections = []
@@ -293,10 +293,10 @@ def cms_config(
     return config
 
 
-def _code_lists(descriptor: dict) -> dict:
+def _code_lists(descriptor: Descriptor) -> dict:
     """One files collection: each code list CSV as a list of rows (the admin page registers a csv format)."""
     files = []
-    for resource in descriptor["resources"]:
+    for resource in descriptor.resources:
         if resource["name"] not in CODE_LISTS:
             continue
         row_fields = []
@@ -410,7 +410,7 @@ def admin_files(data) -> dict[str, str]:
     config = cms_config(data.descriptor, data.tables, folders, data.key_orders, repo, data.site_url, auth)
     headers = {
         f"{DATA_ROOT}/{r['path']}": [f["name"] for f in r["schema"]["fields"]]
-        for r in data.descriptor["resources"]
+        for r in data.descriptor.resources
         if r["name"] in CODE_LISTS
     }
     extra = admin_data(data.tables, [p["id"] for p in data.points]) | {"csvHeaders": headers}

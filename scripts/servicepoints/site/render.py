@@ -21,11 +21,12 @@ from ..publish.export import FILE_INFO, GROUPS
 from ..publish.hsds import caveats as hsds_caveats
 from ..registry.freshness import is_fresh
 from .links import map_links
-from ..registry.load import allowed_services, list_delimiter
+from ..registry.descriptor import Descriptor
+from ..registry.load import allowed_services
 from .mapview import map_parts
 from .material import segment
 from ..registry.model import SiteData
-from ..registry.needs import needs_view
+from ..registry.needs import channels_for, needs_for_services, needs_view
 from ..registry.provenance import is_inferred, own_position
 from .pagepath import Body, Toc
 from .qr import qr_svg
@@ -33,6 +34,7 @@ from .qr import qr_svg
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
 TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
+CITY = "中山市"  # the place the address lines and map searches name (to move into data/ with the place)
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -119,7 +121,11 @@ class GeneratedPages:
         point = self.data.points[n]
         toc = Toc(self.permalink)
         html = self.env.get_template("point.html.j2").render(
-            point=point, extra=_point_extra(point, self.data), toc=toc, **self.view
+            point=point,
+            extra=_point_extra(point, self.data),
+            channels=point_channels(point, self.data, self.view),
+            toc=toc,
+            **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
 
@@ -186,13 +192,13 @@ def search_entry(point: dict, view: dict) -> dict:
 
 def _finder_pages(env: jinja2.Environment, data: SiteData, view: dict) -> dict[str, str]:
     """The need-finder's index, find/ (issue 16); each need's own page is a GeneratedPages.need()."""
-    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    needs = _needs(data, view)
     return {"find/index.md": env.get_template("find.md.j2").render(needs=needs, **view)}
 
 
 def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
     """The needs, and what each need page shows besides its need: channels, towns, types offering a service."""
-    needs = needs_view(data.points, data.tables.get("needs", []), data.tables["services"], view["delimiter"])
+    needs = _needs(data, view)
     towns = [
         {"slug": t["slug"], "name": t["name"], "lat": float(t["approx_lat"]), "lon": float(t["approx_lon"])}
         for t in data.tables["towns"]
@@ -202,7 +208,21 @@ def _need_context(data: SiteData, view: dict) -> tuple[list[dict], dict]:
     for kind, codes in sorted(view["offered"].items(), key=lambda item: item[0] == "other"):
         for code in codes:
             offered_by.setdefault(code, []).append(kind)
-    return needs, {"channels": data.tables.get("channels", []), "town_points": towns, "offered_by": offered_by}
+    return needs, {"town_points": towns, "offered_by": offered_by}
+
+
+def _needs(data: SiteData, view: dict) -> list[dict]:
+    tables = data.tables
+    return needs_view(
+        data.points, tables.get("needs", []), tables["services"], view["delimiter"], tables.get("channels", [])
+    )
+
+
+def point_channels(point: dict, data: SiteData, view: dict) -> list[dict]:
+    """The help channels for what this point does (its services, or its type's when it lists none)."""
+    services = point["services"] or view["offered"].get(point["type"], [])
+    codes = needs_for_services(services, data.tables.get("needs", []), view["delimiter"])
+    return channels_for(codes, data.tables.get("channels", []), view["delimiter"])
 
 
 def site_view(data: SiteData) -> dict:
@@ -231,13 +251,18 @@ def site_view(data: SiteData) -> dict:
         "reported_rows": data.tables["reported"],
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
-        "resources": data.descriptor["resources"],
+        "package_tables": data.descriptor.resources,
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
-        "delimiter": list_delimiter(data.descriptor),
+        "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
+        "city": CITY,
     }
+
+
+def _type_name(data: SiteData, point: dict) -> str:
+    return next((t["name"] for t in data.tables["types"] if t["code"] == point["type"]), "")
 
 
 def _page_url(data: SiteData, point: dict) -> str:
@@ -249,7 +274,7 @@ def _point_extra(point: dict, data: SiteData) -> dict:
     return {
         "url": url,
         "qr": qr_svg(url),
-        "links": map_links(point),
+        "links": map_links(point, _type_name(data, point), CITY),
         "jsonld": None if is_inferred(point) else _jsonld(point, url),
         "cms": point_links(data, point, url),
     }
@@ -284,9 +309,9 @@ def _jsonld(point: dict, url: str) -> dict:
         "openingHoursSpecification": _opening_hours(point["hours"]) or None,
     }
     doc.update({k: v for k, v in optional.items() if v})
-    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": "中山市"}
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": CITY}
     if point["town"]:
-        address["addressLocality"] = f"中山市{point['town']}"
+        address["addressLocality"] = f"{CITY}{point['town']}"
     if point["address"]:
         address["streetAddress"] = point["address"]
     doc["address"] = address
@@ -318,7 +343,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     previews = {}
-    for resource in descriptor["resources"]:
+    for resource in Descriptor(descriptor).resources:
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
         first = [[_short(v) for v in row] for row in rows[1 : PREVIEW_ROWS + 1]]
         previews[resource["name"]] = {"header": rows[0], "rows": first, "total": len(rows) - 1}

@@ -136,7 +136,7 @@
   function nextOpening(hours, today, cal) {
     for (var ahead = 1; ahead <= LOOKAHEAD_DAYS; ahead++) {
       var day = addDays(today, ahead);
-      if (!cal.years[day.year]) return "";
+      if (!cal.years[day.year] && cal.years[today.year]) return "";  // no guess across a new year's holidays
       var spans = spansOn(hours, day, cal);
       if (spans === null) return "";
       if (spans.length) {
@@ -147,25 +147,28 @@
     return "";
   }
 
+  var HOLIDAY_UNSAID = "服务时间没有写节假日是否营业";
+  var WEEKLY_ONLY = "（暂按每周服务时间，未计入{year}年节假日）";
   var NOT_OPERATING = {
     suspended: "暂停服务，暂不接待", closed: "已撤销，不再接待", pending: "尚未开始运营", building: "筹建中，尚未接待"
   };
   function status(text, cal, date, pointStatus) {
     if (Object.prototype.hasOwnProperty.call(NOT_OPERATING, pointStatus)) return { state: "closed", text: NOT_OPERATING[pointStatus] };
-    if (pointStatus === "unknown") return { state: "unknown", text: "服务状态待核实，请电话确认" };
+    if (pointStatus === "unknown") return { state: "unknown", text: "服务状态待核实" };
     if (typeof text !== "string" || !text.trim()) return { state: "unknown", text: "服务时间待补充" };
     var hours = parse(text);
-    if (!hours) return { state: "unknown", text: "服务时间无法识别，请电话确认" };
+    if (!hours) return { state: "unknown", text: "服务时间无法识别" };
     if (!cal) return { state: "unknown", text: "暂时无法读取节假日表，无法判断是否营业" };
     var today = chinaTime(date), minute = today.minute;
-    if (!cal.years[today.year]) return { state: "unknown", text: "暂无" + today.year + "年节假日安排，无法判断是否营业" };
     var e = entry(cal, today.iso), kind = e[0], name = e[1];
     var prefix = kind === "holiday" ? "今天是" + name + "假期" : kind === "workday" ? "今天调休上班" : "";
     var spans = spansOn(hours, today, cal);
-    if (spans === null) return { state: "unknown", text: join(prefix, "是否营业请电话确认") };
+    if (spans === null) return { state: "unknown", text: join(prefix, HOLIDAY_UNSAID) };
+    // A year without its holiday table: the weekly hours answer, saying they leave that year's holidays out.
+    var note = cal.years[today.year] ? "" : WEEKLY_ONLY.replace("{year}", today.year);
     for (var i = 0; i < spans.length; i++) {
       if (spans[i][0] <= minute && minute < spans[i][1]) {
-        return { state: "open", text: join(prefix, "营业中 · " + until(spans, spans[i][1])) };
+        return { state: "open", text: join(prefix, "营业中 · " + until(spans, spans[i][1])) + note };
       }
     }
     var later = spans.filter(function (s) { return s[0] > minute; }).map(function (s) { return s[0]; });
@@ -173,10 +176,10 @@
     if (later.length && ended.length) {
       var last = Math.max.apply(null, ended);
       var word = last >= LUNCH_FROM && last < LUNCH_TO ? "午休中" : "暂停服务";
-      return { state: "closed", text: join(prefix, word + " · " + clock(later[0]) + " 开门") };
+      return { state: "closed", text: join(prefix, word + " · " + clock(later[0]) + " 开门") + note };
     }
-    if (later.length) return { state: "closed", text: join(prefix, "已关门 · 今天 " + clock(later[0]) + " 开门") };
-    return { state: "closed", text: join(prefix, "已关门" + nextOpening(hours, today, cal)) };
+    if (later.length) return { state: "closed", text: join(prefix, "已关门 · 今天 " + clock(later[0]) + " 开门") + note };
+    return { state: "closed", text: join(prefix, "已关门" + nextOpening(hours, today, cal)) + note };
   }
 
   var scriptSrc = document.currentScript ? document.currentScript.src : "";

@@ -264,7 +264,7 @@
     list.slice(0, LIST_LIMIT).forEach(function (p) {
       var item = el("li", null, { "data-point-id": p.id });
       item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
-      item.appendChild(document.createTextNode(" · " + (typeOf(p).short || p.type) + (p.inferred ? " · 推断的网点" : "")));
+      item.appendChild(document.createTextNode(" · " + (typeOf(p).short || p.type) + (p.inferred ? " · 推定的网点" : "")));
       ul.appendChild(item);
     });
     box.appendChild(ul);
@@ -283,7 +283,7 @@
     var box = el("div", null, { "class": "sp-popup", "data-point-id": p.id });
     box.appendChild(el("strong", p.name));
     if (p.inferred) {
-      box.appendChild(el("div", "推断的网点：按公开的数量推定存在，名称、地址和状态尚待核实。", { "class": "sp-inferred" }));
+      box.appendChild(el("div", "推定的网点：没有公开出处点名它，按公开的数量推定存在，名称、地址和状态尚待核实。", { "class": "sp-inferred" }));
     }
     var rows = [
       ["类型", typeOf(p).name || p.type],
@@ -376,9 +376,9 @@
   }
 
   function distanceText(hit) {
-    if (hit.p.estimated) return "约 " + hit.km.toFixed(1) + " km（按镇街中心估算）";
-    if (hit.p.precision === "street") return "约 " + hit.km.toFixed(1) + " km（位置只精确到街道）";
-    return hit.km.toFixed(2) + " km";
+    if (hit.p.estimated) return "约 " + hit.km.toFixed(1) + " 公里（按镇街中心估算）";
+    if (hit.p.precision === "street") return "约 " + hit.km.toFixed(1) + " 公里（位置只精确到街道）";
+    return hit.km.toFixed(2) + " 公里";
   }
 
   function showNearest(lat, lon, label, keepView) {
@@ -395,7 +395,7 @@
       item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
       item.appendChild(el("span", " " + distanceText(hit) + (tied ? "（并列）" : ""), { "class": "sp-distance" }));
       item.appendChild(document.createTextNode(" · " + (typeOf(p).short || p.type) +
-        (p.status !== "operating" ? " · " + (config.statuses[p.status] || p.status) : "") + (p.inferred ? " · 推断的网点" : "")));
+        (p.status !== "operating" ? " · " + (config.statuses[p.status] || p.status) : "") + (p.inferred ? " · 推定的网点" : "")));
       var badge = openBadge(p);
       if (badge) { item.appendChild(document.createTextNode(" · ")); item.appendChild(badge); }
       if (p.precision === "exact") {
@@ -434,7 +434,7 @@
         var item = el("li", null, { "data-point-id": p.id });
         item.appendChild(el("a", p.name, { href: pointUrl(p.id) }));
         item.appendChild(document.createTextNode(" · " + (typeOf(p).short || "") + " · " + (config.statuses[p.status] || "") +
-          (p.estimated ? " · 位置按镇街中心估算" : "") + (p.display ? "" : " · 位置待补充") + (p.inferred ? " · 推断的网点" : "")));
+          (p.estimated ? " · 位置按镇街中心估算" : "") + (p.display ? "" : " · 位置待补充") + (p.inferred ? " · 推定的网点" : "")));
         list.appendChild(item);
       });
     var note = $("town-hidden");
