@@ -218,3 +218,100 @@ def stale_cmd(data_dir: Path, settings_file: str, days: int | None, today, fmt: 
             click.echo(f"  {row['id']}  {row['name']}  最近核实：{row['verified'] or '从未核实'}")
     if not groups:
         click.echo("所有记录都在有效期内核实过。")
+
+
+@main.command("sheet")
+@click.option("--town", "towns", multiple=True, help="镇街全称，可写多次；不写则导出全市。")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="写入的 .xlsx 文件；默认 填报表-镇街.xlsx。")
+@DATA
+@SETTINGS
+def sheet_cmd(towns: tuple[str, ...], out_file: Path | None, data_dir: Path, settings_file: str) -> None:
+    """导出填报表（.xlsx）：每个网点一行，供镇街核对、补充后交回，再用 servicepoints import 导入。"""
+    import datetime as dt
+
+    from .publish.export import zip_bytes
+    from .publish.sheet import fill_in_workbook
+    from .registry.suggest import did_you_mean
+
+    settings = load_settings(settings_file)
+    registry = read_registry(data_dir)
+    known = [t["name"] for t in registry.tables["towns"]]
+    for town in towns:
+        if town not in known:
+            raise SetupError(f"未知镇街 {town}。{did_you_mean(town, {t: t for t in known})}")
+    chosen = [t for t in known if t in towns] or None
+    out = out_file or Path(f"填报表-{'-'.join(chosen) if chosen else '全市'}.xlsx")
+    if out.suffix.lower() != ".xlsx":
+        raise SetupError(f"--out 应是 .xlsx 文件，收到 {out}")
+    if out.resolve().is_relative_to(registry.root.resolve()):
+        raise SetupError(f"--out 不能写进数据目录 {display_path(registry.root)}：填报表不是网点记录。")
+    if out.is_dir() or out.is_symlink():
+        raise SetupError(f"{out} 是文件夹或链接，不写入。")
+    day = dt.date.today().isoformat()
+    contact = getattr(settings, "corrections_email", None)
+    members = fill_in_workbook(registry, chosen, settings, day, contact)
+    out.write_bytes(zip_bytes(members, day))
+    count = len([r for r in registry.records if chosen is None or r.values.get("town") in chosen])
+    click.echo(f"已写入 {out}：{'、'.join(chosen) if chosen else '全市'} {count} 个网点。")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--write", is_flag=True, help="写入数据目录；不加时只列出将做的修改，什么也不写。")
+@click.option("--by", "by", help="提交填报表的单位名称（不写个人姓名）；加 --write 时必填。")
+@click.option("--force", is_flag=True, help="导出后记录已被修改（版本不同）的行也导入，覆盖那些修改。")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="提交日期（YYYY-MM-DD），默认今天。")
+@DATA
+@SETTINGS
+def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_dir: Path, settings_file: str) -> None:
+    """导入交回的填报表（.xlsx 或 .csv）：逐条列出修改；加 --write --by 单位名称 才写入。"""
+    import datetime as dt
+
+    from .registry import intake, intakewrite
+    from .registry.xlsxread import MAX_FILE, SheetError
+
+    if write and not by:
+        raise click.UsageError("--write 需要 --by 单位名称：写明是哪个单位提交的填报表。")
+    try:
+        provider = intake.organisation(by) if by else "（未写 --by）"
+    except intake.CellError as exc:
+        raise click.UsageError(str(exc)) from None
+    submitted = day.date() if day else dt.date.today()
+    if submitted > dt.date.today():
+        raise click.UsageError(f"--date {submitted} 晚于今天。")
+    try:
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE + 1)
+    except OSError as exc:
+        raise SetupError(f"无法读取 {file}：{exc.strerror or exc}") from None
+    registry = read_registry(data_dir)
+    settings = load_settings(settings_file)
+    cols = intake.columns(registry.descriptor, registry.tables)
+    try:
+        sheet = intake.read_returned(raw, file.name, cols, registry.descriptor.area_code())
+    except SheetError as exc:
+        click.echo(f"{file.name}：{exc}", err=True)
+        click.echo("未导入，未写入任何文件。", err=True)
+        sys.exit(1)
+    result = intake.plan(
+        registry,
+        sheet,
+        cols,
+        provider,
+        submitted,
+        force,
+        validate_with=lambda trial, today: validate(trial, today, settings.stale_days),
+    )
+    click.echo(intake.describe(result, provider, submitted))
+    if not result.ok:
+        click.echo("有不能导入的行：未写入任何文件。请改好这些行后重新导入。", err=True)
+        sys.exit(1)
+    if not write:
+        if result.changes or result.new:
+            click.echo("这是预览，未写入任何文件；确认无误后加 --write --by 单位名称 写入。")
+        return
+    files = intakewrite.prepare(registry, result)
+    intakewrite.write(files)
+    for path in files:
+        click.echo(f"已写入 {display_path(path)}")
+    click.echo("请运行 servicepoints validate 检查，然后提交合并请求。")

@@ -152,3 +152,31 @@ def test_the_verified_facts_are_on_their_records():
     assert "海外知识产权纠纷应对指导中心" in points["protection-center"]["description"]
     for pid in ("nantou-appliance-center", "tanzhou-photo-center"):
         assert "http://zsnews.cn/news/index/view/cateid/35/id/680671.html" in {s["url"] for s in points[pid]["sources"]}
+
+
+REPORTED = (
+    "evidence: reported\nsources:\n  - title: 填报表（xiaolan.xlsx）\n    provided_by: 小榄镇市场监督管理分局\n"
+    "    date: 2025-12-01\n"
+)
+
+
+def test_a_reported_record_names_who_provided_it_and_when(tmp_path, monkeypatch):
+    assert found(tmp_path, monkeypatch, HEAD + "phones:\n  - 0760-88888888\n" + REPORTED) == []
+    no_provider = HEAD + "evidence: reported\nsources:\n  - title: 填报表（xiaolan.xlsx）\n    date: 2025-12-01\n"
+    assert found(tmp_path, monkeypatch, no_provider) == [("source-invalid", 10, "sources")]
+    assert "provided_by 写单位名称，不写个人姓名" in messages(tmp_path, monkeypatch, no_provider)[0]
+    undated = HEAD + REPORTED.replace("    date: 2025-12-01\n", "")
+    assert found(tmp_path, monkeypatch, undated) == [("source-invalid", 11, "sources")]
+
+
+def test_a_provider_on_a_named_record_asks_for_reported(tmp_path, monkeypatch):
+    text = HEAD + REPORTED.replace("evidence: reported", "evidence: named")
+    assert found(tmp_path, monkeypatch, text) == [("source-invalid", 12, "sources")]
+    assert messages(tmp_path, monkeypatch, text)[0].startswith("这条信息来源写了提供单位（provided_by）")
+
+
+def test_a_reported_record_may_carry_facts_an_inferred_one_may_not(tmp_path, monkeypatch):
+    facts = "address: 民安南路1号\nhours: Mo-Fr 09:00-17:00\nphones:\n  - 0760-88888888\n"
+    assert found(tmp_path, monkeypatch, HEAD + facts + REPORTED) == []
+    inferred = HEAD.replace("status: operating", "status: unknown") + facts + CITED.replace("named", "inferred")
+    assert {c for c, _, _ in found(tmp_path, monkeypatch, inferred)} == {"inferred-with-facts"}

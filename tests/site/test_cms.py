@@ -97,7 +97,14 @@ def test_sources_if_declared_are_a_list_of_title_url_date(registry):
     collection = _points_collections(_config(registry))[0]
     sources = next(f for f in collection["fields"] if f["name"] == "sources")
     assert sources["widget"] == "list"
-    assert [f["name"] for f in sources["fields"]] == ["title", "url", "date"]
+    assert [f["name"] for f in sources["fields"]] == ["title", "url", "date", "provided_by"]
+
+
+def test_the_form_offers_every_evidence_level_with_its_label(registry):
+    for collection in _points_collections(_config(registry)):
+        evidence = next(f for f in collection["fields"] if f["name"] == "evidence")
+        assert [o["value"] for o in evidence["options"]] == ["named", "reported", "inferred"]
+        assert "主管部门或网点提供" in [o["label"] for o in evidence["options"]][1]
 
 
 def test_private_block_is_editable(registry):

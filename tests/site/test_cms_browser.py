@@ -252,7 +252,7 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
     time.sleep(0.5)
     from selenium.webdriver.common.by import By
 
-    fields = {f["name"] for f in read_registry(repo / "data").descriptor.fields("points")}
+    fields = {f["name"] for f in read_registry(repo / "data").descriptor.fields()}
     _type(browser, "名称", "中山市小榄镇商标品牌培育指导站（测试分站）")
     _type(browser, "别名", TRICKY)
     _choose(browser, "服务状态", "待核实")

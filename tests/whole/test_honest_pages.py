@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import DATA, soup
+from conftest import DATA, build, fixture, make_registry, soup
 from servicepoints.registry.freshness import is_fresh
 
 BARE_COUNT = re.compile(r"\d+\s*(个|条|家)")
@@ -47,8 +47,9 @@ def expected(query: str, data: dict) -> int | None:
             and (not status or p["status"] == status)
         )
 
-    if measure in ("named", "inferred"):
-        return sum(1 for p in data["points"] if mine(p) and p["evidence"] == measure)
+    evidence = {"named": "named", "provided": "reported", "inferred": "inferred"}  # a measure's evidence level
+    if measure in evidence:
+        return sum(1 for p in data["points"] if mine(p) and p["evidence"] == evidence[measure])
     if measure == "total":
         return sum(1 for p in data["points"] if mine(p))
     if measure == "reported":
@@ -146,3 +147,73 @@ def test_point_pages_show_sources_evidence_precision_and_gaps(shipped_site, data
         fields = {dt.get_text(): dt.find_next("dd").get_text() for dt in page.select("dl.sp-fields dt")}
         for label, key in (("联系电话", "phones"), ("电子邮箱", "email"), ("网址", "website"), ("服务时间", "hours")):
             assert (fields[label].strip() == "待补充") == (not point[key]), (pid, label)
+
+
+INFERRED = """id: inferred-one
+name: 中山市古镇镇商标品牌培育指导站
+type: trademark-station
+town: 古镇镇
+status: unknown
+lat: 22.61
+lon: 113.19
+precision: town
+evidence: inferred
+sources:
+  - title: 测试出处
+"""
+
+
+@pytest.fixture(scope="module")
+def reported_site(tmp_path_factory):
+    """A tiny registry with one point of each evidence level: named, reported (a returned sheet), inferred."""
+    root = tmp_path_factory.mktemp("reported")
+    records = {
+        "good.yaml": fixture("good.yaml"),
+        "reported.yaml": fixture("reported.yaml"),
+        "inferred-one.yaml": INFERRED,
+    }
+    site = build(make_registry(root, records), root / "site")
+    points = json.loads((site / "opendata" / "points.json").read_text(encoding="utf-8"))["points"]
+    return site, {"points": points, "reported": _csv("reported.csv"), "towns": _csv("towns.csv")}
+
+
+def test_reported_points_are_counted_in_their_own_column_on_every_page(reported_site):
+    site, data = reported_site
+    assert sorted(p["evidence"] for p in data["points"]) == ["inferred", "named", "reported"]
+    for page in (site / "index.html", site / "stats" / "index.html", site / "types" / "index.html"):
+        article = soup(page).select_one("article")
+        provided = [s for s in article.select("span.sp-n[data-count]") if "measure=provided" in s["data-count"]]
+        assert provided and "1" in [s.get_text() for s in provided], page
+        header = [th.get_text() for th in article.select("table thead th")]
+        assert "主管部门或网点提供" in header, page
+    checked = 0
+    for page in _pages(site):
+        for span in soup(page).select_one("article").select("span.sp-n[data-count]"):
+            assert int(span.get_text()) == expected(span["data-count"], data), (page, span)
+            checked += 1
+    assert checked > 50
+
+
+def test_a_reported_point_page_says_who_provided_it_and_when(reported_site):
+    site, _ = reported_site
+    article = soup(site / "points" / "reported" / "index.html").select_one("article")
+    note = article.select_one(".sp-provided").get_text()
+    assert note == "信息由小榄镇市场监督管理分局提供（2025-12-01）。"
+    assert article.select_one(".sp-evidence-reported").get_text() == "主管部门或网点提供"
+    assert "推定的网点" not in article.get_text()
+    named = soup(site / "points" / "good" / "index.html").select_one("article")
+    assert named.select_one(".sp-provided") is None
+
+
+def test_reported_evidence_and_its_provider_reach_the_open_data(reported_site):
+    site, _ = reported_site
+    with (site / "opendata" / "point_sources.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = {r["point_id"]: r for r in csv.DictReader(handle)}
+    assert rows["reported"]["provided_by"] == "小榄镇市场监督管理分局"
+    assert rows["reported"]["date"] == "2025-12-01" and rows["good"]["provided_by"] == ""
+    with (site / "opendata" / "points.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert {r["id"]: r["evidence"] for r in csv.DictReader(handle)}["reported"] == "reported"
+    package = json.loads((site / "opendata" / "datapackage.json").read_text(encoding="utf-8"))
+    points = next(r for r in package["resources"] if r["name"] == "points")
+    evidence = next(f for f in points["schema"]["fields"] if f["name"] == "evidence")
+    assert evidence["constraints"]["enum"] == ["named", "reported", "inferred"]

@@ -49,6 +49,8 @@ CODES: dict[str, str] = {
     "source-bad-url": "信息来源的网址不对",
     "source-bad-date": "信息来源的发布日期不对",
     "inferred-with-facts": "推定的网点写了没有出处的信息",
+    "sheet-cell": "填报表的单元格读不准",
+    "sheet-row": "填报表的这一行不能导入",
 }
 
 

@@ -140,6 +140,10 @@ class Descriptor:
         """``x-labels``: the Chinese label of each allowed value of a field."""
         return self.field(field, resource).get("x-labels", {})
 
+    def area_code(self, field: str = "phones") -> str | None:
+        """``x-area-code``: the local telephone area code of a phone field (e.g. 0760), or None."""
+        return self.field(field).get("x-area-code") if field in {f["name"] for f in self.fields()} else None
+
     def list_fields(self, resource: str = "points") -> set[str]:
         """``x-list``: the fields written as lists in records."""
         return {f["name"] for f in self.fields(resource) if f.get("x-list")}

@@ -13,7 +13,7 @@ from ..core.geo import ZHONGSHAN
 from . import textcheck
 from .descriptor import Descriptor
 from .load import allowed_services
-from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, source_fields
+from .provenance import INFERRED_FORBIDDEN, INFERRED_PRECISIONS, INFERRED_STATUS, PROVIDER, REPORTED, source_fields
 
 NUMBER_TEXT = f"^{textcheck.NUMBER_TEXT}$"  # what the validator accepts in a number field
 # A date that exists: 31-day and 30-day months, 28 days of February, and 29 February in leap years only.
@@ -59,7 +59,7 @@ def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> 
         "additionalProperties": False,
         "required": required,
         "properties": properties,
-        "allOf": [_location_rule(), _inferred_rule(), *_service_rules(descriptor, tables)],
+        "allOf": [_location_rule(), _inferred_rule(), _reported_rule(), *_service_rules(descriptor, tables)],
     }
 
 
@@ -129,6 +129,14 @@ def _inferred_rule() -> dict:
             },
             "required": ["precision"],
         },
+    }
+
+
+def _reported_rule() -> dict:
+    """A reported point says in one of its sources who provided the facts and when."""
+    return {
+        "if": {"properties": {"evidence": {"const": REPORTED}}, "required": ["evidence"]},
+        "then": {"properties": {"sources": {"contains": {"required": [PROVIDER, "date"]}}}},
     }
 
 

@@ -1,8 +1,10 @@
 """Provenance: where each record comes from, and what an inferred record may say.
 
-Every record carries ``evidence`` (named: a public source names this very point; inferred: the
+Every record carries ``evidence`` (named: a public source names this very point; reported: the
+market regulator or the point itself gave the facts, e.g. in a returned fill-in sheet; inferred: the
 point is assumed from a reported count or a rule such as "one station in every town") and
-``sources``, a list of ``{title, url, date}``. The shape of one source comes from the
+``sources``, a list of ``{title, url, date}`` (a reported fact's source also says ``provided_by``,
+the organisation that gave it, and its date is the day it was given). The shape of one source comes from the
 ``point_sources`` table in datapackage.json; the checks here turn each mistake into a Problem at
 the right line. The enum and the requirement of ``evidence`` are checked with the other cells.
 """
@@ -60,7 +62,57 @@ def source_fields(descriptor: Descriptor) -> dict[str, dict]:
 
 def check_provenance(record: Record, descriptor: Descriptor, today: dt.date) -> list[Problem]:
     """Every provenance problem of one record."""
-    return _sources_problems(record, source_fields(descriptor), today) + _inferred_problems(record, descriptor)
+    return (
+        _sources_problems(record, source_fields(descriptor), today)
+        + _reported_problems(record)
+        + _inferred_problems(record, descriptor)
+    )
+
+
+REPORTED = "reported"
+PROVIDER = "provided_by"
+
+
+def providers(value) -> list[dict]:
+    """The sources that say who provided the facts (``provided_by``), in the record's order."""
+    if not isinstance(value, list):
+        return []
+    return [s for s in value if isinstance(s, dict) and isinstance(s.get(PROVIDER), str) and s[PROVIDER].strip()]
+
+
+def _reported_problems(record: Record) -> list[Problem]:
+    """A reported record names who provided its facts and when; a provider is named only on one."""
+    rid, values = _rid(record), record.values
+    given = providers(values.get("sources"))
+    if values.get("evidence") == REPORTED:
+        if not given:
+            msg = (
+                "主管部门或网点提供的记录（evidence: reported）要在 sources 中写明谁提供、何时提供，例如：\n"
+                "sources:\n  - title: 填报表（xiaolan.xlsx）\n"
+                "    provided_by: 小榄镇市场监督管理分局\n    date: 2026-12-01\n"
+                "provided_by 写单位名称，不写个人姓名。"
+            )
+            return [Problem(record.file, record.line("sources"), "source-invalid", msg, rid, "sources")]
+        undated = [i for i, s in enumerate(values["sources"]) if s in given and not s.get("date")]
+        return [
+            Problem(
+                record.file,
+                record.line(f"sources.{i}"),
+                "source-invalid",
+                f"第 {i + 1} 条信息来源写了提供单位（provided_by），还要写提供的日期（date，YYYY-MM-DD）。",
+                rid,
+                "sources",
+            )
+            for i in undated
+        ]
+    if given and values.get("evidence") in ("named", "inferred"):
+        i = values["sources"].index(given[0])
+        msg = (
+            "这条信息来源写了提供单位（provided_by），即信息由主管部门或网点提供："
+            "请把 evidence 改为 reported；公开出处不写 provided_by。"
+        )
+        return [Problem(record.file, record.line(f"sources.{i}.{PROVIDER}"), "source-invalid", msg, rid, "sources")]
+    return []
 
 
 def _rid(record: Record) -> str | None:
@@ -169,11 +221,11 @@ def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
 
 
 def public_sources(value) -> list[dict]:
-    """A record's sources as published: every item with title, url and date (None when not given)."""
+    """A record's sources as published: every item with title, url, date and provided_by (None when not given)."""
     if not isinstance(value, list):
         return []
     return [
-        {"title": item.get("title"), "url": item.get("url"), "date": item.get("date")}
+        {"title": item.get("title"), "url": item.get("url"), "date": item.get("date"), PROVIDER: item.get(PROVIDER)}
         for item in value
         if isinstance(item, dict)
     ]

@@ -16,9 +16,18 @@ def fresh_id(type_code: str, town_slug: str, taken: set[str]) -> str:
     return f"{type_code}-{town_slug}-{n}"
 
 
-def yaml_text(value: str) -> str:
-    """A scalar written so that YAML reads back exactly the same text."""
-    return value if _PLAIN.match(value) else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_TYPED = re.compile(
+    r"[-+]?([0-9]+|[0-9]*\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?|true|false|null|yes|no|on|off|~", re.I
+)
+
+
+def yaml_text(value: str, number: bool = False) -> str:
+    """A scalar written so that YAML reads back exactly the same text; text that a YAML 1.2 editor would
+    read as a number, true/false or null is quoted (unless it is meant as a ``number``)."""
+    if _PLAIN.match(value) and (number or not _TYPED.fullmatch(value)):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return '"' + escaped + '"'
 
 
 def scaffold(fields: list[dict], values: dict[str, str], schema_ref: str, choices: dict[str, dict[str, str]]) -> str:

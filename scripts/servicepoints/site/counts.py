@@ -11,7 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-MEASURES = ("named", "inferred", "total", "reported", "missing")
+MEASURES = ("named", "provided", "inferred", "total", "reported", "missing")
+# The measure of each evidence level. ``reported`` as a measure is the officially reported count, so the
+# points whose facts the regulator or the point itself provided (evidence ``reported``) count as ``provided``.
+EVIDENCE_MEASURE = {"named": "named", "reported": "provided", "inferred": "inferred"}
 
 
 @dataclass
@@ -25,7 +28,7 @@ class Counts:
         self._cache: dict[tuple, int | None] = {}
         self._tally: Counter[tuple[str, str, str, str]] = Counter()
         for p in self.points:
-            evidence = "inferred" if p.get("evidence") == "inferred" else "named"
+            evidence = EVIDENCE_MEASURE.get(str(p.get("evidence")), "named")
             for t in (p["type"], ""):
                 for town in (p.get("town") or "-", ""):
                     for status in (p["status"], ""):
@@ -34,7 +37,8 @@ class Counts:
     def value(self, measure: str, type: str = "", town: str = "", status: str = "") -> int | None:
         """One number. ``town="-"`` means points without a town; "" means any.
 
-        - named / inferred / total: points in the registry with that evidence (total: both);
+        - named / provided / inferred / total: points in the registry with evidence named, reported
+          (主管部门或网点提供) or inferred (total: all three);
         - reported: the officially reported count (None when nothing was reported for the query,
           or when it asks for a town: reports give no town breakdown);
         - missing (尚未收录): reported minus total, never below 0; None when reported is None.
@@ -46,7 +50,7 @@ class Counts:
         return self._cache[key]
 
     def _compute(self, measure: str, type: str, town: str, status: str) -> int | None:
-        if measure in ("named", "inferred"):
+        if measure in EVIDENCE_MEASURE.values():
             return self._tally[(measure, type, town, status)]
         if measure == "total":
             return self._total(type, town, status)
@@ -66,7 +70,7 @@ class Counts:
         raise ValueError(f"unknown measure {measure}")
 
     def _total(self, type: str, town: str, status: str) -> int:
-        return self._tally[("named", type, town, status)] + self._tally[("inferred", type, town, status)]
+        return sum(self._tally[(m, type, town, status)] for m in EVIDENCE_MEASURE.values())
 
     def by_status(self, type: str) -> bool:
         """Whether the report splits this type by status."""

@@ -15,6 +15,7 @@ from ..core import hours
 from ..publish.catalog import schema_org_dataset
 from .cms import point_links
 from ..publish.completeness import completeness
+from ..registry.provenance import providers
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
 from ..publish.export import FILE_INFO, GROUPS
@@ -239,6 +240,7 @@ def site_view(data: SiteData) -> dict:
         "count_query": query,
         "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
         "evidence_labels": data.labels("evidence"),
+        "provider": lambda p: next(reversed(providers(p.get("sources"))), None),
         "types": types,
         "type_by_code": {t["code"]: t for t in types},
         "towns": data.tables["towns"],
