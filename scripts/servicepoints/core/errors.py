@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     "inferred-with-facts": "推定的网点写了没有出处的信息",
     "sheet-cell": "填报表的单元格读不准",
     "sheet-row": "填报表的这一行不能导入",
+    "status-date-unsourced": "状态依据日期不是任何一条出处的日期",
+    "source-domain-unlisted": "出处网站不在出处网站名单上，也没有说明",
 }
 
 

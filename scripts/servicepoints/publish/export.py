@@ -237,10 +237,14 @@ def sha256sums(files: dict[str, bytes]) -> bytes:
 FILE_INFO = {
     "points.xlsx": (
         "main",
-        "用 Excel 或 WPS 查看、筛选、排序：第一张表是全部网点，第二张表“字段说明”解释每一列。",
+        "用 Excel 或 WPS 查看、筛选、排序：第一张表是本站收录的网点，第二张表“字段说明”解释每一列。",
         "Office Open XML 工作簿",
     ),
-    "points.csv": ("main", "全部网点，一行一个：导入数据库、pandas 或任何表格软件。", "CSV（RFC 4180，UTF-8 带 BOM）"),
+    "points.csv": (
+        "main",
+        "本站收录的网点，一行一个：导入数据库、pandas 或任何表格软件。",
+        "CSV（RFC 4180，UTF-8 带 BOM）",
+    ),
     "points.geojson": ("main", "做地图：QGIS、ArcGIS 或网页地图可以直接打开。", "GeoJSON（RFC 7946，WGS-84）"),
     "servicepoints-opendata.zip": (
         "main",

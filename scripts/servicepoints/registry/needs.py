@@ -110,14 +110,15 @@ def needs_view(
     channels: list[dict] | None = None,
 ) -> list[dict]:
     """Each need with its service codes, the non-closed points offering any of them, and the channels
-    (data/channels.csv) that help with it: the next step when a point has no phone or is unverified."""
+    (data/channels.csv) that help with it: the next step when a point has no phone or is unverified; and how many
+    of those points are inferred (no source names them: the page says so beside the count)."""
     names = {s["code"]: s["name"] for s in services}
     out = []
     for need in needs:
         codes = split_list(need["services"], delimiter)
         offering = [p for p in points if p["status"] != "closed" and any(c in p["services"] for c in codes)]
         helping = channels_for([need["code"]], channels or [], delimiter)
-        out.append(
-            need | {"codes": codes, "names": [names.get(c, c) for c in codes], "points": offering, "channels": helping}
-        )
+        inferred = sum(1 for p in offering if p.get("evidence") == "inferred")  # said beside the count
+        view = {"codes": codes, "names": [names.get(c, c) for c in codes], "points": offering, "inferred": inferred}
+        out.append(need | view | {"channels": helping})
     return out

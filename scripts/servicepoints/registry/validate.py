@@ -15,7 +15,7 @@ from .freshness import too_old
 from .holidays import check_holidays
 from .load import Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
-from .provenance import check_provenance, public_sources
+from .provenance import check_provenance, public_sources, source_domains
 from .suggest import did_you_mean
 from .tablecheck import check_package
 from .textcheck import finite_number, text_problems
@@ -56,9 +56,10 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
         problems += _shape_problems(record, fields, lists) + text_problems(record, fields)
     problems += check_holidays(registry) + check_needs(registry)  # code lists with their own checker
     allowed = allowed_services(registry.descriptor, registry.tables)
+    domains = source_domains(registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days)
-        problems += check_provenance(record, registry.descriptor, today)
+        problems += check_provenance(record, registry.descriptor, today, domains)
     problems = _unique(problems + package.result())
     report = Report(problems=problems)
     if report.ok:

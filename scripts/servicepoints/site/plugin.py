@@ -125,7 +125,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        view = site_view(self.site) | wayfinding.point_view(self.way, config)
+        view = site_view(self.site) | wayfinding.point_view(self.way, config) | _instance_words(config)
         self.view = view
         for uri, text in render_pages(self.site, self.templates, view).items():
             unlisted = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
@@ -255,6 +255,12 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         if self.workers is not None:
             self.workers.close()
             self.workers = None
+
+
+def _instance_words(config) -> dict:
+    """The instance's own Markdown for generated pages (mkdocs.yml, extra.servicepoints): 关于本站's part."""
+    words = (config.extra or {}).get("servicepoints") or {}
+    return {"about_instance": words.get("about") or ""}
 
 
 def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
