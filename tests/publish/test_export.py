@@ -113,7 +113,9 @@ def test_point_services_link_table_matches(opendata, points):
 def test_point_sources_table_matches(opendata, points):
     rows = list(csv.DictReader(io.StringIO((opendata / "point_sources.csv").read_text(encoding="utf-8-sig"))))
     expected = [
-        {"point_id": p["id"], **{k: s[k] or "" for k in ("title", "url", "date")}} for p in points for s in p["sources"]
+        {"point_id": p["id"], **{k: s.get(k) or "" for k in ("title", "url", "date", "provided_by")}}
+        for p in points
+        for s in p["sources"]
     ]
     assert rows == expected
     assert {r["point_id"] for r in rows} == {p["id"] for p in points}  # every point cites a source
