@@ -106,7 +106,7 @@ def sheet_xml(raw: bytes) -> str:
 def test_columns_are_the_data_dictionary_titles_without_what_import_sets(shipped):
     fields = shipped.descriptor.fields()
     titles = [c.title for c in intake.columns(shipped.descriptor, shipped.tables)]
-    # name_basis and status_date too: a sheet's name is its provider's, and its status rests on its date
+    # name_basis and status_date too: the editors' record of where a name and a status come from
     assert titles == [f["title"] for f in fields if f["name"] not in intake.NOT_IN_SHEET]
     assert {"evidence", "sources", "verified", "name_basis", "status_date"} == set(intake.NOT_IN_SHEET)
     assert titles[:6] == ["编号", "名称", "别名", "网点类型", "所在镇街", "服务状态"]
@@ -543,10 +543,3 @@ def test_write_never_follows_a_link_out_of_the_data_folder(data, tmp_path):
     assert result.exit_code != 0
     assert outside.read_bytes() == before
 
-
-def test_an_imported_status_rests_on_the_sheets_date():
-    day = dt.date(2026, 12, 1)
-    values = {"status": "operating", "status_date": "2023-11-15", "sources": [], "name_basis": "composed"}
-    taken = intake.reported(values, "x.xlsx", "小榄镇市场监督管理分局", day)
-    assert taken["status_date"] == "2026-12-01" and taken["name_basis"] == "source"
-    assert intake.reported(values | {"status": "unknown"}, "x.xlsx", "某分局", day)["status_date"] is None

@@ -461,13 +461,11 @@ def source_item(filename: str, by: str, day: dt.date) -> dict:
 
 def reported(values: dict, filename: str, by: str, day: dt.date) -> dict:
     """A record's values once a sheet's facts are taken in: evidence reported, the sheet as a source
-    (replacing an earlier source of the same title), verified on the day of submission. The name is the
-    provider's own (name_basis source), and a status the sheet gives rests on the sheet's date (status_date)."""
+    (replacing an earlier source of the same title), verified on the day of submission. name_basis and
+    status_date are not in the sheet and stay as they were."""
     item = source_item(filename, by, day)
     sources = [s for s in values.get("sources") or [] if not (isinstance(s, dict) and s.get("title") == item["title"])]
-    status = {"status_date": None if values.get("status") in (None, "unknown") else day.isoformat()}
-    fixed = {"evidence": REPORTED, "sources": [*sources, item], "verified": day.isoformat(), "name_basis": "source"}
-    return values | fixed | status
+    return values | {"evidence": REPORTED, "sources": [*sources, item], "verified": day.isoformat()}
 
 
 def plan(
