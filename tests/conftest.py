@@ -55,12 +55,15 @@ def registry_dir(tmp_path, monkeypatch):
 PLANTED_PRIVATE_PHONE = "13912345678"
 
 
-def build(data: Path, out: Path, **settings) -> Path:
-    from servicepoints.build import build_site
-    from servicepoints.core.settings import Settings
+def build(data: Path, out: Path, config: Path = ROOT / "mkdocs.yml", **settings) -> Path:
+    """Build ``data`` with an instance's mkdocs.yml and the servicepoints.yml beside it, plus ``settings``."""
+    import dataclasses
 
-    defaults = {"release_date": "2026-01-01"}
-    build_site(ROOT / "mkdocs.yml", data, out, Settings(**(defaults | settings)))
+    from servicepoints.build import build_site
+    from servicepoints.core.settings import load_settings
+
+    instance = load_settings(config.parent / "servicepoints.yml")
+    build_site(config, data, out, dataclasses.replace(instance, **({"release_date": "2026-01-01"} | settings)))
     return out
 
 
@@ -68,6 +71,25 @@ def build(data: Path, out: Path, **settings) -> Path:
 def shipped_site(tmp_path_factory) -> Path:
     """The site built from the shipped registry."""
     return build(DATA, tmp_path_factory.mktemp("shipped") / "site")
+
+
+SECOND_CITY = FIXTURES / "second-city"  # a made-up city: its own data/, docs/, mkdocs.yml and servicepoints.yml
+
+
+def second_city_repository(root: Path) -> Path:
+    """Another city's repository as CONTRIBUTING describes it: the instance's files with the software's
+    templates beside them (linked here, copied in a real fork)."""
+    repo = root / "second-city"
+    shutil.copytree(SECOND_CITY, repo)
+    (repo / "site_templates").symlink_to(ROOT / "site_templates", target_is_directory=True)
+    return repo
+
+
+@pytest.fixture(scope="session")
+def second_city_site(tmp_path_factory) -> Path:
+    """The made-up second city, built once per session with its own settings."""
+    repo = second_city_repository(tmp_path_factory.mktemp("city"))
+    return build(repo / "data", repo / "site", config=repo / "mkdocs.yml")
 
 
 @pytest.fixture(scope="session")

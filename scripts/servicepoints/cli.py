@@ -50,7 +50,7 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(package_name="servicepoints")
 def main() -> None:
-    """中山市“1+1+N”知识产权公共服务网点名录：校验数据、生成网站和开放数据。"""
+    """知识产权公共服务网点名录：校验数据、生成网站和开放数据。"""
 
 
 def _checked(data_dir: Path, settings_file: str) -> tuple[Registry, Report, Settings]:

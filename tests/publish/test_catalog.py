@@ -9,8 +9,11 @@ import pytest
 import rdflib
 from pyshacl import validate as shacl_validate
 
-from conftest import TESTS, soup
+from conftest import DATA, TESTS, soup
+from servicepoints.core.settings import Settings
 from servicepoints.publish.catalog import ckan_tag_ok
+from servicepoints.registry.load import read_registry
+from servicepoints.registry.model import SiteData
 from servicepoints.site.render import _jsonld as _point_jsonld
 
 SHAPES = TESTS / "specs" / "dcat-ap-3.0.1"
@@ -115,6 +118,13 @@ def test_point_pages_describe_a_government_office(shipped_site, points_by_id):
     assert "openingHours" not in doc  # OSM syntax (PH off) is not schema.org's
 
 
+def test_schema_org_type_comes_from_the_types_code_list(shipped_site, points_by_id):
+    """types.csv's schema_type column: a studio in a firm is a Place, not a government office."""
+    kinds = {"studio-shiyu": "Place", "protection-center": "GovernmentOffice", "tm-guzhen": "GovernmentOffice"}
+    for ident, kind in kinds.items():
+        assert _jsonld(shipped_site / "points" / ident / "index.html")["@type"] == kind
+
+
 def test_point_without_address_or_hours_says_only_what_is_known(shipped_site, points_by_id):
     bare = [
         p
@@ -126,11 +136,16 @@ def test_point_without_address_or_hours_says_only_what_is_known(shipped_site, po
     assert "streetAddress" not in doc["address"]
     assert not {"telephone", "openingHoursSpecification"} & doc.keys()
     if bare[0]["town"]:
-        assert doc["address"]["addressLocality"] == f"中山市{bare[0]['town']}"
+        assert doc["address"]["addressLocality"] == f"中山市{bare[0]['town']}"  # x-place.name, then the town
 
 
 def test_telephones_in_schema_org(points_by_id):
     point = points_by_id["aid-minzhong"] | {"phones": ["0760-23456789"]}
-    assert _point_jsonld(point, "https://x/")["telephone"] == "0760-23456789"
-    two = _point_jsonld(point | {"phones": ["0760-23456789", "0760-87654321"]}, "https://x/")
+    assert _point_jsonld(point, "https://x/", _site_data())["telephone"] == "0760-23456789"
+    two = _point_jsonld(point | {"phones": ["0760-23456789", "0760-87654321"]}, "https://x/", _site_data())
     assert two["telephone"] == ["0760-23456789", "0760-87654321"]
+
+
+def _site_data() -> SiteData:
+    registry = read_registry(DATA)
+    return SiteData(registry.descriptor, registry.tables, [], Settings(), "https://x/")

@@ -11,9 +11,11 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from conftest import TESTS
-from servicepoints.publish.hsds import SPEC, hsds_id, schedule_spans
+from conftest import DATA, TESTS
+from servicepoints.core.place import Place
+from servicepoints.publish.hsds import SPEC, hsds_id, id_namespace, schedule_spans
 
+NS = id_namespace(Place.from_descriptor(json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))))
 OFFICIAL = TESTS / "specs" / "hsds-3.0" / "datapackage.json"
 
 
@@ -65,8 +67,13 @@ def test_ids_are_uuid5_from_our_ids(hsds, points_by_id):
         assert uuid.UUID(row["id"]).version == 5
     locations = {r["external_identifier"]: r for r in read(hsds, "locations.csv")}
     assert set(locations) == set(named)
-    assert locations["tm-nantou"]["id"] == hsds_id("location", "tm-nantou")
-    assert hsds_id("location", "tm-guzhen") == hsds_id("location", "tm-guzhen") != hsds_id("location", "tm-xiaolan")
+    assert locations["tm-nantou"]["id"] == hsds_id(NS, "location", "tm-nantou")
+    assert (
+        hsds_id(NS, "location", "tm-guzhen")
+        == hsds_id(NS, "location", "tm-guzhen")
+        != hsds_id(NS, "location", "tm-xiaolan")
+    )
+    assert locations["tm-nantou"]["id"] == "5bd2050a-1d2d-528a-b063-ae5a023cc525"  # published ids never change
     services = read(hsds, "services.csv")
     assert len(services) == sum(len(p["services"]) for p in named.values() if p["status"] != "unknown")
     assert len({s["id"] for s in services}) == len(services)
@@ -84,7 +91,7 @@ def test_required_fields_are_filled(hsds):
 
 
 def test_opening_hours_are_weekly_schedules(hsds):
-    location = hsds_id("location", "aid-minzhong")
+    location = hsds_id(NS, "location", "aid-minzhong")
     rows = [s for s in read(hsds, "schedules.csv") if s["location_id"] == location]
     assert [(s["freq"], s["byday"], s["opens_at"], s["closes_at"]) for s in rows] == [
         ("WEEKLY", "MO,TU,WE,TH,FR", "09:00:00", "12:00:00"),

@@ -174,6 +174,8 @@ def _contributing_rows() -> dict[str, tuple[str, str, str]]:
 def _value_text(schema: dict) -> str:
     if "enum" in schema:
         return " or ".join(f"`{v}`" for v in schema["enum"])
+    if "properties" in schema:  # a block of named keys (x-place)
+        return "object: " + ", ".join(f"`{k}`" for k in schema["properties"])
     return {"string": "text", "boolean": "`true` or `false`", "object": "value → text"}[schema["type"]]
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import DATA, ROOT, build, chrome, fixture, make_registry, requested_hosts, serving
+from conftest import DATA, ROOT, SECOND_CITY, build, chrome, fixture, make_registry, requested_hosts, serving
 from servicepoints.core import geo
 from servicepoints.site import mapview
 from servicepoints.registry.load import read_registry
@@ -37,6 +37,29 @@ WIDTHS = {"phone": (390, 844, True), "desktop": (1280, 900, False)}
 def _site_data(points: list[dict]) -> SiteData:
     registry = read_registry(DATA)
     return SiteData(registry.descriptor, registry.tables, points, Settings(), "http://x/")
+
+
+@pytest.mark.parametrize("data", [DATA, SECOND_CITY / "data"], ids=["shipped", "second-city"])
+def test_extent_and_type_styles_come_from_the_data(data):
+    """x-place's bbox bounds the map; each type's glyph and colour are types.csv columns."""
+    registry = read_registry(data)
+    site = SiteData(registry.descriptor, registry.tables, [], Settings(), "http://x/")
+    config = mapview._config(site, "wgs84", 18, "map")
+    assert config["bounds"] == registry.place.box.leaflet()
+    styles = {code: (t["glyph"], t["color"]) for code, t in config["types"].items()}
+    assert styles == {t["code"]: (t["glyph"], t["colour"]) for t in registry.tables["types"]}
+    assert len(set(styles.values())) == len(styles)  # each type tells itself apart
+    for glyph, colour in styles.values():  # the white glyph on its colour reaches WCAG AA
+        assert _contrast_with_white(colour) >= 4.5, (glyph, colour)
+
+
+def _contrast_with_white(colour: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 
 def _shipped_points() -> list[dict]:

@@ -110,14 +110,49 @@ def test_vendored_axe_is_the_pinned_release():
     assert "Mozilla Public License" in (AXE / "LICENSE").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_or_critical_axe_violation_on_any_kind_of_page(browser, server, width):
+def _serious_violations(driver, server: str, pages: dict[str, str], width: int) -> dict:
+    """Kind of page -> its serious or critical axe violations (a few nodes each), for every page in ``pages``."""
     found = {}
-    for kind, path in PAGES.items():
-        _open(browser, server, path, width)
-        bad = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
+    for kind, path in pages.items():
+        _open(driver, server, path, width)
+        bad = [v for v in _axe(driver) if v["impact"] in ("serious", "critical")]
         if bad:
             found[kind] = {v["id"]: v["nodes"][:5] for v in bad}
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_serious_or_critical_axe_violation_on_any_kind_of_page(browser, server, width):
+    found = _serious_violations(browser, server, PAGES, width)
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+# The made-up second city (conftest.second_city_site): every kind of page it has passes the same axe run.
+CITY_PAGES = {
+    "home": "",
+    "map": "map/",
+    "find": "find/",
+    "need": "find/register-trademark/",
+    "town": "towns/xiling/",
+    "type": "types/trademark-station/",
+    "point": "points/chenghu-protection-center/",
+    "opendata": "opendata/",
+    "stats": "stats/",
+    "guide": "guide/",
+    "fields": "data/fields/",
+    "completeness": "data/completeness/",
+}
+
+
+@pytest.fixture(scope="module")
+def city_server(second_city_site):
+    with serving(second_city_site) as url:
+        yield url + "/"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_serious_or_critical_axe_violation_on_the_second_city(browser, city_server, width):
+    found = _serious_violations(browser, city_server, CITY_PAGES, width)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
 
 

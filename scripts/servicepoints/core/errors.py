@@ -38,7 +38,7 @@ CODES: dict[str, str] = {
     "unknown-type": "未知网点类型",
     "unknown-service": "未知服务项目",
     "service-not-allowed": "该类型网点不提供此服务",
-    "coords-outside": "坐标不在中山市范围内",
+    "coords-outside": "坐标不在本地范围内",
     "coords-swapped": "经纬度写反了",
     "bad-hours": "服务时间写法不对",
     "verified-future": "核实日期晚于今天",

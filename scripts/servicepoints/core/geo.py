@@ -40,17 +40,6 @@ class Box:
         """schema.org GeoShape ``box``: "south west north east"."""
         return f"{self.south} {self.west} {self.north} {self.east}"
 
-    def text(self) -> str:
-        """The box as an editor reads it in a problem message."""
-        return f"中山市的纬度在 {self.south}–{self.north} 之间，经度在 {self.west}–{self.east} 之间"
-
-
-# Zhongshan's extent in WGS-84: the one definition used by validation, the editors' JSON Schema,
-# the map and the catalogue. Source: the project's reference facts (Zhongshan's extent, about
-# lat 22.18–22.79, lon 113.15–113.77; its land outline lies inside). A point outside it is not in Zhongshan,
-# so validation uses the box itself, with no margin: the bbox we publish then holds every published point.
-ZHONGSHAN = Box(south=22.18, west=113.15, north=22.79, east=113.77)
-
 
 def _offset(lat: float, lon: float) -> tuple[float, float]:
     """GCJ-02 minus WGS-84 at a WGS-84 position, in degrees (lat, lon)."""

@@ -16,7 +16,7 @@ from .errors import SetupError
 
 @dataclass
 class Settings:
-    publisher: str = "中山市知识产权公共服务网点名录编辑组"
+    publisher: str = "名录编辑组"  # the instance names its own in servicepoints.yml
     licence: str = "CC-BY-4.0"
     licence_title: str = "知识共享署名 4.0 国际许可协议"
     licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
@@ -28,7 +28,7 @@ class Settings:
     tiles_review_number: str | None = None
     tianditu_key: str | None = None
     # The git repository editors propose changes to (browser editor /admin/, correction links).
-    repo_url: str | None = "https://github.com/zs-ip-servicepoints/servicepoints"
+    repo_url: str | None = None
     repo_branch: str = "main"
     repo_host: str | None = None  # github | gitlab; else guessed from repo_url
     cms_auth_url: str | None = None  # GitHub: base URL of the OAuth helper that Decap CMS logs in through

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..core.geo import ZHONGSHAN
+from ..core.place import Place
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -64,7 +64,7 @@ def _distribution(name: str, body: bytes, base: str, licence: str) -> dict:
     }
 
 
-def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> dict:
+def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str, place: Place) -> dict:
     """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file."""
     base = f"{site_url.rstrip('/')}/opendata/"
     licence = descriptor["licenses"][0]["path"]
@@ -86,7 +86,7 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
         "dcat:landingPage": _iri(base, "foaf:Document"),
         "dct:spatial": {
             "@type": "dct:Location",
-            "dcat:bbox": {"@value": ZHONGSHAN.wkt(), "@type": "gsp:wktLiteral"},
+            "dcat:bbox": {"@value": place.box.wkt(), "@type": "gsp:wktLiteral"},
         },
         "dcat:contactPoint": {
             "@type": ["vcard:Organization", "vcard:Kind"],
@@ -109,7 +109,7 @@ def dcat_catalog(descriptor: dict, files: dict[str, bytes], site_url: str) -> di
     }
 
 
-def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> dict:
+def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str, place: Place) -> dict:
     """schema.org Dataset for the downloads page."""
     base = f"{site_url.rstrip('/')}/opendata/"
     return {
@@ -128,8 +128,8 @@ def schema_org_dataset(descriptor: dict, files: list[dict], site_url: str) -> di
         "publisher": {"@type": "Organization", "name": descriptor["contributors"][0]["title"]},
         "spatialCoverage": {
             "@type": "Place",
-            "name": "中山市",
-            "geo": {"@type": "GeoShape", "box": ZHONGSHAN.schema_org()},
+            "name": place.name,
+            "geo": {"@type": "GeoShape", "box": place.box.schema_org()},
         },
         "distribution": [
             {

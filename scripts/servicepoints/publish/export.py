@@ -56,7 +56,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
     plan["hsds/datapackage.json"] = lambda _: _json(hsds_descriptor())
     plan["completeness.json"] = lambda _: _json(completeness(data.points, data.tables["types"], data.tables["towns"]))
     plan[ZIP_NAME] = lambda files: zip_bytes({n: files[n] for n in package}, release)
-    plan["catalog.jsonld"] = lambda files: _json(dcat_catalog(descriptor, files, data.site_url))
+    plan["catalog.jsonld"] = lambda files: _json(dcat_catalog(descriptor, files, data.site_url, data.place))
     plan["SHA256SUMS"] = sha256sums
     return plan
 

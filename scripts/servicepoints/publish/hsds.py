@@ -2,9 +2,10 @@
 
 Mapping: each point is an organization with one physical location; each service it offers is a
 service at that location; its phones and weekly opening hours hang off the location. Ids are UUIDs
-derived (uuid5) from our ids, so a rebuild gives the same ids and the same bytes. The tables, their
-file names and their columns are those of HSDS 3.0's own tabular descriptor (vendored in specs/),
-which is also shipped, cut down to the tables we publish, as hsds/datapackage.json.
+derived (uuid5) from our ids in the place's namespace (``x-place.id_namespace``), so a rebuild gives
+the same ids and the same bytes. The tables, their file names and their columns are those of HSDS
+3.0's own tabular descriptor (vendored in specs/), which is also shipped, cut down to the tables we
+publish, as hsds/datapackage.json.
 
 What HSDS cannot say (point type, town code, location precision, public holidays) is documented on the
 downloads page, rendered from ``caveats()`` below. Three of those gaps decide what is left out, since a
@@ -32,13 +33,13 @@ from functools import cache
 from pathlib import Path
 
 from ..core import hours
+from ..core.place import Place
 from ..registry.descriptor import Descriptor
 from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, is_inferred, own_position
 from .tables import cell
 
 SPEC = Path(__file__).parent / "specs" / "hsds-3.0" / "datapackage.json"
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:servicepoints:zhongshan-ip-service-points")
 # The tables we fill, plus programs and contacts, published empty because foreign keys in HSDS point at them.
 PUBLISHED = ["organization", "program", "service", "location", "service_at_location", "phone", "contact", "schedule"]
 STATUS = {
@@ -57,9 +58,14 @@ def hsds_spec() -> dict:
     return json.loads(SPEC.read_text(encoding="utf-8"))
 
 
-def hsds_id(*parts: str) -> str:
+def id_namespace(place: Place) -> uuid.UUID:
+    """The UUID namespace of one registry's HSDS ids: the same place, the same ids, release after release."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, place.id_namespace)
+
+
+def hsds_id(namespace: uuid.UUID, *parts: str) -> str:
     """A stable UUID for one HSDS row, from the table name and our own ids."""
-    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+    return str(uuid.uuid5(namespace, "/".join(parts)))
 
 
 def hsds_descriptor() -> dict:
@@ -78,9 +84,10 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
     types = {t["code"]: t for t in data.tables["types"]}
     rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
     base = data.site_url.rstrip("/")
+    ns = id_namespace(data.place)
     for p in data.points:
         if not is_inferred(p):
-            _point_rows(p, services, types, base, rows)
+            _point_rows(p, services, types, base, rows, ns, data.place.name)
     out = {}
     for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
@@ -88,17 +95,19 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
     return out
 
 
-def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]]) -> None:
+def _point_rows(
+    p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]], ns: uuid.UUID, place_name: str
+) -> None:
     """Every HSDS row one point gives: itself as an organization, its location, phones, hours and services."""
     pid = p["id"]
-    org, loc = hsds_id("organization", pid), hsds_id("location", pid)
+    org, loc = hsds_id(ns, "organization", pid), hsds_id(ns, "location", pid)
     kind = types[p["type"]]["name"]
     rows["organization"].append(
         {
             "id": org,
             "name": p["name"],
             "alternate_name": p["alternate_name"],
-            "description": p["description"] or f"{p['town'] or '中山市'}的{kind}。",
+            "description": p["description"] or f"{p['town'] or place_name}的{kind}。",
             "email": p["email"],
             "website": p["website"],
             "uri": f"{base}/points/{pid}/",
@@ -126,7 +135,7 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
     for n, number in enumerate(p["phones"], 1):
         rows["phone"].append(
             {
-                "id": hsds_id("phone", pid, str(n)),
+                "id": hsds_id(ns, "phone", pid, str(n)),
                 "location_id": loc,
                 "organization_id": org,
                 "number": number,
@@ -137,7 +146,7 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
     for n, (start, end, days) in enumerate(schedule_spans(p["hours"]), 1):
         rows["schedule"].append(
             {
-                "id": hsds_id("schedule", pid, str(n)),
+                "id": hsds_id(ns, "schedule", pid, str(n)),
                 "location_id": loc,
                 "freq": "WEEKLY",
                 "wkst": "MO",
@@ -150,7 +159,7 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
         )
     status = STATUS[p["status"]]
     for code in p["services"] if status else []:
-        sid = hsds_id("service", pid, code)
+        sid = hsds_id(ns, "service", pid, code)
         rows["service"].append(
             {
                 "id": sid,
@@ -163,7 +172,7 @@ def _point_rows(p: dict, services: dict, types: dict, base: str, rows: dict[str,
             }
         )
         rows["service_at_location"].append(
-            {"id": hsds_id("service_at_location", pid, code), "service_id": sid, "location_id": loc}
+            {"id": hsds_id(ns, "service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import re
 
+from ..core.place import KEY as PLACE_KEY
 from ..registry.descriptor import Descriptor
 from ..registry.model import SiteData
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 ALL = "all"  # a primary-key cell left empty in the source ("not split by status") is published as this
-KEYWORDS = ["知识产权", "公共服务", "中山", "商标", "专利"]  # each passes CKAN's tag rule (see catalog.ckan_tag_ok)
 
 # OWASP CSV injection: a text cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -46,6 +46,9 @@ def published_descriptor(data: SiteData) -> dict:
     """The data package as published: public fields only, one CSV per table, release metadata."""
     descriptor = copy.deepcopy(data.descriptor.raw)
     settings = data.settings
+    # The instance's own metadata: published as it is, placed after the release's; x-place stays in data/.
+    keywords, sources = descriptor.pop("keywords", []), descriptor.pop("sources", [])
+    descriptor.pop(PLACE_KEY, None)
     copied = Descriptor(descriptor)
     for resource in copied.resources:
         for key in ("x-source", "x-derived-from", "x-checked-by"):
@@ -66,13 +69,10 @@ def published_descriptor(data: SiteData) -> dict:
         version=settings.version,
         created=f"{settings.release()}T00:00:00Z",
         homepage=data.site_url,
-        keywords=KEYWORDS,
+        keywords=keywords,
         licenses=[{"name": settings.licence, "path": settings.licence_url, "title": settings.licence_title}],
         contributors=[{"title": settings.publisher, "roles": ["publisher"]}],
-        sources=[
-            {"title": "中山市地方标准《“1+1+N”知识产权公共服务网点建设与服务规范》编制说明（征求意见稿），2025年3月"},
-            {"title": "国家统计用区划代码（中山市镇街）"},
-        ],
+        sources=sources,
     )
     return descriptor
 

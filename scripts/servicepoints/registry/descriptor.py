@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from ..core.errors import SetupError
+from ..core.place import Place
 
 PROFILE_PATH = Path(__file__).with_name("descriptor.profile.json")
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -116,6 +117,11 @@ class Descriptor:
     # Extension keys: the package's, each table's, each field's (see descriptor.profile.json).
 
     @property
+    def place(self) -> Place:
+        """``x-place``: where the registry's points are (``core/place.py`` checks its keys)."""
+        return Place.from_descriptor(self.raw)
+
+    @property
     def list_delimiter(self) -> str:
         """The one delimiter of list values in published tables."""
         return self.raw.get("x-list-delimiter", DEFAULT_DELIMITER)
@@ -141,7 +147,7 @@ class Descriptor:
         return self.field(field, resource).get("x-labels", {})
 
     def area_code(self, field: str = "phones") -> str | None:
-        """``x-area-code``: the local telephone area code of a phone field (e.g. 0760), or None."""
+        """``x-area-code``: the local telephone area code of a phone field (0, then 2 or 3 digits), or None."""
         return self.field(field).get("x-area-code") if field in {f["name"] for f in self.fields()} else None
 
     def list_fields(self, resource: str = "points") -> set[str]:
@@ -256,6 +262,9 @@ def _object_mistake(value: dict, schema: dict, path: list[str]) -> str | None:
     for key in value:
         if names is not None and _mistake(key, names, [*path, key]) is not None:
             known = sorted(k for k in _enums(names) if k.startswith("x-"))
+            if not known and _enums(names):  # a block of plain keys (x-place): name them all
+                plain = "、".join(map(str, _enums(names)))
+                return f"{_where(path)} 中的键 {key} 不认识（这里可用的键：{plain}），是拼错了吗？"
             return f"{_where(path)} 中的键 {key} 不认识（这里可用的扩展键：{'、'.join(known) or '无'}），是拼错了吗？"
     properties = schema.get("properties", {})
     for key, item in value.items():

@@ -380,7 +380,8 @@ def _phone(value: float, area: str | None) -> tuple[object, str | None]:
     """A phone number a spreadsheet stored as a number: a mobile (11 digits from 1) is read as it is;
     a local number that lost its leading 0 (area code without 0, then 8 digits) gets the area code
     back; anything else is refused, since the digits it lost cannot be known."""
-    again = "请把“联系电话”列设为“文本”格式后重新填写号码（例如 0760-88888888）。"
+    example = f"例如 {area}-88888888" if area else "带区号"  # the area code is the instance's (x-area-code)
+    again = f"请把“联系电话”列设为“文本”格式后重新填写号码（{example}）。"
     if not value.is_integer() or value < 0:
         raise CellError(f"号码被表格软件存成了数字 {value!r}，已丢失位数，看不出原号码：{again}")
     digits = str(int(value))

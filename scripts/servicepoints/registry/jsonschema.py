@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.geo import ZHONGSHAN
+from ..core.geo import Box
 from . import textcheck
 from .descriptor import Descriptor
 from .load import allowed_services
@@ -46,14 +46,15 @@ def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> 
         "town": [t["name"] for t in tables["towns"]],
         "services": sorted(s["code"] for s in tables["services"]),
     }
-    properties = {f["name"]: _property(f, codes.get(f["name"])) for f in fields}
+    place = descriptor.place
+    properties = {f["name"]: _property(f, codes.get(f["name"]), place.box) for f in fields}
     if "sources" in properties:
         properties["sources"] |= _sources_items(descriptor)
     properties["private"] = {"type": "object", "description": "内部联系人等信息，永不发布。"}
     required = [f["name"] for f in fields if f.get("constraints", {}).get("required")]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "中山市知识产权公共服务网点记录",
+        "title": f"{place.name}{place.network}记录",
         "description": "data/points/ 下一个网点 YAML 文件的结构。由 data/datapackage.json 生成，请勿手工修改。",
         "type": "object",
         "additionalProperties": False,
@@ -63,7 +64,7 @@ def point_json_schema(descriptor: Descriptor, tables: dict[str, list[dict]]) -> 
     }
 
 
-def _property(field: dict, codes: list[str] | None) -> dict:
+def _property(field: dict, codes: list[str] | None, box: Box | None = None) -> dict:
     spec: dict = {"title": field.get("title", field["name"]), "description": field.get("description", "")}
     limits = field.get("constraints", {})
     if field.get("x-list"):
@@ -76,8 +77,8 @@ def _property(field: dict, codes: list[str] | None) -> dict:
         return spec | {"type": "array", "items": item, "uniqueItems": True}
     if field["type"] == "array":
         return spec | {"type": "array", "minItems": 1}
-    if field["type"] == "number":
-        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if field["name"] == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+    if field["type"] == "number" and box is not None:  # lat and lon: inside the place's extent
+        low, high = (box.south, box.north) if field["name"] == "lat" else (box.west, box.east)
         return spec | {"type": ["number", "string"], "pattern": NUMBER_TEXT, "minimum": low, "maximum": high}
     if field["type"] == "date":
         return spec | {"type": "string", "pattern": DATE_TEXT}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
+from ..core.place import Place
 from .descriptor import Descriptor
 from .yamlread import MAX_BYTES, ReadError, decode, parse
 
@@ -45,6 +47,11 @@ class Registry:
     tables: dict[str, list[dict]]
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @functools.cached_property
+    def place(self) -> Place:
+        """The place the registry covers (``x-place``; checked when the descriptor was read)."""
+        return self.descriptor.place
 
 
 def allowed_services(descriptor: Descriptor, tables: dict[str, list[dict]]) -> dict[str, list[str]]:
@@ -212,7 +219,9 @@ def _read_descriptor(root: Path) -> Descriptor:
         raise SetupError(f"{display_path(path)} 不是有效的 JSON：{exc}") from None
     except OSError as exc:
         raise SetupError(f"无法读取 {display_path(path)}：{exc.strerror or exc}") from None
-    return Descriptor.load(raw, display_path(path))
+    descriptor = Descriptor.load(raw, display_path(path))
+    Place.from_descriptor(raw)  # the place block, refused here with the key that is wrong
+    return descriptor
 
 
 def _read_csv(path: Path) -> list[dict]:

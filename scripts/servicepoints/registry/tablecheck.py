@@ -165,7 +165,8 @@ class _Mapper:
         name = error.field_names[0] if getattr(error, "field_names", None) else "town"
         value = record.values.get(name)
         if name == "town":
-            msg = f"镇街“{value}”不在中山市 23 个镇街名单中，须写全称。{did_you_mean(value, self.towns)}"
+            towns = f"{self.registry.place.name} {len(self.registry.tables['towns'])} 个镇街"
+            msg = f"镇街“{value}”不在{towns}名单中，须写全称。{did_you_mean(value, self.towns)}"
             return Problem(record.file, record.line("town"), "unknown-town", msg, rid, "town")
         msg = f"网点类型“{value}”不存在。{did_you_mean(value, self.types)}可用代码见数据字典的“网点类型”表。"
         return Problem(record.file, record.line("type"), "unknown-type", msg, rid, "type")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..core import geo, hours
 from ..core.errors import Problem, errors
 from ..core.parallel import Background, default_workers
+from ..core.place import Place
 from .freshness import too_old
 from .holidays import check_holidays
 from .load import Record, Registry, allowed_services, display_path, record_stem
@@ -20,7 +21,6 @@ from .suggest import did_you_mean
 from .tablecheck import check_package
 from .textcheck import finite_number, text_problems
 
-BOUNDS_TEXT = geo.ZHONGSHAN.text()
 HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
 SHAPE_NAMES = {"list": "列表", "dict": "一组字段"}
 
@@ -58,7 +58,7 @@ def validate(registry: Registry, today: dt.date | None = None, stale_days: int =
     allowed = allowed_services(registry.descriptor, registry.tables)
     domains = source_domains(registry.tables)
     for record in registry.records:
-        problems += _record_problems(record, allowed, today, stale_days)
+        problems += _record_problems(record, allowed, today, stale_days, registry.place)
         problems += check_provenance(record, registry.descriptor, today, domains)
     problems = _unique(problems + package.result())
     report = Report(problems=problems)
@@ -111,7 +111,9 @@ def _item_problems(record: Record, key: str, spec: dict) -> list[Problem]:
     return out
 
 
-def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int) -> list[Problem]:
+def _record_problems(
+    record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int, place: Place
+) -> list[Problem]:
     out = []
     rid, values = record.id, record.values
     filename = record.file.rsplit("/", 1)[-1]
@@ -121,7 +123,7 @@ def _record_problems(record: Record, allowed: dict[str, list[str]], today: dt.da
             f"编号“{values['id']}”与文件名“{filename}”不一致：请把文件改名为 {values['id']}.yaml，或把编号改为 {stem}。"
         )
         out.append(Problem(record.file, record.line("id"), "id-filename-mismatch", msg, rid, "id"))
-    out += _location_problems(record)
+    out += _location_problems(record, place)
     out += _service_problems(record, allowed)
     out += _date_problems(record, today, stale_days)
     text = values.get("hours")
@@ -135,7 +137,7 @@ def _number(value) -> float | None:
     return finite_number(value)  # anything else is a type error, reported by the text check
 
 
-def _location_problems(record: Record) -> list[Problem]:
+def _location_problems(record: Record, place: Place) -> list[Problem]:
     values, rid = record.values, record.id
     if values.get("precision") == "unknown":
         return []
@@ -148,11 +150,12 @@ def _location_problems(record: Record) -> list[Problem]:
         return []  # a type error, reported by the table check
     crs = values.get("crs") if values.get("crs") in ("gcj02", "bd09") else None
     wlat, wlon = geo.to_wgs84(lat, lon, crs)
-    if geo.ZHONGSHAN.contains(wlon, wlat) and not geo.ZHONGSHAN.contains(wlat, wlon):
-        msg = f"纬度 {lat} 和经度 {lon} 写反了：{BOUNDS_TEXT}。请交换 lat 和 lon 的值。"
+    box = place.box
+    if box.contains(wlon, wlat) and not box.contains(wlat, wlon):
+        msg = f"纬度 {lat} 和经度 {lon} 写反了：{place.bounds_text()}。请交换 lat 和 lon 的值。"
         return [Problem(record.file, record.line("lat"), "coords-swapped", msg, rid, "lat")]
-    if not geo.ZHONGSHAN.contains(wlat, wlon):
-        msg = f"坐标（纬度 {lat}，经度 {lon}）不在中山市范围内：{BOUNDS_TEXT}。请在地图上重新取点。"
+    if not box.contains(wlat, wlon):
+        msg = f"坐标（纬度 {lat}，经度 {lon}）不在{place.name}范围内：{place.bounds_text()}。请在地图上重新取点。"
         return [Problem(record.file, record.line("lat"), "coords-outside", msg, rid, "lat")]
     return []
 

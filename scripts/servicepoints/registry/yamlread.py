@@ -1,6 +1,6 @@
 """Read one YAML record without YAML's surprises.
 
-Every scalar stays the text the editor typed (``07608888888``, ``09:00``, ``no``),
+Every scalar stays the text the editor typed (``01088888888``, ``09:00``, ``no``),
 duplicate keys and aliases are problems, and every value keeps its line.
 """
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from ..core.geo import ZHONGSHAN
+from ..core.place import Place
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
@@ -170,7 +170,8 @@ def _point_field(field: dict, kind: str, descriptor: Descriptor, tables: dict[st
             "hint": spec["hint"] + " 这里只列出本类型网点可提供的服务。",
         }
     if name in ("lat", "lon"):
-        low, high = (ZHONGSHAN.south, ZHONGSHAN.north) if name == "lat" else (ZHONGSHAN.west, ZHONGSHAN.east)
+        box = descriptor.place.box
+        low, high = (box.south, box.north) if name == "lat" else (box.west, box.east)
         return spec | {
             "widget": "number",
             "value_type": "float",
@@ -382,7 +383,7 @@ ADMIN_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>网页编辑 · 中山知识产权公共服务网点</title>
+<title>网页编辑 · {site_name}</title>
 <link href="config.yml" type="text/yaml" rel="cms-config-url">
 </head>
 <body>
@@ -396,8 +397,8 @@ ADMIN_PAGE = """<!doctype html>
 """
 
 
-def admin_files(data) -> dict[str, str]:
-    """``admin/index.html`` and ``admin/config.yml`` for a validated SiteData."""
+def admin_files(data, site_name: str) -> dict[str, str]:
+    """``admin/index.html`` and ``admin/config.yml`` for a validated SiteData; ``site_name`` is mkdocs'."""
     import yaml
 
     from .escape import script_json
@@ -416,7 +417,13 @@ def admin_files(data) -> dict[str, str]:
     extra = admin_data(data.tables, [p["id"] for p in data.points]) | {"csvHeaders": headers}
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)
     header = "# 由 data/datapackage.json 和代码表在构建时生成（servicepoints.site.cms），请勿手工修改。\n"
-    return {"admin/config.yml": header + text, "admin/index.html": ADMIN_PAGE.replace("{data}", script_json(extra))}
+    return {"admin/config.yml": header + text, "admin/index.html": _admin_page(site_name, script_json(extra))}
+
+
+def _admin_page(site_name: str, data: str) -> str:
+    from html import escape
+
+    return ADMIN_PAGE.replace("{site_name}", escape(site_name, quote=False)).replace("{data}", data)
 
 
 CORRECTION_BODY = """网点：{name}

@@ -10,23 +10,12 @@ from __future__ import annotations
 import json
 
 from ..core import hours
-from ..core.geo import ZHONGSHAN
 from ..registry.model import SiteData
 from ..registry.provenance import status_basis
 from .tiles import tile_provider
 
 VENDOR = "../assets/vendor/"
 DATA_FILE = "map/points.json"  # written next to the map page, so the page fetches "points.json"
-TYPE_STYLE = {  # glyph and colour of each type's marker and legend swatch
-    "protection-center": ("保", "#b71c1c"),
-    "national-rapid-center": ("国", "#e65100"),
-    "rapid-center": ("快", "#6a1b9a"),
-    "trademark-station": ("商", "#1565c0"),
-    "assistance-station": ("援", "#2e7d32"),
-    "enterprise-studio": ("企", "#00838f"),
-    "other": ("他", "#546e7a"),
-}
-DEFAULT_STYLE = ("点", "#455a64")
 # One row per point, in this order; codes are indexes into the lists under "codes".
 COLUMNS = [
     "id",
@@ -53,7 +42,8 @@ def map_parts(data: SiteData) -> dict:
     from folium.elements import CssLink, JavascriptLink
 
     provider = tile_provider(data.settings)
-    fmap = folium.Map(location=[22.49, 113.42], zoom_start=10, tiles=None, control_scale=True)
+    place = data.place
+    fmap = folium.Map(location=list(place.centre), zoom_start=place.zoom, tiles=None, control_scale=True)
     fmap.default_js = [
         ("leaflet", f"{VENDOR}leaflet/leaflet.js"),
         ("supercluster", f"{VENDOR}supercluster/supercluster.min.js"),
@@ -104,10 +94,9 @@ def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
         "datum": datum,
         "maxZoom": max_zoom,
         "data": DATA_FILE.rsplit("/", 1)[1],
-        "bounds": ZHONGSHAN.leaflet(),
-        "types": {
-            t["code"]: dict(zip(("glyph", "color"), TYPE_STYLE.get(t["code"], DEFAULT_STYLE), strict=True))
-            | {"name": t["name"], "short": t["short_name"]}
+        "bounds": data.place.box.leaflet(),
+        "types": {  # each type's marker and legend swatch: its glyph and colour from types.csv
+            t["code"]: {"glyph": t["glyph"], "color": t["colour"], "name": t["name"], "short": t["short_name"]}
             for t in data.tables["types"]
         },
         "statuses": data.labels("status"),

@@ -120,12 +120,13 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.late = Background(late, forked=self.workers.processes > 0)
         for name in plan:  # backed by the file the job writes in place; mkdocs leaves such files alone
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
-        for name, body in admin_files(self.site).items():  # the browser editor, /admin/
+        for name, body in admin_files(self.site, config.site_name).items():  # the browser editor, /admin/
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
         holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
-        view = site_view(self.site) | wayfinding.point_view(self.way, config) | _instance_words(config)
+        words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
+        view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")} | _instance_words(config)
         self.view = view
         for uri, text in render_pages(self.site, self.templates, view).items():
             unlisted = any(uri.startswith(f"{d}/") and uri != f"{d}/index.md" for d in ("towns", "find"))
@@ -158,7 +159,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         window = BODIES_AHEAD // POINTS_CHUNK
         self.bodies = OrderedMap(self.generated.point, count, self.workers, "points", POINTS_CHUNK, window)
         if self.workers.processes:
-            material.segment("中山市")  # load jieba's dictionary once, before the workers fork
+            material.segment(self.site.place.name)  # load jieba's dictionary once, before the workers fork
         self.pages.prefetch()  # the workers start while this process reads the Markdown pages
         return files
 

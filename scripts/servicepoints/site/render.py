@@ -35,7 +35,6 @@ from .qr import qr_svg
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
 TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
-CITY = "中山市"  # the place the address lines and map searches name (to move into data/ with the place)
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -94,7 +93,8 @@ class GeneratedPages:
 
     Each body depends only on the data, so worker processes can render point pages in any order.
     ``urls`` maps a page's source (``standard/process.md``) to its URL, so a template's links to other
-    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page.
+    pages are checked: ``link("standard/process.md", "#c7")`` fails the build if there is no such page;
+    ``has_page`` asks first where the page belongs to the instance (docs/), which another city may not have.
     """
 
     ROOT = "../../"  # every generated page lives at KIND/SLUG/
@@ -104,6 +104,7 @@ class GeneratedPages:
         self.urls: dict[str, str] = {}
         self.env = environment(templates)
         self.env.globals["link"] = self.link
+        self.env.globals["has_page"] = lambda target: target in self.urls  # an instance may have no such page
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
         for point in data.points:
@@ -257,12 +258,13 @@ def site_view(data: SiteData) -> dict:
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
         "package_tables": data.descriptor.resources,
+        "place": data.place,
         "settings": data.settings,
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
         "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
         "type_table_limit": TYPE_TABLE_LIMIT,
-        "city": CITY,
+        "city": data.place.name,  # the place map searches name (need pages)
     }
 
 
@@ -279,8 +281,8 @@ def _point_extra(point: dict, data: SiteData) -> dict:
     return {
         "url": url,
         "qr": qr_svg(url),
-        "links": map_links(point, _type_name(data, point), CITY),
-        "jsonld": None if is_inferred(point) else _jsonld(point, url),
+        "links": map_links(point, _type_name(data, point), data.place.name),
+        "jsonld": None if is_inferred(point) else _jsonld(point, url, data),
         "cms": point_links(data, point, url),
     }
 
@@ -289,14 +291,14 @@ WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
 
 
-def _jsonld(point: dict, url: str) -> dict:
-    """schema.org for search engines: a GovernmentOffice (a Place for studios in firms), what is known only.
+def _jsonld(point: dict, url: str, data: SiteData) -> dict:
+    """schema.org for search engines, what is known only; the type's schema.org type comes from types.csv.
 
     Only for points a source names: an inferred point's page has no such block, because schema.org cannot
     say "assumed to exist". ``geo`` only when the coordinate is the office's own (exact or street): a
     town-centre estimate would be read as the office's pin, and the town is already in addressLocality.
     """
-    kind = "Place" if point["type"] == "enterprise-studio" else "GovernmentOffice"
+    kind = next(t["schema_type"] for t in data.tables["types"] if t["code"] == point["type"])
     doc = {
         "@context": "https://schema.org",
         "@type": kind,
@@ -314,9 +316,9 @@ def _jsonld(point: dict, url: str) -> dict:
         "openingHoursSpecification": _opening_hours(point["hours"]) or None,
     }
     doc.update({k: v for k, v in optional.items() if v})
-    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": "广东省", "addressLocality": CITY}
-    if point["town"]:
-        address["addressLocality"] = f"{CITY}{point['town']}"
+    place = data.place
+    address = {"@type": "PostalAddress", "addressCountry": "CN", "addressRegion": place.province}
+    address["addressLocality"] = place.locality(point["town"])
     if point["address"]:
         address["streetAddress"] = point["address"]
     doc["address"] = address
@@ -360,7 +362,7 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         "download_groups": [(GROUPS[key], files) for key, files in groups.items() if files],
         "package": descriptor,
         "previews": previews,
-        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url),
+        "dataset_jsonld": schema_org_dataset(descriptor, downloads, data.site_url, data.place),
         "changes": json.loads(opendata["changes.json"]),
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
         "coverage": coverage(data),
