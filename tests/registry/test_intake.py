@@ -542,4 +542,3 @@ def test_write_never_follows_a_link_out_of_the_data_folder(data, tmp_path):
     result = run_import(data, path, "--write", "--by", BY)
     assert result.exit_code != 0
     assert outside.read_bytes() == before
-
