@@ -181,7 +181,10 @@ def test_about_says_the_site_is_not_the_regulators(shipped_site):
     who = " ".join(p.get_text() for p in heading.find_all_next("p", limit=2))
     assert re.search(r"不是.*市场监督管理部门", who)
     home = _text(shipped_site / "index.html")
-    assert "官方公开报告" not in home and "不是政府公报" in home
+    assert "官方公开报告" not in home
+    assert soup(shipped_site / "index.html").select_one('article a[href^="about/"]')  # who wrote the report
+    note = soup(shipped_site / "about" / "index.html").select_one("#note").find_next("p").find_next("p").get_text()
+    assert "不是政府公报" in note
 
 
 def test_the_footer_of_every_page_links_to_about(shipped_site):
