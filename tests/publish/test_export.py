@@ -25,10 +25,12 @@ from servicepoints.registry.validate import validate
 PUBLIC = [
     "id",
     "name",
+    "name_basis",
     "alternate_name",
     "type",
     "town",
     "status",
+    "status_date",
     "lat",
     "lon",
     "precision",
@@ -100,6 +102,7 @@ def test_descriptor_has_catalogue_metadata(opendata):
         "types",
         "services",
         "reported",
+        "source_domains",
         "holidays",
         "needs",
         "channels",
@@ -122,7 +125,7 @@ def test_point_services_link_table_matches(opendata, points):
 def test_point_sources_table_matches(opendata, points):
     rows = list(csv.DictReader(io.StringIO((opendata / "point_sources.csv").read_text(encoding="utf-8-sig"))))
     expected = [
-        {"point_id": p["id"], **{k: s.get(k) or "" for k in ("title", "url", "date", "provided_by")}}
+        {"point_id": p["id"], **{k: s.get(k) or "" for k in ("title", "url", "date", "provided_by", "note")}}
         for p in points
         for s in p["sources"]
     ]
@@ -145,7 +148,7 @@ def test_xlsx_has_one_header_row_numbers_a_filter_and_a_frozen_header(opendata, 
         assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
         assert all(sheet.column_dimensions[c.column_letter].width >= 8 for c in sheet[1])
     header, rows = _sheet(book, "网点")
-    assert header[:3] == ("编号", "名称", "别名") and len(set(header)) == len(header)
+    assert header[:3] == ("编号", "名称", "名称依据") and len(set(header)) == len(header)
     assert "id" not in header  # field codes live in the second sheet, not in a second header row
     lat, lon = header.index("纬度"), header.index("经度")
     located = [r for r in rows if r[lat] is not None]
@@ -221,6 +224,7 @@ def test_zip_holds_the_package(opendata):
             "types.csv",
             "services.csv",
             "reported.csv",
+            "source_domains.csv",
             "holidays.csv",
             "needs.csv",
             "channels.csv",

@@ -72,7 +72,7 @@ def part(raw: bytes, name: str) -> ET.Element:
 def test_sheets_titles_and_rows_come_from_the_data(book, registry):
     assert book.sheetnames == ["网点", "填写说明", "代码表"]
     sheet = book["网点"]
-    fields = [f for f in registry.descriptor.fields() if f["name"] not in ("evidence", "sources", "verified")]
+    fields = [f for f in registry.descriptor.fields() if f["name"] not in intake.NOT_IN_SHEET]
     assert [c.value for c in sheet[1]] == [f["title"] for f in fields] + ["版本"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == sorted(r.id for r in registry.records if r.values.get("town") == "小榄镇")

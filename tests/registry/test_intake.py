@@ -106,7 +106,9 @@ def sheet_xml(raw: bytes) -> str:
 def test_columns_are_the_data_dictionary_titles_without_what_import_sets(shipped):
     fields = shipped.descriptor.fields()
     titles = [c.title for c in intake.columns(shipped.descriptor, shipped.tables)]
-    assert titles == [f["title"] for f in fields if f["name"] not in ("evidence", "sources", "verified")]
+    # name_basis and status_date too: the editors' record of where a name and a status come from
+    assert titles == [f["title"] for f in fields if f["name"] not in intake.NOT_IN_SHEET]
+    assert {"evidence", "sources", "verified", "name_basis", "status_date"} == set(intake.NOT_IN_SHEET)
     assert titles[:6] == ["编号", "名称", "别名", "网点类型", "所在镇街", "服务状态"]
 
 

@@ -180,3 +180,72 @@ def test_a_reported_record_may_carry_facts_an_inferred_one_may_not(tmp_path, mon
     assert found(tmp_path, monkeypatch, HEAD + facts + REPORTED) == []
     inferred = HEAD.replace("status: operating", "status: unknown") + facts + CITED.replace("named", "inferred")
     assert {c for c, _, _ in found(tmp_path, monkeypatch, inferred)} == {"inferred-with-facts"}
+
+
+def _all(tmp_path, monkeypatch, text: str) -> list[tuple[str, int, str | None, str]]:
+    return [(p.code, p.line, p.field, p.severity) for p in _problems(tmp_path, monkeypatch, text)]
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "expected"),
+    [
+        # status_date names the source the status rests on: one of the record's source dates
+        (HEAD + "status_date: 2024-01-19\n", CITED, []),
+        (HEAD + "status_date: 2024-02-01\n", CITED, [("status-date-unsourced", 9, "status_date", "error")]),
+        # unknown status asserts nothing, so it has no date to rest on
+        (
+            HEAD.replace("status: operating", "status: unknown") + "status_date: 2024-01-19\n",
+            CITED,
+            [("status-date-unsourced", 9, "status_date", "error")],
+        ),
+        # an inferred record's name is always composed by the editors
+        (
+            HEAD.replace("status: operating", "status: unknown") + "name_basis: source\n",
+            "evidence: inferred\nsources:\n  - title: 测试出处\n",
+            [("inferred-with-facts", 9, "name_basis", "error")],
+        ),
+        # a source on a site off the allow-list: a warning, unless a note says why
+        (
+            HEAD,
+            CITED.replace("https://example.gov.cn/a.html", "http://www.szmaolu.com/a.html"),
+            [("source-domain-unlisted", 12, "sources", "warning")],
+        ),
+        (
+            HEAD,
+            CITED.replace("https://example.gov.cn/a.html", "http://www.szmaolu.com/a.html")
+            + "    note: 转载页，原文网址未找到\n",
+            [],
+        ),
+    ],
+)
+def test_status_dates_names_and_source_sites(tmp_path, monkeypatch, head, tail, expected):
+    assert _all(tmp_path, monkeypatch, head + tail) == expected
+
+
+def test_the_allow_list_matches_whole_domain_labels():
+    from servicepoints.registry.provenance import on_list
+
+    assert on_list("http://www.zs.gov.cn/x", ["gov.cn"]) and on_list("https://zsnews.cn/", ["zsnews.cn"])
+    assert not on_list("http://zs.gov.cn.evil.com/", ["gov.cn"]) and not on_list("http://xzsnews.cn/", ["zsnews.cn"])
+
+
+def test_the_status_basis_is_the_named_source_or_the_newest():
+    from servicepoints.registry.provenance import status_basis
+
+    sources = [
+        {"title": "旧", "date": "2022-01-01"},
+        {"title": "新", "date": "2024-01-01"},
+        {"title": "无日期", "date": None},
+    ]
+    point = {"status": "operating", "sources": sources, "status_date": None}
+    assert status_basis(point) == {"date": "2024-01-01", "title": "新"}
+    assert status_basis(point | {"status_date": "2022-01-01"}) == {"date": "2022-01-01", "title": "旧"}
+    assert status_basis(point | {"sources": sources[2:]}) == {"date": None, "title": None}
+    assert status_basis(point | {"status": "unknown"}) is None
+
+
+def test_the_checked_source_columns_are_the_descriptors():
+    from servicepoints.registry.tablecheck import SOURCE_KEYS
+
+    fields = [f["name"] for f in read_registry(DATA).descriptor.fields("point_sources")]
+    assert ["point_id", *SOURCE_KEYS] == fields

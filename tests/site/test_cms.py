@@ -98,7 +98,7 @@ def test_sources_if_declared_are_a_list_of_title_url_date(registry):
     collection = _points_collections(_config(registry))[0]
     sources = next(f for f in collection["fields"] if f["name"] == "sources")
     assert sources["widget"] == "list"
-    assert [f["name"] for f in sources["fields"]] == ["title", "url", "date", "provided_by"]
+    assert [f["name"] for f in sources["fields"]] == ["title", "url", "date", "provided_by", "note"]
 
 
 def test_the_form_offers_every_evidence_level_with_its_label(registry):

@@ -619,3 +619,14 @@ def test_chinese_search_in_the_browser(browser, server, query, expected):
     wait_for(browser, "(document.querySelector('.md-search-result__meta') || {}).textContent.includes('个符合条件')")
     hrefs = browser.evaluate("[...document.querySelectorAll('.md-search-result__link')].map(a => a.href)")
     assert any(expected in h for h in hrefs), hrefs[:10]
+
+
+def test_map_rows_carry_the_date_the_status_rests_on():
+    """The popup shows 运营中 · 据 DATE 出处 like the pages: status_as_of is that date, None for 待核实."""
+    points = {p["id"]: p for p in _shipped_points()}
+    doc = json.loads(mapview.map_data(_site_data(list(points.values()))))
+    rows = {r["id"]: r for r in (dict(zip(doc["columns"], row, strict=True)) for row in doc["points"])}
+    for pid, point in points.items():
+        expected = None if point["status"] == "unknown" else point["status_date"]
+        assert rows[pid]["status_as_of"] == expected, pid
+    assert sum(r["status_as_of"] is not None for r in rows.values()) >= 5

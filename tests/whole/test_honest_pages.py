@@ -18,6 +18,14 @@ from conftest import DATA, build, fixture, make_registry, soup
 from servicepoints.registry.freshness import is_fresh
 
 BARE_COUNT = re.compile(r"\d+\s*(个|条|家)")
+# "Has this field", recomputed here on its own (not with completeness.py's checks the pages count with).
+HAVE = {
+    "address": lambda p: bool(p["address"]),
+    "phones": lambda p: bool(p["phones"]),
+    "hours": lambda p: bool(p["hours"]),
+    "verified": lambda p: bool(p["verified"]),
+    "located": lambda p: p["precision"] in ("exact", "street") and p["lat"] is not None,
+}
 
 
 def _csv(name: str) -> list[dict]:
@@ -38,6 +46,10 @@ def expected(query: str, data: dict) -> int | None:
         return sum(1 for t in data["towns"] if q.get("kind", t["kind"]) == t["kind"])
     if measure == "fresh":
         return sum(is_fresh(p, 365) for p in data["points"])
+    if measure == "have":
+        return sum(1 for p in data["points"] if HAVE[q["field"]](p))
+    if measure == "alt":
+        return sum(int(r["alt_count"]) for r in data["reported"] if r["type"] == q["type"] and r["alt_count"])
     kind, town, status = q.get("type"), q.get("town"), q.get("status")
 
     def mine(p, type_code=kind):
@@ -71,6 +83,7 @@ def expected(query: str, data: dict) -> int | None:
 def _pages(site):
     yield site / "index.html"
     yield site / "stats" / "index.html"
+    yield site / "about" / "index.html"
     yield from sorted((site / "types").glob("**/index.html"))
     yield from sorted((site / "towns").glob("**/index.html"))
 

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, build, make_registry, soup
-from servicepoints.publish.hsds import STATUS, hsds_id, id_namespace
-from servicepoints.registry.load import read_registry
+from servicepoints.core.place import Place
+from servicepoints.publish.hsds import STATUS, id_namespace
+from servicepoints.publish.hsds import hsds_id as _hsds_id
 from servicepoints.registry.provenance import OWN_POSITION
-
-NS = id_namespace(read_registry(DATA).place)  # the HSDS ids' namespace (x-place.id_namespace)
 
 OFFICE_TYPES = ("GovernmentOffice", "Place")
 
@@ -35,8 +34,14 @@ def _read(site: Path, name: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _check_site(site: Path, points: dict[str, dict]) -> None:
-    """Every rule of this file, on one built site and its records."""
+def _check_site(site: Path, points: dict[str, dict], data: Path = DATA) -> None:
+    """Every rule of this file, on one built site and its records (ids in the place's namespace)."""
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    ns = id_namespace(Place.from_descriptor(package))
+
+    def hsds_id(*parts: str) -> str:
+        return _hsds_id(ns, *parts)
+
     for pid, point in points.items():
         docs = _office_docs(site / "points" / pid / "index.html")
         if point["evidence"] == "inferred":
@@ -49,14 +54,14 @@ def _check_site(site: Path, points: dict[str, dict]) -> None:
             assert "geo" not in doc, f"{pid}: a {point['precision']}-precision coordinate is published as its position"
     organizations = {r["id"] for r in _read(site, "organizations.csv")}
     named = {pid for pid, p in points.items() if p["evidence"] != "inferred"}
-    assert organizations == {hsds_id(NS, "organization", pid) for pid in named}
+    assert organizations == {hsds_id("organization", pid) for pid in named}
     locations = {r["external_identifier"]: r for r in _read(site, "locations.csv")}
     assert set(locations) == named
     for pid, row in locations.items():
         own = points[pid]["precision"] in OWN_POSITION
         assert bool(row["latitude"]) == bool(row["longitude"]) == own, (pid, row)
     services = _read(site, "services.csv")
-    by_org = {hsds_id(NS, "organization", pid): p for pid, p in points.items()}
+    by_org = {hsds_id("organization", pid): p for pid, p in points.items()}
     assert all(by_org[s["organization_id"]]["status"] != "unknown" for s in services)
     for s in services:
         assert s["status"] == STATUS[by_org[s["organization_id"]]["status"]]
@@ -135,7 +140,7 @@ def test_exact_position_is_published_estimate_and_inference_are_not(three):
     from servicepoints.registry.validate import validate
 
     points = {p["id"]: p for p in validate(read_registry(three.parent / "data")).points}
-    _check_site(three, points)
+    _check_site(three, points, three.parent / "data")
     (doc,) = _office_docs(three / "points" / "exact-one" / "index.html")
     assert doc["geo"]["latitude"] == 22.6123
     (row,) = [r for r in _read(three, "locations.csv") if r["external_identifier"] == "exact-one"]

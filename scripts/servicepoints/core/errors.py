@@ -67,13 +67,14 @@ CODES: dict[str, Code] = {
     "codelist-error": Code("代码表（镇街、类型、服务项目）本身有错", "请联系技术人员"),
     "sources-missing": Code("没有写信息来源", "加上 `sources` 列表，至少一条出处"),
     "source-invalid": Code(
-        "信息来源写法不对：不是列表、某条缺标题、写了 title/url/date 以外的项，或同一出处写了两次",
+        "信息来源写法不对：不是列表、某条缺标题、写了 title/url/date/provided_by/note 以外的项，或同一出处写了两次",
         "每条写成 `- title: …`，下面缩进写 `url:`、`date:`",
     ),
     "source-bad-url": Code("信息来源的网址不是 `http://` 或 `https://` 开头", "写完整网址；没有网址就删去 `url`"),
     "source-bad-date": Code("信息来源的发布日期格式不对或晚于今天", "写成 `2023-11-15`；不知道就删去 `date`"),
     "inferred-with-facts": Code(
-        "推定的网点写了没有出处的信息（地址、电话、服务时间、运营状态等）",
+        "推定的网点写了没有出处的信息（地址、电话、服务时间、运营状态等），"
+        "或把名称写成了出处所用的名称（`name_basis: source`）",
         "删去这项，或找到点名这个网点的出处后把 `evidence` 改为 `named`",
     ),
     "sheet-cell": Code(
@@ -83,6 +84,14 @@ CODES: dict[str, Code] = {
     "sheet-row": Code(
         "（导入填报表时）这一行不能导入：编号不在名录或属于别的镇街、导出后记录已被修改、新网点缺类型或镇街",
         "按提示改正；记录确实要覆盖时加 `--force`",
+    ),
+    "status-date-unsourced": Code(
+        "状态依据日期（`status_date`）不是本记录任何一条出处的发布日期，或状态是 `unknown` 却写了它",
+        "写说明网点现状的那条出处的 `date`；状态待核实时删去 `status_date`",
+    ),
+    "source-domain-unlisted": Code(
+        "（警告）出处网址所在的网站不在出处网站名单 `data/source_domains.csv` 上，这条出处也没有 `note`",
+        "改引政府、媒体或出版单位网站上的原文；只找到转载页时，写 `note` 说明；确属这类网站的，把域名加进名单",
     ),
 }
 

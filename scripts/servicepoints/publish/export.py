@@ -63,7 +63,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         name = resource["name"]
         make = functools.partial(lambda name, _: csv_bytes(tables()[name]), name)
         if name == "points":
-            purpose = "全部网点，一行一个：导入数据库、pandas 或任何表格软件。"
+            purpose = "本站收录的网点，一行一个：导入数据库、pandas 或任何表格软件。"
             entries.append(OpenDataFile("points.csv", "main", purpose, "CSV（RFC 4180，UTF-8，无 BOM）", make, rank=2))
         else:
             purpose = f"{resource.get('title', name)}：{resource.get('description', '')}"
@@ -72,7 +72,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         OpenDataFile(
             "points.xlsx",
             "main",
-            "用 Excel 或 WPS 查看、筛选、排序：第一张表是全部网点，第二张表“字段说明”解释每一列。",
+            "用 Excel 或 WPS 查看、筛选、排序：第一张表是本站收录的网点，第二张表“字段说明”解释每一列。",
             "Office Open XML 工作簿",
             lambda _: xlsx_bytes(data, descriptor, release),
             rank=1,

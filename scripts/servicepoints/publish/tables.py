@@ -28,6 +28,20 @@ def inert(text: str) -> str:
     return text
 
 
+def coverage(data: SiteData) -> str:
+    """One sentence, counted from the data, on who publishes the package and how much of the network it holds.
+
+    The package's description ends with it, so the catalogue (catalog.py), the downloads page and the package
+    say the same; 关于本站 gives the same figures with the site's counted spans (counts.py)."""
+    reported = sum(int(r["count"]) for r in data.tables.get("reported", []))
+    dates = sorted(r["as_of"] for r in data.tables.get("reported", []) if r.get("as_of"))
+    inferred = sum(1 for p in data.points if p.get("evidence") == "inferred")
+    held = f"收录 {len(data.points)} 个网点，其中 {inferred} 个没有出处点名、是按公开报告的数量推定的"
+    if reported:
+        held = f"公开报告（截至 {dates[-1]}）的网点共 {reported} 个，本名录{held}"
+    return f"本名录由“{data.settings.publisher}”整理，不是市场监督管理部门或其他政府部门的官方数据；{held}。"
+
+
 def published_descriptor(data: SiteData) -> dict:
     """The data package as published: public fields only, one CSV per table, release metadata."""
     descriptor = copy.deepcopy(data.descriptor.raw)
@@ -49,6 +63,7 @@ def published_descriptor(data: SiteData) -> dict:
             field = next(f for f in schema["fields"] if f["name"] == name)
             field["constraints"] = field.get("constraints", {}) | {"required": True}
             field["description"] = field.get("description", "") + f"源数据中留空的，发布时写作 {ALL}（不分状态）。"
+    descriptor["description"] = descriptor.get("description", "") + coverage(data)
     descriptor = {"$schema": PROFILE, **descriptor}
     descriptor.update(
         version=settings.version,

@@ -40,7 +40,7 @@ SCOPE = "本表范围"  # the guide sheet's row naming the towns the workbook wa
 ALL_TOWNS = "全市"
 METHOD = "填报表"
 # Fields the import sets itself (from --by, the date and the file), never read from a cell.
-NOT_IN_SHEET = ("evidence", "sources", "verified")
+NOT_IN_SHEET = ("evidence", "sources", "verified", "name_basis", "status_date")
 CODE_FIELDS = ("type", "town", "status", "precision", "crs", "services")
 # Fields whose text has an ASCII grammar: full-width letters, digits and punctuation become ASCII (NFKC).
 ASCII_FIELDS = ("id", "phones", "email", "website", "hours", "lat", "lon", "established")
@@ -462,7 +462,8 @@ def source_item(filename: str, by: str, day: dt.date) -> dict:
 
 def reported(values: dict, filename: str, by: str, day: dt.date) -> dict:
     """A record's values once a sheet's facts are taken in: evidence reported, the sheet as a source
-    (replacing an earlier source of the same title), verified on the day of submission."""
+    (replacing an earlier source of the same title), verified on the day of submission. name_basis and
+    status_date are not in the sheet and stay as they were."""
     item = source_item(filename, by, day)
     sources = [s for s in values.get("sources") or [] if not (isinstance(s, dict) and s.get("title") == item["title"])]
     return values | {"evidence": REPORTED, "sources": [*sources, item], "verified": day.isoformat()}

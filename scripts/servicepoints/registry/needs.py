@@ -66,8 +66,9 @@ def needs_view(
     channels: list[dict] | None = None,
 ) -> list[dict]:
     """Each need with its service codes, the non-closed points offering any of them (``citywide``: those anyone
-    in the city may use, shown first; ``local``: the rest, by distance), and the channels (data/channels.csv)
-    that help with it: the next step when a point has no phone or is unverified."""
+    in the city may use, shown first; ``local``: the rest, by distance), how many of the local ones are inferred
+    (no source names them: the page says so beside the count), and the channels (data/channels.csv) that help
+    with it: the next step when a point has no phone or is unverified."""
     names = {s["code"]: s["name"] for s in services}
     out = []
     for need in needs:
@@ -76,10 +77,11 @@ def needs_view(
         helping = channels_for([need["code"]], channels or [], delimiter)
         citywide = [p for p in offering if WHOLE_CITY in (p.get("area_served") or [])]
         local = [p for p in offering if p not in citywide]
+        inferred = sum(1 for p in local if p.get("evidence") == "inferred")  # said beside the count
         named = [names.get(c, c) for c in codes]
         out.append(
             need
             | {"codes": codes, "names": named, "points": offering, "citywide": citywide, "local": local}
-            | {"channels": helping}
+            | {"inferred": inferred, "channels": helping}
         )
     return out

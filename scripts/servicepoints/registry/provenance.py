@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 from ..core.dates import real_date
 from ..core.errors import Problem, printable
@@ -62,13 +63,16 @@ def source_fields(descriptor: Descriptor) -> dict[str, dict]:
     return {f["name"]: f for f in descriptor.fields(SOURCES_RESOURCE) if f["name"] != "point_id"}
 
 
-def check_provenance(record: Record, descriptor: Descriptor, today: dt.date) -> list[Problem]:
-    """Every provenance problem of one record."""
-    return (
-        _sources_problems(record, source_fields(descriptor), today)
-        + _reported_problems(record)
-        + _inferred_problems(record, descriptor)
-    )
+def check_provenance(
+    record: Record, descriptor: Descriptor, today: dt.date, domains: list[str] | None = None
+) -> list[Problem]:
+    """Every provenance problem of one record. ``domains``: the allow-list of source sites (source_domains.csv);
+    None when the registry has no such table (then nothing is checked against it)."""
+    out = _sources_problems(record, source_fields(descriptor), today) + _reported_problems(record)
+    out += _inferred_problems(record, descriptor) + _status_date_problems(record)
+    if domains is not None:
+        out += _domain_problems(record, domains)
+    return out
 
 
 REPORTED = "reported"
@@ -115,6 +119,81 @@ def _reported_problems(record: Record) -> list[Problem]:
         )
         return [Problem(record.file, record.line(f"sources.{i}.{PROVIDER}"), "source-invalid", msg, rid, "sources")]
     return []
+
+
+def source_domains(tables: dict[str, list[dict]]) -> list[str] | None:
+    """The allow-listed domains (government, news, publisher sites), or None without the table."""
+    if "source_domains" not in tables:
+        return None
+    return [row["domain"].strip().lower() for row in tables["source_domains"] if row.get("domain")]
+
+
+def on_list(url: str, domains: list[str]) -> bool:
+    """Whether the URL's host is one of the domains or a subdomain of one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _domain_problems(record: Record, domains: list[str]) -> list[Problem]:
+    value = record.values.get("sources")
+    out = []
+    for i, item in enumerate(value if isinstance(value, list) else []):
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str) or item.get("note"):
+            continue
+        if not on_list(item["url"], domains):
+            host = urlsplit(item["url"]).hostname or item["url"]
+            msg = (
+                f"第 {i + 1} 条信息来源的网站 {host} 不在出处网站名单（source_domains.csv）上。"
+                "请改引政府、新闻媒体或出版单位网站上的原文；找不到原文时，在这条出处下写 note 说明"
+                "（例如“转载页，原文网址未找到”）。确属政府、媒体或出版单位的网站，可把域名加进名单。"
+            )
+            out.append(
+                Problem(
+                    record.file,
+                    record.line(f"sources.{i}.url"),
+                    "source-domain-unlisted",
+                    msg,
+                    record.id,
+                    "sources",
+                    severity="warning",
+                )
+            )
+    return out
+
+
+def _status_date_problems(record: Record) -> list[Problem]:
+    date = record.values.get("status_date")
+    if not isinstance(date, str):
+        return []
+    status, line = record.values.get("status"), record.line("status_date")
+    if status == INFERRED_STATUS:
+        msg = "状态是 unknown（待核实）时不写状态依据日期（status_date）：没有出处说明现状，就没有依据的日期。"
+        return [Problem(record.file, line, "status-date-unsourced", msg, record.id, "status_date")]
+    sources = record.values.get("sources")
+    dates = {s.get("date") for s in sources if isinstance(s, dict)} if isinstance(sources, list) else set()
+    if date not in dates:
+        msg = (
+            f"状态依据日期 {date} 不是本记录任何一条出处的发布日期：status_date 要写说明网点现状的那条出处的 date，"
+            "请先把那条出处加进 sources。"
+        )
+        return [Problem(record.file, line, "status-date-unsourced", msg, record.id, "status_date")]
+    return []
+
+
+def status_basis(point: dict) -> dict | None:
+    """What a shown status rests on: ``{"date", "title"}`` of its source, for the badge (运营中 · 据 DATE 出处).
+
+    The record's ``status_date`` names the source (validated to be one of its sources' dates); without it, the
+    newest dated source is used. ``date`` is None when no source is dated. None for ``unknown``: it asserts nothing.
+    """
+    if point.get("status") == INFERRED_STATUS:
+        return None
+    dated = [s for s in point.get("sources") or [] if s.get("date")]
+    chosen = point.get("status_date")
+    match = next((s for s in dated if s["date"] == chosen), None) if chosen else None
+    if match is None and dated:
+        match = max(dated, key=lambda s: s["date"])
+    return {"date": match["date"], "title": match["title"]} if match else {"date": None, "title": None}
 
 
 def _sources_problems(record: Record, spec: dict[str, dict], today: dt.date) -> list[Problem]:
@@ -214,6 +293,12 @@ def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
             "有出处时请把它加进 sources，并把 evidence 改为 named。"
         )
         out.append(Problem(record.file, record.line("status"), "inferred-with-facts", msg, rid, "status"))
+    if values.get("name_basis") not in (None, "composed"):
+        msg = (
+            "推定的网点（evidence: inferred）没有出处点名，名称只能是本站拟定的：name_basis 写 composed。"
+            "有出处写明了名称时，请把它加进 sources，并把 evidence 改为 named。"
+        )
+        out.append(Problem(record.file, record.line("name_basis"), "inferred-with-facts", msg, rid, "name_basis"))
     precision = values.get("precision")
     if precision not in INFERRED_PRECISIONS:
         msg = "推定的网点（evidence: inferred）没有出处给出具体位置，位置精度（precision）须写 town 或 unknown。"
@@ -222,11 +307,18 @@ def _inferred_problems(record: Record, descriptor: Descriptor) -> list[Problem]:
 
 
 def public_sources(value) -> list[dict]:
-    """A record's sources as published: every item with title, url, date and provided_by (None when not given)."""
+    """A record's sources as published: every item with title, url, date, provided_by and note (None when not
+    given)."""
     if not isinstance(value, list):
         return []
     return [
-        {"title": item.get("title"), "url": item.get("url"), "date": item.get("date"), PROVIDER: item.get(PROVIDER)}
+        {
+            "title": item.get("title"),
+            "url": item.get("url"),
+            "date": item.get("date"),
+            PROVIDER: item.get(PROVIDER),
+            "note": item.get("note"),
+        }
         for item in value
         if isinstance(item, dict)
     ]

@@ -59,7 +59,7 @@ def check_package(registry: Registry) -> list[Problem]:
     derived: dict[str, list] = {
         "points": [names, *rows],
         "point_services": [["point_id", "service"], *links],
-        "point_sources": [["point_id", "title", "url", "date"], *_source_rows(registry)],
+        "point_sources": [["point_id", *SOURCE_KEYS], *_source_rows(registry)],
     }
     with tempfile.TemporaryDirectory(prefix="servicepoints-") as scratch:
         report = _package(registry, derived, Path(scratch)).validate()
@@ -71,6 +71,9 @@ def check_package(registry: Registry) -> list[Problem]:
             if problem:
                 problems.append(problem)  # duplicates are removed once, by validate
     return problems
+
+
+SOURCE_KEYS = ("title", "url", "date", "provided_by", "note")  # the point_sources columns after point_id
 
 
 def _nested_text(value) -> str | None:
@@ -85,7 +88,7 @@ def _source_rows(registry: Registry) -> list[list]:
         items = record.values.get("sources")
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and all(v is None or isinstance(v, str) for v in item.values()):
-                rows.append([record.id, item.get("title"), item.get("url"), item.get("date")])
+                rows.append([record.id, *(item.get(name) for name in SOURCE_KEYS)])
     return rows
 
 

@@ -18,7 +18,7 @@ from .freshness import too_old
 from .holidays import check_holidays
 from .load import WHOLE_CITY, Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
-from .provenance import check_provenance, public_sources
+from .provenance import check_provenance, public_sources, source_domains
 from .suggest import did_you_mean
 from .tablecheck import check_package
 from .textcheck import finite_number, text_problems
@@ -66,10 +66,11 @@ def validate(
     problems += listed
     allowed = allowed_services(registry.descriptor, registry.tables)
     towns = {t["name"] for t in registry.tables["towns"]}
+    domains = source_domains(registry.tables)
     for record in registry.records:
         problems += _record_problems(record, allowed, today, stale_days, registry.place)
         problems += _area_problems(record, towns)
-        problems += check_provenance(record, registry.descriptor, today)
+        problems += check_provenance(record, registry.descriptor, today, domains)
     problems = _unique(problems + package.result())
     report = Report(problems=problems)
     if report.ok:

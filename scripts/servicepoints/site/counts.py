@@ -11,10 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-MEASURES = ("named", "provided", "inferred", "total", "reported", "missing")
+from ..publish.completeness import CHECKS
+
+MEASURES = ("named", "provided", "inferred", "total", "reported", "alt", "missing", "have")
 # The measure of each evidence level. ``reported`` as a measure is the officially reported count, so the
 # points whose facts the regulator or the point itself provided (evidence ``reported``) count as ``provided``.
 EVIDENCE_MEASURE = {"named": "named", "reported": "provided", "inferred": "inferred"}
+HAVE = {key: test for key, _, test in CHECKS}  # measure "have": points with this field filled (completeness.py)
 
 
 @dataclass
@@ -34,22 +37,30 @@ class Counts:
                     for status in (p["status"], ""):
                         self._tally[(evidence, t, town, status)] += 1
 
-    def value(self, measure: str, type: str = "", town: str = "", status: str = "") -> int | None:
+    def value(self, measure: str, type: str = "", town: str = "", status: str = "", field: str = "") -> int | None:
         """One number. ``town="-"`` means points without a town; "" means any.
 
         - named / provided / inferred / total: points in the registry with evidence named, reported
           (主管部门或网点提供) or inferred (total: all three);
-        - reported: the officially reported count (None when nothing was reported for the query,
+        - have: points with ``field`` filled, by the completeness checks (address, phones, located …);
+        - reported: the reported count (None when nothing was reported for the query,
           or when it asks for a town: reports give no town breakdown);
+        - alt: the other figure the same report gives for a type (reported.csv ``alt_count``), None if none;
         - missing (尚未收录): reported minus total, never below 0; None when reported is None.
           Over all types it is the sum of each reported type's shortfall.
         """
-        key = (measure, type, town, status)
+        key = (measure, type, town, status, field)
         if key not in self._cache:
-            self._cache[key] = self._compute(measure, type, town, status)
+            self._cache[key] = self._compute(measure, type, town, status, field)
         return self._cache[key]
 
-    def _compute(self, measure: str, type: str, town: str, status: str) -> int | None:
+    def _compute(self, measure: str, type: str, town: str, status: str, field: str) -> int | None:
+        if measure == "have":
+            test = HAVE[field]
+            return sum(1 for p in self.points if self._in(p, type, town, status) and test(p))
+        if measure == "alt":
+            alts = [int(r["alt_count"]) for r in self.reported_rows if r["type"] == type and r.get("alt_count")]
+            return sum(alts) if alts and not town and not status else None
         if measure in EVIDENCE_MEASURE.values():
             return self._tally[(measure, type, town, status)]
         if measure == "total":
@@ -72,6 +83,14 @@ class Counts:
     def _total(self, type: str, town: str, status: str) -> int:
         return sum(self._tally[(m, type, town, status)] for m in EVIDENCE_MEASURE.values())
 
+    @staticmethod
+    def _in(point: dict, type: str, town: str, status: str) -> bool:
+        return (
+            (not type or point["type"] == type)
+            and (not town or (point.get("town") or "-") == town)
+            and (not status or point["status"] == status)
+        )
+
     def by_status(self, type: str) -> bool:
         """Whether the report splits this type by status."""
         return any(r["type"] == type and r.get("status") for r in self.reported_rows)
@@ -83,9 +102,9 @@ class Counts:
         return reported + present
 
 
-def query(measure: str, type: str = "", town: str = "", status: str = "") -> str:
+def query(measure: str, type: str = "", town: str = "", status: str = "", field: str = "") -> str:
     """The ``data-count`` text of one number, e.g. ``measure=inferred&type=assistance-station``."""
-    parts = {"measure": measure, "type": type, "town": town, "status": status}
+    parts = {"measure": measure, "type": type, "town": town, "status": status, "field": field}
     return urlencode({k: v for k, v in parts.items() if v})
 
 

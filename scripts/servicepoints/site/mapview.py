@@ -11,6 +11,7 @@ import json
 
 from ..core import hours
 from ..registry.model import SiteData
+from ..registry.provenance import status_basis
 from .tiles import tile_provider
 
 VENDOR = "../assets/vendor/"
@@ -30,6 +31,7 @@ COLUMNS = [
     "hours",
     "phones",
     "services",
+    "status_as_of",  # the date of the source the status rests on (provenance.status_basis); "" when none
 ]
 
 
@@ -108,6 +110,12 @@ def _config(data: SiteData, datum: str, max_zoom: int, map_name: str) -> dict:
     }
 
 
+def _as_of(point: dict) -> str | None:
+    """The status's date for the popup: a date, "" for an asserted status with no dated source, None for unknown."""
+    basis = status_basis(point)
+    return None if basis is None else basis["date"] or ""
+
+
 def map_data(data: SiteData) -> bytes:
     """The map's points: one array per point (see COLUMNS), codes as indexes, hours as an index into a table
     of distinct strings with their Chinese reading. WGS-84 coordinates exactly as validated, so the browser's
@@ -141,6 +149,7 @@ def map_data(data: SiteData) -> bytes:
                 hours_table[p["hours"]] if p["hours"] else -1,
                 list(p["phones"] or []),
                 [index["service"][s] for s in p["services"] or [] if s in index["service"]],
+                _as_of(p),
             ]
         )
     doc = {

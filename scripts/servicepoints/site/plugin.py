@@ -144,6 +144,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self._add_data_files(files, config)
         words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
         view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")}
+        view |= _instance_words(config)
         self.view = view
         self._add_listing_pages(files, config)
         self._add_generated_pages(files, config)
@@ -340,6 +341,12 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         if self.workers is not None:
             self.workers.close()
             self.workers = None
+
+
+def _instance_words(config) -> dict:
+    """The instance's own Markdown for generated pages (mkdocs.yml, extra.servicepoints): 关于本站's part."""
+    words = (config.extra or {}).get("servicepoints") or {}
+    return {"about_instance": words.get("about") or ""}
 
 
 def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:

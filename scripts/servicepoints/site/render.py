@@ -16,11 +16,11 @@ from ..core.errors import CODES
 from ..publish.catalog import schema_org_dataset, temporal_coverage
 from .cms import point_links
 from ..publish.completeness import completeness
-from ..registry.provenance import providers
 from .counts import Counts, inferred_reason, query
 from .escape import link, md, script_json
 from ..publish.formats import GROUPS
 from ..publish.hsds import caveats as hsds_caveats
+from ..publish.tables import coverage
 from ..registry.freshness import is_fresh
 from .links import map_links
 from ..registry.descriptor import Descriptor
@@ -29,7 +29,7 @@ from .mapview import map_parts
 from .material import segment
 from ..registry.model import SiteData
 from ..registry.needs import channels_for, needs_for_services, needs_view
-from ..registry.provenance import is_inferred, own_position
+from ..registry.provenance import is_inferred, own_position, providers, status_basis
 from .pagepath import Body, Toc
 from .qr import qr_svg
 
@@ -91,6 +91,7 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
     pages["types/index.md"] = env.get_template("types.md.j2").render(**view)
     pages["towns/index.md"] = env.get_template("towns.md.j2").render(**view)
     pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
+    pages["about.md"] = env.get_template("about.md.j2").render(**view)
     pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
         completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
@@ -207,14 +208,15 @@ class GeneratedPages:
 
 
 def search_entry(point: dict, view: dict) -> dict:
-    """The point's one search entry: name; type, town, address and services, each segmented once."""
+    """The point's one search entry: name (marked 推定 when inferred); type, town, address and services."""
     kind = view["type_by_code"][point["type"]]["name"]
     address = f"{point['town'] or ''}{point['address'] or ''}"
     services = [view["service_by_code"][code]["name"] for code in point["services"]]
     words = [kind, point["town"] or "", address, *services]
+    title = point["name"] + ("（推定）" if is_inferred(point) else "")
     return {
         "location": f"points/{point['id']}/",
-        "title": segment(escape(point["name"], quote=False)),
+        "title": segment(escape(title, quote=False)),
         "text": " ".join(segment(escape(w, quote=False)) for w in words if w),
     }
 
@@ -269,6 +271,7 @@ def site_view(data: SiteData) -> dict:
         "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
         "evidence_labels": data.labels("evidence"),
         "provider": lambda p: next(reversed(providers(p.get("sources"))), None),
+        "status_basis": status_basis,
         "types": types,
         "type_by_code": {t["code"]: t for t in types},
         "towns": data.tables["towns"],
@@ -390,4 +393,5 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         ),
         "changes": json.loads(opendata["changes.json"]),
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
+        "coverage": coverage(data),
     }

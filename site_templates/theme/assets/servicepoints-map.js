@@ -72,7 +72,8 @@
         town: codes.town[row[c.town]] || "", lat: row[c.lat], lon: row[c.lon],
         precision: codes.precision[row[c.precision]] || "", inferred: row[c.evidence] === 1,
         address: row[c.address], hoursRaw: h >= 0 ? doc.hours[h][0] : "", hoursText: h >= 0 ? doc.hours[h][1] : "",
-        phones: row[c.phones], services: row[c.services].map(function (i) { return codes.service[i]; })
+        phones: row[c.phones], services: row[c.services].map(function (i) { return codes.service[i]; }),
+        asOf: row[c.status_as_of]
       };
       p.estimated = p.precision === "town";
       byId[p.id] = p;
@@ -265,6 +266,12 @@
   var popup = L.popup({ maxWidth: 300 });
   function popupHeight() { return Math.max(140, Math.round(map.getSize().y / 2) - 40); }
 
+  // The date of the source a status rests on, as on the pages (运营中 · 据 2023-11-15 出处); nothing for 待核实.
+  function statusDate(p) {
+    if (p.asOf === null || p.asOf === undefined) return "";
+    return p.asOf ? " · 据 " + p.asOf + " 出处" : " · 出处未注明日期";
+  }
+
   function popupBox(p) {
     var box = el("div", null, { "class": "sp-popup", "data-point-id": p.id });
     box.appendChild(el("strong", p.name));
@@ -273,7 +280,7 @@
     }
     var rows = [
       ["类型", typeOf(p).name || p.type],
-      ["状态", config.statuses[p.status] || p.status],
+      ["状态", (config.statuses[p.status] || p.status) + statusDate(p)],
       ["地址", [p.town, p.address].filter(Boolean).join(" ") || "待补充"]
     ];
     rows.forEach(function (row) { box.appendChild(el("div", row[0] + "：" + row[1])); });
