@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA
+from conftest import DATA, fixture, make_registry
 from servicepoints.cli import main
 
 
@@ -173,3 +174,16 @@ def test_stale_days_zero_means_zero_not_the_default(registry_dir):
     assert json.loads(run("stale", "--data", str(data), "--days", "29", "--format", "json").stdout) != {}
     assert json.loads(run("stale", "--data", str(data), "--days", "30", "--format", "json").stdout) == {}
     assert run("stale", "--data", str(data), "--days", "-1").exit_code == 2
+
+
+@pytest.mark.parametrize("where", ["missing-folder/x.xlsx", "not-a-folder.txt/x.xlsx"])
+def test_sheet_into_a_folder_that_is_not_there_is_one_line_and_exit_2(tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    data = make_registry(tmp_path, {"good.yaml": fixture("good.yaml")})
+    (tmp_path / "not-a-folder.txt").write_text("x", encoding="utf-8")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(main, ["sheet", "--out", where, "--data", str(data)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"--out 所在的文件夹 {Path(where).parent} 不存在" in result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

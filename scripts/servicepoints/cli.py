@@ -301,10 +301,14 @@ def sheet_cmd(towns: tuple[str, ...], out_file: Path | None, data_dir: Path, set
         raise SetupError(f"--out 不能写进数据目录 {display_path(registry.root)}：填报表不是网点记录。")
     if out.is_dir() or out.is_symlink():
         raise SetupError(f"{out} 是文件夹或链接，不写入。")
+    if not out.parent.is_dir():
+        raise SetupError(f"--out 所在的文件夹 {out.parent} 不存在：请先建好这个文件夹，或换一个位置。")
     day = dt.date.today().isoformat()
-    contact = getattr(settings, "corrections_email", None)
-    members = fill_in_workbook(registry, chosen, settings, day, contact)
-    out.write_bytes(zip_bytes(members, day))
+    members = fill_in_workbook(registry, chosen, settings, day, settings.corrections_email)
+    try:
+        out.write_bytes(zip_bytes(members, day))
+    except OSError as exc:
+        raise SetupError(f"不能写入 {out}：{exc.strerror or exc}。请换一个可以写入的位置。") from None
     count = len([r for r in registry.records if chosen is None or r.values.get("town") in chosen])
     click.echo(f"已写入 {out}：{'、'.join(chosen) if chosen else '全市'} {count} 个网点。")
 
