@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -67,7 +69,9 @@ def test_every_reader_of_a_date_refuses_the_same_texts(text, tmp_path):
     holidays = (data / "holidays.csv").read_text(encoding="utf-8").splitlines()
     (data / "holidays.csv").write_text("\n".join([holidays[0], f"{quoted},holiday,元旦,通知"]) + "\n", encoding="utf-8")
     channels = (data / "channels.csv").read_text(encoding="utf-8").splitlines()
-    channels[1] = channels[1].rsplit(",", 1)[0] + "," + quoted
+    cells = next(csv.reader([channels[1]]))
+    cells[next(csv.reader([channels[0]])).index("source_date")] = text
+    channels[1] = _csv_line(cells)
     (data / "channels.csv").write_text("\n".join(channels) + "\n", encoding="utf-8")
     copied = read_registry(data)
     if text.strip() != text:
@@ -77,3 +81,9 @@ def test_every_reader_of_a_date_refuses_the_same_texts(text, tmp_path):
     for args in (["stale", "--today", text], ["import", "x.xlsx", "--date", text]):
         result = CliRunner().invoke(main, [*args, "--data", str(data)])
         assert result.exit_code == 2 and "YYYY-MM-DD" in result.output, args
+
+
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()

@@ -176,7 +176,7 @@ def test_bad_need_service_code_is_a_problem_with_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     data = make_registry(tmp_path, {"good.yaml": fixture("good.yaml")})
     (data / "needs.csv").write_text(
-        "code,name,description,services\nok,注册商标,,trademark-filing\nbad,续展,,trademark-filling\nok,重复,,policy-advice\n",
+        "code,name,description,services,words\nok,注册商标,,trademark-filing,\nbad,续展,,trademark-filling,\nok,重复,,policy-advice,\n",
         encoding="utf-8",
     )
     problems = [p for p in validate(read_registry(data)).problems if p.file.endswith("needs.csv")]

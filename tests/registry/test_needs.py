@@ -12,8 +12,8 @@ from servicepoints.registry.load import read_registry
 from servicepoints.registry.needs import channels_for, needs_for_services, needs_view
 from servicepoints.registry.validate import validate
 
-HEADER = "name,kind,needs,phone,url,description,source_title,source_url,source_date\n"
-SOURCE = "某来源,https://example.gov.cn/a,2024-01-02"
+HEADER = "name,kind,needs,phone,url,description,source_title,source_url,source_date,source_note\n"
+SOURCE = "某来源,https://example.gov.cn/a,2024-01-02,"
 
 
 def _channel_problems(tmp_path, rows: str) -> list[tuple]:

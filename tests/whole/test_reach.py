@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATA, ROOT, build, chrome, make_registry, serving, soup
+from conftest import DATA, ROOT, build, chrome, make_registry, serving, soup, wait_for
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -106,29 +106,29 @@ def test_the_map_works_from_the_keyboard(pins_site, page_at, key):
     """Tab to a cluster, press the key: the map zooms in. Tab to a pin, press the key: its popup opens."""
     page = page_at(DESKTOP)
     page.goto(f"{pins_site}/map/")
-    page.wait_for_selector("html[data-map-ready]")
+    wait_for(page, "document.querySelector(`html[data-map-ready]`)")
     assert _tab_to(page, ".leaflet-marker-icon.sp-cluster:not(.sp-stack)")
     before = _zoom(page)
     page.keyboard.press(key)
-    page.wait_for_function(
-        f"() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom() > {before}"
+    wait_for(
+        page, f"() => window[JSON.parse(document.getElementById('sp-map-config').textContent).map].getZoom() > {before}"
     )
     page.goto(f"{pins_site}/map/#town=xiaolan")
-    page.wait_for_selector("html[data-map-ready]")
-    page.wait_for_selector(".leaflet-marker-icon[data-point-id='tm-xiaolan']")
+    wait_for(page, "document.querySelector(`html[data-map-ready]`)")
+    wait_for(page, "document.querySelector(`.leaflet-marker-icon[data-point-id='tm-xiaolan']`)")
     page.evaluate("() => { const p = document.querySelector('.leaflet-popup-close-button'); if (p) p.click(); }")
     assert _tab_to(page, ".leaflet-marker-icon[data-point-id]")
     pid = page.evaluate("() => document.activeElement.dataset.pointId")
     page.keyboard.press(key)
-    page.wait_for_selector(f".sp-popup[data-point-id='{pid}']")
+    wait_for(page, f"document.querySelector(`.sp-popup[data-point-id='{pid}']`)")
 
 
 def test_the_town_marker_never_covers_a_stack(server, page_at):
     """A chosen town's centre marks the map under the markers and lets taps through to the stack there."""
     page = page_at()
     page.goto(f"{server}/map/#town=xiaolan")
-    page.wait_for_selector("html[data-map-ready]")
-    page.wait_for_selector(".sp-here-dot")
+    wait_for(page, "document.querySelector(`html[data-map-ready]`)")
+    wait_for(page, "document.querySelector(`.sp-here-dot`)")
     stack = page.locator(".leaflet-marker-icon.sp-cluster").first  # tm-xiaolan and aid-xiaolan: one position
     box = stack.bounding_box()
     hit = page.evaluate(
@@ -173,7 +173,7 @@ SEARCH_BOX = "input[data-md-component=search-query]"
 
 
 def _results(page) -> list[str]:
-    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item > a').length > 0")
+    wait_for(page, "() => document.querySelectorAll('.md-search-result__item > a').length > 0")
     return page.eval_on_selector_all(
         ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname.replace(/^\\//, ''))"
     )
@@ -189,15 +189,13 @@ def test_the_search_index_waits_for_the_search_box_and_hears_text_without_keys(s
     page.wait_for_load_state("networkidle")
     assert asked == []
     page.click("label[for=__search]")
-    page.wait_for_function("() => document.documentElement.dataset.spSearchIndex === 'requested'")
+    wait_for(page, "() => document.documentElement.dataset.spSearchIndex === 'requested'")
     page.focus(SEARCH_BOX)
     page.keyboard.insert_text("小榄镇")  # first query: the engine is ready once its results show
-    page.wait_for_selector(".md-search-result__item")
+    wait_for(page, "document.querySelector(`.md-search-result__item`)")
     page.keyboard.press("Control+A")
     page.keyboard.insert_text("商标注册")  # replaces the selection with no key event, as an IME or paste does
-    page.wait_for_function(
-        "() => (document.querySelector('.md-search-result__item > a') || {}).href?.includes('/find/')"
-    )
+    wait_for(page, "() => (document.querySelector('.md-search-result__item > a') || {}).href?.includes('/find/')")
     assert _results(page)[0] == "find/register-trademark/"
     assert len(asked) == 1
 
@@ -266,7 +264,7 @@ def test_no_sideways_scroll_and_44_px_controls_on_every_page_kind(server, page_a
         page.goto(f"{server}/{path}")
         page.wait_for_load_state("networkidle")
         if path == "map/":
-            page.wait_for_selector("html[data-map-ready]")
+            wait_for(page, "document.querySelector(`html[data-map-ready]`)")
         assert page.evaluate("() => document.documentElement.classList.contains('sp-large')") == elder
         sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if sizes[0] > sizes[1]:
