@@ -20,6 +20,7 @@ from conftest import DATA, PLANTED_PRIVATE_PHONE, SECOND_CITY, TESTS, build, fix
 from servicepoints.cli import main
 from servicepoints.publish.tables import FORMULA_START, inert
 from servicepoints.registry.load import read_registry
+from servicepoints.registry.provenance import OWN_POSITION
 from servicepoints.registry.validate import validate
 
 PUBLIC = [
@@ -200,13 +201,15 @@ def test_geojson_is_rfc7946_flat_and_round_trips(opendata, points, instance):
     for feature in doc["features"]:
         point = by_id[feature["id"]]
         props = feature["properties"]
-        assert list(props) == keys  # the same keys on every feature: one layer schema
+        assert list(props) == [*keys, "position_note"]  # the same keys on every feature: one layer schema
         assert all(not isinstance(v, list | dict) for v in props.values())  # lists as delimited strings
-        back = {k: (v.split(";") if v else []) if k in LISTS else v for k, v in props.items()}
+        back = {k: (v.split(";") if v else []) if k in LISTS else v for k, v in props.items() if k in keys}
         assert back == {k: point[k] for k in keys}
-        if feature["geometry"] is None:
-            assert point["lat"] is None
+        own = point["precision"] in OWN_POSITION and point["lat"] is not None
+        if not own:  # an estimate or an inferred point is no place on a GIS map: no geometry, and why
+            assert feature["geometry"] is None and props["position_note"], feature["id"]
             continue
+        assert props["position_note"] is None
         lon, lat = feature["geometry"]["coordinates"]
         assert place.box.contains(lat, lon)  # [lon, lat], inside the place's extent
         assert (lat, lon) == (point["lat"], point["lon"])

@@ -70,6 +70,12 @@ def _check_site(site: Path, points: dict[str, dict], data: Path = DATA) -> None:
             assert position == (point["lon"], point["lat"]) and note is None, pid
         else:
             assert position is None and note, f"{pid}: a {point['precision']}-precision coordinate as a feature's point"
+    # points.geojson: the same rule for the same records (a GIS draws every geometry as a place).
+    geo = json.loads((site / "opendata" / "points.geojson").read_text(encoding="utf-8"))["features"]
+    assert {f["id"]: (tuple(f["geometry"]["coordinates"]) if f["geometry"] else None) for f in geo} == {
+        pid: position for pid, (position, _, _) in features.items()
+    }
+    assert all(f["properties"]["position_note"] == features[f["id"]][1] for f in geo)
     services = _read(site, "services.csv")
     by_org = {hsds_id("organization", pid): p for pid, p in points.items()}
     assert all(by_org[s["organization_id"]]["status"] != "unknown" for s in services)

@@ -18,11 +18,11 @@ from typing import Any
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
-from ..registry.provenance import OWN_POSITION
+from ..registry.provenance import OWN_POSITION, own_position
 from .catalog import dcat_catalog, temporal_coverage
 from .changes import changes_since
 from .completeness import completeness
-from .database import geopackage_bytes, sqlite_bytes
+from .database import POSITION_NOTE, geopackage_bytes, position_note, sqlite_bytes
 from .formats import OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
@@ -91,7 +91,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         OpenDataFile(
             "points.geojson",
             "main",
-            "做地图：QGIS、ArcGIS 或网页地图可以直接打开。",
+            "做地图：QGIS、ArcGIS 或网页地图可以直接打开；只有网点自己的位置作为几何，其余网点几何为空并说明原因。",
             "GeoJSON（RFC 7946，WGS-84）",
             lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter),
             rank=3,
@@ -228,18 +228,23 @@ GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry
 
 
 def geojson_bytes(points: list[dict], fields: list[str], delimiter: str = ";") -> bytes:
-    """RFC 7946: WGS-84 [lon, lat], at most 7 decimals, no crs; points without a location get null geometry.
+    """RFC 7946: WGS-84 [lon, lat], at most 7 decimals, no crs.
 
-    Properties are flat so GDAL converts them to any format: every feature has the same keys (the columns of
-    points.csv but the coordinates and the long description), list values joined by the list delimiter.
+    A feature's geometry is the office's own position only (``provenance.own_position``, as in points.gpkg,
+    HSDS and schema.org): a GIS draws every geometry as a place, and a town-centre estimate or an inferred point
+    is not one. Any other feature has null geometry and says why in ``position_note`` (the estimate stays in
+    points.csv with its precision). Properties are flat so GDAL converts them to any format: every feature has the
+    same keys (the columns of points.csv but the coordinates and the long description, then ``position_note``),
+    list values joined by the list delimiter.
     """
     features = []
     keys = [k for k in fields if k not in GEOJSON_LEFT_OUT]
     for p in points:
         geometry = None
-        if p["lat"] is not None:
-            geometry = {"type": "Point", "coordinates": [round(p["lon"], 7), round(p["lat"], 7)]}
+        if (own := own_position(p)) is not None:
+            geometry = {"type": "Point", "coordinates": [round(own[1], 7), round(own[0], 7)]}
         props = {k: (delimiter.join(p[k]) or None) if isinstance(p.get(k), list) else p.get(k) for k in keys}
+        props[POSITION_NOTE] = position_note(p)
         features.append({"type": "Feature", "id": p["id"], "geometry": geometry, "properties": props})
     body = {"type": "FeatureCollection", "features": features}
     return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
