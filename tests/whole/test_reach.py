@@ -140,9 +140,26 @@ def test_the_town_marker_never_covers_a_stack(server, page_at):
     assert scale and all(t.strip().endswith(("m", "km")) for t in scale)  # metric only
 
 
-def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(shipped_site, server, page_at):
+CITYWIDE = ("centers/protection-center.yaml", "centers/guzhen-lighting-center.yaml")
+
+
+@pytest.fixture(scope="module")
+def areas_site(tmp_path_factory):
+    """The shipped records, with two centres made city-wide (area_served: 全市) for this test only: no source says
+    whom the shipped centres serve, so the shipped data leaves their area_served empty."""
+    root = tmp_path_factory.mktemp("areas")
+    files = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in (DATA / "points").rglob("*.yaml")}
+    for name in CITYWIDE:
+        files[name] += "area_served:\n  - 全市\n".encode()
+    site = build(make_registry(root, files), root / "site")
+    with serving(site) as url:
+        yield url
+
+
+def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(areas_site, page_at):
     """patent-infringed: the city-wide centres form their own group above the distance list; choosing 小榄镇
     moves 民众's station (only 民众街道) to the end, marked; the choice survives on the next need page."""
+    server = areas_site
     page = page_at()
     page.goto(f"{server}/find/patent-infringed/")
     citywide = page.locator("#find-citywide li").evaluate_all("els => els.map(e => e.dataset.pointId)")
