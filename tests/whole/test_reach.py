@@ -337,3 +337,16 @@ def test_no_page_or_script_tells_people_to_call_to_check(shipped_site):
         if "请电话确认" in p.read_text(encoding="utf-8")
     ]
     assert said == []
+
+
+def test_no_page_holds_its_first_paint_for_a_script_file(shipped_site):
+    """A script file in <head> without defer or async blocks the first paint on a slow phone (Lighthouse counted
+    servicepoints-search.js there at up to 2 s on the map page): our scripts load after the content."""
+    for path in sorted(shipped_site.rglob("*.html")):
+        head = soup(path).head
+        if head is None:  # a redirect stub
+            continue
+        blocking = [
+            s["src"] for s in head.find_all("script", src=True) if not s.has_attr("defer") and not s.has_attr("async")
+        ]
+        assert blocking == [], (path.relative_to(shipped_site), blocking)
