@@ -35,6 +35,7 @@ FORMATS: dict[str, Format] = {
         Format("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX", True),
         Format("zip", "ZIP", "application/zip", "ZIP", True),
         Format("jsonld", "JSON-LD", "application/ld+json", "JSON_LD", False),
+        Format("atom", "Atom", "application/atom+xml", "ATOM", False),
         Format("", "文本", "text/plain", "TXT", False),
     )
 }
