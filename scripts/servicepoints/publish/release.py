@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..core.dates import real_date
 from ..core.errors import SetupError, printable
-from ..registry.descriptor import TABLE_NAME
+from ..registry.descriptor import TABLE_NAME, Descriptor
 from .changes import bump, compare, summary
 from .feed import FEED_NAME, Entry, parse_feed
 
@@ -72,7 +72,7 @@ def read_previous(ref: str | None) -> Previous | None:
     base = ref.rsplit("/", 1)[0] if "/" in ref else "."
     descriptor = _json(ref, "datapackage.json")
     _check_descriptor(descriptor, ref)
-    tables = {r["name"]: _table(f"{base}/{r['path']}") for r in descriptor["resources"]}
+    tables = {r["name"]: _table(f"{base}/{r['path']}") for r in Descriptor(descriptor).resources}
     changes = _json(f"{base}/changes.json", "changes.json")
     if changes.get("version") != descriptor["version"] or not isinstance(changes.get("tables"), dict):
         raise SetupError(f"上一版开放数据的 changes.json 与 datapackage.json 的版本不符或格式不对：{printable(ref)}")
@@ -133,9 +133,9 @@ def _check_descriptor(descriptor: dict, ref: str) -> None:
         raise SetupError(f"{where} 的 version 应形如 1.2.3，收到“{printable(version)}”")
     if not isinstance(created, str) or not real_date(created[:10]):
         raise SetupError(f"{where} 的 created 应是发布日期时间，收到“{printable(created)}”")
-    resources = descriptor.get("resources")
-    if not isinstance(resources, list) or not resources:
-        raise SetupError(f"{where} 没有 resources 列表")
+    resources = Descriptor(descriptor).resources
+    if not resources:
+        raise SetupError(f"{where} 没有表格列表（resources）")
     for r in resources:
         name = r.get("name") if isinstance(r, dict) else None
         if not isinstance(name, str) or not TABLE_NAME.fullmatch(name) or r.get("path") != f"{name}.csv":
