@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, ROOT, build, fixture, make_registry, soup
+from conftest import DATA, ROOT, build, fixture, make_registry, serving, soup
 from servicepoints.cli import main
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -187,3 +187,15 @@ def _exit_two(tmp_path, monkeypatch, previous: str, message: str, data: Path | N
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output, result.output
     assert not out.exists()
+
+
+def test_the_live_release_is_read_over_http_as_from_disk(tmp_path, monkeypatch, shipped_site):
+    """What the publish workflow does: the previous release at the site's own address (here a local server)."""
+    from servicepoints.publish.release import read_previous
+
+    on_disk = read_previous(str(shipped_site / "opendata" / "datapackage.json"))
+    with serving(shipped_site) as url:
+        assert read_previous(f"{url}/opendata/datapackage.json") == on_disk
+    previous = _broken(tmp_path, shipped_site, "releases.atom", None)
+    with serving(previous.parent) as url:
+        _exit_two(tmp_path, monkeypatch, f"{url}/datapackage.json", "HTTP 404")
