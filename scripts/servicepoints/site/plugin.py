@@ -187,6 +187,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.kinds = {f"types/{kind['code']}.md": kind for kind in self.view["types"]}
         self.towns = {f"towns/{town['slug']}.md": town for town in self.view["towns"]}
         self.needs = self.generated.needs()
+        for uri, body in self.generated.need_data_files(self.needs).items():  # the finder's nearest beyond the HTML
+            files.append(File.generated(config, uri, content=body))
         for uri in [*self.kinds, *self.towns, *self.needs]:
             files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):
