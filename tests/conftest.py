@@ -6,6 +6,8 @@ import contextlib
 import http.server
 import os
 import shutil
+import sqlite3
+import struct
 import threading
 import weakref
 from collections.abc import Iterator
@@ -251,3 +253,24 @@ def wait_for(page: Page, condition: str, timeout: float = WAIT_SECONDS, arg=None
     except PlaywrightTimeout:
         raise AssertionError(f"timed out after {timeout} s waiting for: {condition}") from None
     return handle.json_value()
+
+
+def gpkg_geometry(blob: bytes | None) -> tuple[float, float] | None:
+    """(lon, lat) from a GeoPackage point blob: 'GP', version, flags, SRS id, no envelope, little-endian WKB."""
+    if blob is None:
+        return None
+    assert blob[:2] == b"GP" and blob[2] == 0 and blob[3] == 1
+    assert struct.unpack("<i", blob[4:8]) == (4326,)
+    order, kind, lon, lat = struct.unpack("<BIdd", blob[8:])
+    assert (order, kind) == (1, 1)
+    return lon, lat
+
+
+def gpkg_features(path) -> dict[str, tuple[tuple[float, float] | None, str | None, str]]:
+    """id -> ((lon, lat) or None, position_note, precision) of every feature, read with sqlite3 only."""
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+    srs = connection.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'points'").fetchone()
+    assert srs == (4326,)
+    rows = connection.execute("SELECT id, geom, position_note, precision FROM points ORDER BY fid").fetchall()
+    return {ident: (gpkg_geometry(geom), note, precision) for ident, geom, note, precision in rows}

@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -99,3 +100,20 @@ def test_npm_datapackage_reads_every_table(opendata, package, tmp_path):
         with path.open(encoding="utf-8", newline="") as handle:
             count = sum(1 for _ in csv.reader(handle)) - 1
         assert out["tables"][name] == {"headers": fields, "rows": count}, name
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_frictionless_exports_every_table_to_sqlite(opendata, package, tmp_path):
+    """frictionless' own SQL adapter (what datapackage-to-datasette runs) loads each package whole: a pattern
+    on an optional column became a REGEXP check that fails on an empty cell and refused the table."""
+    from frictionless import Package
+
+    target = f"sqlite:///{tmp_path / 'package.sqlite'}"
+    Package(str(opendata / package)).publish(target)
+    connection = sqlite3.connect(tmp_path / "package.sqlite")
+    for name, path, fields in tables(opendata / package):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))[1:]
+        columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')]
+        assert columns == fields, name
+        assert connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] == len(rows), name

@@ -48,6 +48,8 @@ def _is_what_it_says(body: bytes, title: str) -> bool:
     if title in ("XLSX", "ZIP"):
         names = zipfile.ZipFile(io.BytesIO(body)).namelist()
         return ("[Content_Types].xml" in names) == (title == "XLSX")
+    if title in ("SQLite", "GeoPackage"):  # a GeoPackage is a SQLite file whose application id says "GPKG"
+        return body.startswith(b"SQLite format 3\x00") and (body[68:72] == b"GPKG") == (title == "GeoPackage")
     text = body.decode("utf-8")
     if title == "CSV":
         rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))

@@ -94,3 +94,27 @@ def test_libreoffice_reads_the_csv_as_utf8(shipped_site, tmp_path):
     expected = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
     assert rows[0] == expected[0]
     assert [r[1] for r in rows[1:]] == [r[1] for r in expected[1:]]  # Chinese text, no mojibake
+
+
+def ogrinfo(*args: str) -> str:
+    result = subprocess.run([require("ogrinfo", "gdal-bin"), "-ro", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Warning" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def test_gdal_opens_the_geopackage_in_epsg_4326_with_one_feature_per_record(shipped_site, points_by_id):
+    from servicepoints.registry.provenance import own_position
+
+    gpkg = shipped_site / "opendata" / "points.gpkg"
+    summary = ogrinfo("-so", "-al", str(gpkg))
+    assert re.search(r"^Layer name: points$", summary, re.M) and "Geometry: Point" in summary
+    assert re.search(r'^\s*ID\["EPSG",4326\]\]$', summary, re.M), summary
+    assert int(re.search(r"Feature Count: (\d+)", summary).group(1)) == len(points_by_id)
+    assert "position_note: String" in summary
+    # GDAL's own reading: exactly the records without an own position have no geometry, and each says why.
+    listing = ogrinfo(
+        "-q", "-al", "-dialect", "SQLITE", "-sql", "SELECT id, position_note FROM points WHERE geom IS NULL", str(gpkg)
+    )
+    without = set(re.findall(r"^\s*id \(String\) = (\S+)$", listing, re.M))
+    assert without == {pid for pid, p in points_by_id.items() if own_position(p) is None}
+    assert listing.count("position_note (String) = (null)") == 0

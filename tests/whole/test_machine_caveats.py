@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, build, make_registry, soup
+from conftest import DATA, build, gpkg_features, make_registry, soup
 from servicepoints.core.place import Place
 from servicepoints.publish.hsds import STATUS, id_namespace
 from servicepoints.publish.hsds import hsds_id as _hsds_id
@@ -60,6 +60,16 @@ def _check_site(site: Path, points: dict[str, dict], data: Path = DATA) -> None:
     for pid, row in locations.items():
         own = points[pid]["precision"] in OWN_POSITION
         assert bool(row["latitude"]) == bool(row["longitude"]) == own, (pid, row)
+    # The GeoPackage keeps every record (the evidence column says which are inferred) but gives a geometry only
+    # to an office's own position; the others say why they have none.
+    features = gpkg_features(site / "opendata" / "points.gpkg")
+    assert set(features) == set(points)
+    for pid, (position, note, _) in features.items():
+        point = points[pid]
+        if point["precision"] in OWN_POSITION and point["evidence"] != "inferred":
+            assert position == (point["lon"], point["lat"]) and note is None, pid
+        else:
+            assert position is None and note, f"{pid}: a {point['precision']}-precision coordinate as a feature's point"
     services = _read(site, "services.csv")
     by_org = {hsds_id("organization", pid): p for pid, p in points.items()}
     assert all(by_org[s["organization_id"]]["status"] != "unknown" for s in services)

@@ -18,15 +18,18 @@ from typing import Any
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
+from ..registry.provenance import OWN_POSITION
 from .catalog import dcat_catalog, temporal_coverage
 from .changes import changes_since
 from .completeness import completeness
+from .database import geopackage_bytes, sqlite_bytes
 from .formats import OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
+SQLITE_NAME = "servicepoints.sqlite"
 
 
 Plan = dict[str, OpenDataFile]
@@ -92,6 +95,23 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "GeoJSON（RFC 7946，WGS-84）",
             lambda _: geojson_bytes(data.points, tables()["points"][0], delimiter),
             rank=3,
+        ),
+        OpenDataFile(
+            "points.gpkg",
+            "main",
+            "用 QGIS、ArcGIS 打开的 GeoPackage 图层（坐标系 EPSG:4326），每个网点一个要素：只有位置精度为 "
+            f"{' 或 '.join(OWN_POSITION)} 的网点有几何，其余网点没有几何，在 position_note 列说明原因。",
+            "OGC GeoPackage 1.3（WGS-84，EPSG:4326）",
+            lambda _: geopackage_bytes(data.points, published.resource("points"), tables()["points"], release),
+            rank=3,
+        ),
+        OpenDataFile(
+            SQLITE_NAME,
+            "main",
+            f"全部表格装在一个 SQLite 数据库里，带主键、外键和代码表：datasette {SQLITE_NAME} 即可在浏览器里查询。",
+            "SQLite 3 数据库",
+            lambda _: sqlite_bytes(descriptor, tables()),
+            rank=4,
         ),
         OpenDataFile(
             "point.schema.json",

@@ -34,6 +34,9 @@ FORMATS: dict[str, Format] = {
         Format("geojson", "GeoJSON", "application/geo+json", "GEOJSON", True),
         Format("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX", True),
         Format("zip", "ZIP", "application/zip", "ZIP", True),
+        Format("gpkg", "GeoPackage", "application/geopackage+sqlite3", "GPKG", True),
+        # The EU file-type list has no SQLite entry: its generic binary one; the media type names SQLite.
+        Format("sqlite", "SQLite", "application/vnd.sqlite3", "BIN", True),
         Format("jsonld", "JSON-LD", "application/ld+json", "JSON_LD", False),
         Format("", "文本", "text/plain", "TXT", False),
     )

@@ -59,6 +59,7 @@ def published_descriptor(data: SiteData) -> dict:
         for field in schema["fields"]:
             if "example" in field and not isinstance(field["example"], str):
                 field["example"] = _text(field["example"])  # Table Schema 2.0: an example is a string
+            _pattern_in_words(field)
         for name in _empty_keys(resource, data.tables.get(resource["name"], [])):
             field = next(f for f in schema["fields"] if f["name"] == name)
             field["constraints"] = field.get("constraints", {}) | {"required": True}
@@ -75,6 +76,21 @@ def published_descriptor(data: SiteData) -> dict:
         sources=sources,
     )
     return descriptor
+
+
+def _pattern_in_words(field: dict) -> None:
+    """An optional field's pattern moves from its constraints into its description.
+
+    frictionless' SQL export turns ``pattern`` into a SQLite ``REGEXP`` check whose function fails on the NULL of
+    an empty cell, so the whole table is refused (datapackage-to-datasette crashes). A required field never holds
+    NULL and keeps its pattern; data/ keeps every pattern, which the validator and point.schema.json enforce.
+    """
+    constraints = field.get("constraints", {})
+    if "pattern" in constraints and not constraints.get("required"):
+        pattern = constraints.pop("pattern")
+        if not constraints:
+            field.pop("constraints")
+        field["description"] = field.get("description", "") + f"有值时完整符合正则表达式 {pattern}。"
 
 
 def _empty_keys(resource: dict, records: list[dict]) -> list[str]:

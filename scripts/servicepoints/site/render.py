@@ -18,6 +18,7 @@ from .cms import point_links
 from ..publish.completeness import completeness
 from .counts import Counts, inferred_reason, need_query, query
 from .escape import link, md, script_json
+from ..publish.export import SQLITE_NAME
 from ..publish.formats import GROUPS
 from ..publish.hsds import caveats as hsds_caveats
 from ..publish.tables import coverage
@@ -29,7 +30,7 @@ from .mapview import hours_index, map_parts
 from .material import segment
 from ..registry.model import SiteData
 from ..registry.needs import channels_for, needs_for_services, needs_view
-from ..registry.provenance import is_inferred, own_position, providers, status_basis
+from ..registry.provenance import OWN_POSITION, is_inferred, own_position, providers, status_basis
 from .pagepath import Body, Toc
 from .qr import qr_svg
 
@@ -349,6 +350,7 @@ def site_view(data: SiteData) -> dict:
         "reported_rows": data.tables["reported"],
         "status_labels": data.labels("status"),
         "precision_labels": data.labels("precision"),
+        "own_positions": [data.labels("precision").get(c, c) for c in OWN_POSITION],
         "package_tables": data.descriptor.resources,
         "place": data.place,
         "settings": data.settings,
@@ -457,5 +459,6 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         ),
         "changes": json.loads(opendata["changes.json"]),
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
+        "sqlite_name": SQLITE_NAME,
         "coverage": coverage(data),
     }
