@@ -140,9 +140,26 @@ def test_the_town_marker_never_covers_a_stack(server, page_at):
     assert scale and all(t.strip().endswith(("m", "km")) for t in scale)  # metric only
 
 
-def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(shipped_site, server, page_at):
+CITYWIDE = ("centers/protection-center.yaml", "centers/guzhen-lighting-center.yaml")
+
+
+@pytest.fixture(scope="module")
+def areas_site(tmp_path_factory):
+    """The shipped records, with two centres made city-wide (area_served: 全市) for this test only: no source says
+    whom the shipped centres serve, so the shipped data leaves their area_served empty."""
+    root = tmp_path_factory.mktemp("areas")
+    files = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in (DATA / "points").rglob("*.yaml")}
+    for name in CITYWIDE:
+        files[name] += "area_served:\n  - 全市\n".encode()
+    site = build(make_registry(root, files), root / "site")
+    with serving(site) as url:
+        yield url
+
+
+def test_a_need_page_puts_whole_city_points_first_and_sets_aside_other_towns(areas_site, page_at):
     """patent-infringed: the city-wide centres form their own group above the distance list; choosing 小榄镇
     moves 民众's station (only 民众街道) to the end, marked; the choice survives on the next need page."""
+    server = areas_site
     page = page_at()
     page.goto(f"{server}/find/patent-infringed/")
     citywide = page.locator("#find-citywide li").evaluate_all("els => els.map(e => e.dataset.pointId)")
@@ -320,3 +337,16 @@ def test_no_page_or_script_tells_people_to_call_to_check(shipped_site):
         if "请电话确认" in p.read_text(encoding="utf-8")
     ]
     assert said == []
+
+
+def test_no_page_holds_its_first_paint_for_a_script_file(shipped_site):
+    """A script file in <head> without defer or async blocks the first paint on a slow phone (Lighthouse counted
+    servicepoints-search.js there at up to 2 s on the map page): our scripts load after the content."""
+    for path in sorted(shipped_site.rglob("*.html")):
+        head = soup(path).head
+        if head is None:  # a redirect stub
+            continue
+        blocking = [
+            s["src"] for s in head.find_all("script", src=True) if not s.has_attr("defer") and not s.has_attr("async")
+        ]
+        assert blocking == [], (path.relative_to(shipped_site), blocking)

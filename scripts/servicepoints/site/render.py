@@ -380,12 +380,19 @@ def _point_extra(point: dict, data: SiteData) -> dict:
     }
 
 
+# The schema.org types types.csv's schema_type may name, and whether each is an Organization (schema.org 30.0's class
+# tree): only an Organization may have email and parentOrganization (their documented domains). A GovernmentOffice
+# is a LocalBusiness, so an Organization and a Place; a studio in a firm is a Place only.
+SCHEMA_TYPES = {"GovernmentOffice": True, "Place": False}
+ORGANIZATION_ONLY = ("email", "parentOrganization")
+
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 SCHEMA_DAYS = dict(zip(hours.HSDS_DAYS, WEEK, strict=True))
 
 
 def _jsonld(point: dict, url: str, data: SiteData) -> dict:
-    """schema.org for search engines, what is known only; the type's schema.org type comes from types.csv.
+    """schema.org for search engines, what is known only; the type's schema.org type comes from types.csv, and
+    only properties that type may have (SCHEMA_TYPES; tests/whole/test_schema_org.py judges every node).
 
     Only for points a source names: an inferred point's page has no such block, because schema.org cannot
     say "assumed to exist". ``geo`` only when the coordinate is the office's own (exact or street): a
@@ -420,6 +427,8 @@ def _jsonld(point: dict, url: str, data: SiteData) -> dict:
         doc["geo"] = {"@type": "GeoCoordinates", "latitude": position[0], "longitude": position[1]}
     if point["organization"]:
         doc["parentOrganization"] = {"@type": "Organization", "name": point["organization"]}
+    if not SCHEMA_TYPES[kind]:  # a Place: the page says who hosts or runs it, schema.org has no property for that
+        doc = {k: v for k, v in doc.items() if k not in ORGANIZATION_ONLY}
     return doc
 
 

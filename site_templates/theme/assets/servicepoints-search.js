@@ -1,6 +1,6 @@
 /*
  * servicepoints-search.js — search that costs nothing until it is used, and hears every way of typing.
- * Loaded in <head>, before the theme's bundle (main.html), and independent of the search engine behind it:
+ * Loaded at the end of the body, just before the theme's bundle (main.html), and independent of the search engine behind it:
  *  - the search index is requested only when the reader first focuses the search box (or opens search from
  *    an address with ?q=): until then a request for search/search_index.json (fetch or XMLHttpRequest)
  *    waits. The engine keeps its own request; this only holds it back.
