@@ -22,7 +22,6 @@ VALID = {
     "licence": "CC0-1.0",
     "licence_title": "公共领域贡献",
     "licence_url": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "version": "2.0.1",
     "release_date": "2026-03-01",
     "previous_release": "https://example.org/opendata/datapackage.json",
     "stale_days": "30",

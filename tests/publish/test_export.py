@@ -298,10 +298,13 @@ def test_change_log_against_the_previous_release(tmp_path, shipped_site):
     site = build(data, tmp_path / "site", previous_release=previous)
     changes = json.loads((site / "opendata" / "changes.json").read_text(encoding="utf-8"))
     assert changes["first_release"] is False
-    assert changes["added"] == ["good"] and changes["removed"] == ["aid-banfu"]
-    assert changes["changed"] == [
-        {"id": "nantou-appliance-center", "fields": {"status": {"old": "operating", "new": "suspended"}}}
+    points = changes["tables"]["points"]
+    assert points["added"] == [{"id": "good"}] and points["removed"] == [{"id": "aid-banfu"}]
+    assert points["changed"] == [
+        {"key": {"id": "nantou-appliance-center"}, "fields": {"status": {"old": "operating", "new": "suspended"}}}
     ]
+    # a point removed: point_sources and point_services refer to points, so the version's first number moves
+    assert (changes["level"], changes["version"]) == ("major", "2.0.0")
     page = (site / "opendata" / "changes" / "index.html").read_text(encoding="utf-8")
     assert "nantou-appliance-center" in page and "suspended" in page
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import zipfile
+from xml.etree import ElementTree
 
 import pytest
 
@@ -57,6 +58,8 @@ def _is_what_it_says(body: bytes, title: str) -> bool:
     if title in ("JSON", "GeoJSON", "JSON-LD"):
         value = json.loads(text)
         return {"GeoJSON": value.get("type") == "FeatureCollection", "JSON-LD": "@context" in value}.get(title, True)
+    if title == "Atom":
+        return ElementTree.fromstring(body).tag == "{http://www.w3.org/2005/Atom}feed"
     if title == "文本":
         try:
             json.loads(text)

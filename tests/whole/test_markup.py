@@ -254,6 +254,7 @@ BAD_SETTINGS = [
     "tiles_review_number: '<script>alert(1)</script>'",
     "tiles_review_number: 'GS(2024)1234号 <b>'",
     "version: '1.0; rm -rf /'",
+    "version: 1.2.0",  # retired: the version follows from the data
     "licence_url: 'javascript:alert(1)'",
     'publisher: "编辑组\\u202e"',
     "publisher: ''",
@@ -282,12 +283,12 @@ def test_good_settings_pass(tmp_path):
     previous.parent.mkdir()
     previous.write_text("{}", encoding="utf-8")
     path.write_text(
-        f"release_date: 2024-02-29\nversion: 1.2\nstale_days: 0\ntiles_review_number: GS京(2022)1061号\n"
+        f"release_date: 2024-02-29\nstale_days: 0\ntiles_review_number: GS京(2022)1061号\n"
         f"previous_release: {previous}\n",
         encoding="utf-8",
     )
     settings = load_settings(path)
-    assert (settings.release_date, settings.version, settings.stale_days) == ("2024-02-29", "1.2", 0)
+    assert (settings.release_date, settings.stale_days) == ("2024-02-29", 0)
 
 
 def test_a_bad_source_date_epoch_is_a_setup_error(monkeypatch):

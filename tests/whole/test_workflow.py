@@ -135,3 +135,15 @@ def test_stale_lists_old_and_never_verified_records_by_town(registry_dir):
             {"id": "never", "name": "测试商标站", "verified": None},
         ]
     }
+
+
+@pytest.mark.parametrize("path", [ROOT / ".github" / "workflows" / "publish.yml", ROOT / ".gitlab-ci.yml"])
+def test_publishing_builds_against_the_live_release_dated_by_the_commit(path):
+    """The release follows from the one live at the site's own address (README, Releases), unless the
+    FIRST_RELEASE variable says nothing is live yet; a new release is dated by the commit, not the clock."""
+    lines = commands(yaml.safe_load(path.read_text(encoding="utf-8")))
+    text = "\n".join(lines)
+    assert 'SERVICEPOINTS_PREVIOUS_RELEASE="${SITE_URL%/}/opendata/datapackage.json"' in text
+    assert '"$FIRST_RELEASE" != "true"' in text
+    assert "SOURCE_DATE_EPOCH=" in text and "log -1 --format=%ct" in text
+    assert text.index("SERVICEPOINTS_PREVIOUS_RELEASE") < text.index("make site", text.index("SOURCE_DATE_EPOCH"))

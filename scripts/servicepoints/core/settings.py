@@ -121,14 +121,13 @@ class Settings:
         "the licence's http(s) address",
         _pattern(WEB_URL, " 应是 http(s) 网址"),
     )
-    version: str = setting(
-        "0.1.0",
-        "the open data's version, like 1.2.0",
-        _pattern(r"[0-9]{1,4}(\.[0-9]{1,4}){1,3}", "（版本号）应类似 1.2.0"),
+    release_date: str | None = setting(
+        None, "a new release's date YYYY-MM-DD; else SOURCE_DATE_EPOCH, else today (UTC)", _date
     )
-    release_date: str | None = setting(None, "release date YYYY-MM-DD; else SOURCE_DATE_EPOCH, else today (UTC)", _date)
     previous_release: str | None = setting(
-        None, "the previous release's datapackage.json (path or URL), to list changes", _previous
+        None,
+        "the previous release's datapackage.json (path or URL): version, dates and changes follow from it",
+        _previous,
     )
     stale_days: int = setting(365, "days after which a record not verified is a warning (0–36500)")
     tiles: str = setting("gaode", "the map's base layer: gaode, tianditu or osm", _one_of(TILES))
@@ -229,6 +228,8 @@ def integer_text(text: str, name: str) -> int:
 ENV = {f"SERVICEPOINTS_{f.name.upper()}": f.name for f in dataclasses.fields(Settings)}
 # Environment names that used to set something here and would now be silently ignored.
 RETIRED_ENV = {"REPO_URL": "SERVICEPOINTS_REPO_URL"}
+# Settings that no longer exist, and why (servicepoints.yml or SERVICEPOINTS_<NAME>).
+RETIRED = {"version": "版本号由数据与上一版的比较决定（见 README 的“发布与版本”），不再设置"}
 
 
 def _epoch(text: str) -> int:
@@ -283,6 +284,9 @@ def load_settings(path: Path | str | None = "servicepoints.yml") -> Settings:
             raise SetupError(f"无法读取设置文件 {path}：{exc.strerror or exc}") from None
         if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
             raise SetupError(f"设置文件 {path} 应由“设置名: 值”组成")
+    for key, why in RETIRED.items():
+        if key in values or os.environ.get(f"SERVICEPOINTS_{key.upper()}"):
+            raise SetupError(f"设置 {key} 已取消：{why}；请从 servicepoints.yml 或环境中删去它")
     unknown = sorted(set(values) - set(ENV.values()))
     if unknown:
         raise SetupError(f"设置文件 {path} 有未知设置：{', '.join(printable(k) for k in unknown)}")

@@ -83,9 +83,11 @@ def dcat_catalog(
     site_url: str,
     place: Place,
     coverage: tuple[str, str] | None = None,
+    issued: str | None = None,
 ) -> dict:
     """A DCAT-AP 3.0.1 catalogue with one dataset and a distribution per downloadable data file
-    (``(entry, bytes)`` of each file whose format is in the catalogue, see formats.py)."""
+    (``(entry, bytes)`` of each file whose format is in the catalogue, see formats.py). ``issued``: the first
+    release's date (dct:issued); the release's own date is dct:modified."""
     base = f"{site_url.rstrip('/')}/opendata/"
     licence = _licence(descriptor)
     publisher = {"@type": "foaf:Agent", "foaf:name": descriptor["contributors"][0]["title"]}
@@ -95,7 +97,7 @@ def dcat_catalog(
         "dct:identifier": descriptor["name"],
         "dct:title": descriptor["title"],
         "dct:description": descriptor["description"],
-        "dct:issued": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
+        "dct:issued": {"@value": issued or descriptor["created"][:10], "@type": "xsd:date"},
         "dct:modified": {"@value": descriptor["created"][:10], "@type": "xsd:date"},
         "dcat:version": descriptor["version"],
         "owl:versionInfo": descriptor["version"],  # what DCAT-AP 2 harvesters read
@@ -140,9 +142,15 @@ def dcat_catalog(
 
 
 def schema_org_dataset(
-    descriptor: dict, files: list[dict], site_url: str, place: Place, coverage: tuple[str, str] | None = None
+    descriptor: dict,
+    files: list[dict],
+    site_url: str,
+    place: Place,
+    coverage: tuple[str, str] | None = None,
+    issued: str | None = None,
 ) -> dict:
-    """schema.org Dataset for the downloads page."""
+    """schema.org Dataset for the downloads page: datePublished is the first release's date (``issued``),
+    dateModified this release's."""
     base = f"{site_url.rstrip('/')}/opendata/"
     period = {"temporalCoverage": f"{coverage[0]}/{coverage[1]}"} if coverage else {}
     return period | {
@@ -155,7 +163,7 @@ def schema_org_dataset(
         "license": descriptor["licenses"][0]["path"],
         "identifier": descriptor["name"],
         "version": descriptor["version"],
-        "datePublished": descriptor["created"][:10],
+        "datePublished": issued or descriptor["created"][:10],
         "dateModified": descriptor["created"][:10],
         "creator": {"@type": "Organization", "name": descriptor["contributors"][0]["title"]},
         "keywords": descriptor["keywords"],

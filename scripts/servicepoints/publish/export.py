@@ -20,11 +20,12 @@ from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION
 from .catalog import dcat_catalog, temporal_coverage
-from .changes import changes_since
 from .completeness import completeness
 from .database import geopackage_bytes, sqlite_bytes
+from .feed import FEED_NAME, feed_bytes
 from .formats import OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
+from .release import Previous, decide
 from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
@@ -38,27 +39,35 @@ PACKAGE_STANDARD = "Frictionless Data Package 2.0"
 HSDS_STANDARD = "Open Referral HSDS 3.0"
 
 
-def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
+def opendata_plan(data: SiteData, previous: Previous | None = None) -> Plan:
     """Every file under ``opendata/``, in the order it is made, with what the downloads page says of it.
 
     Making the plan is cheap (no file is made yet), so the build knows every name before the files exist.
+    The release (version, dates, change log, feed) is decided with the first file, from the tables
+    compared with the ``previous`` release (release.decide).
     """
-    descriptor = published_descriptor(data)
+    unreleased = published_descriptor(data)  # the package without its version and date
     coverage = temporal_coverage(data)
-    published = Descriptor(descriptor)
-    release = data.settings.release()
-    tables = functools.cache(lambda: table_rows(data, descriptor))
+    published = Descriptor(unreleased)
+    tables = functools.cache(lambda: table_rows(data, unreleased))
+    release = functools.cache(lambda: decide(previous, unreleased, tables(), data.settings.release()))
+    released = functools.cache(lambda: published_descriptor(data, release().version, release().date))
+    if previous is not None:
+        release()  # now, so that a release dated before the previous one stops the build before any page
     hsds = functools.cache(lambda: hsds_tables(data))
     package = ["datapackage.json", *(f"{name}.csv" for name in published.names)]
-    points_json = {k: descriptor[k] for k in ("name", "version", "created")}
     delimiter = published.list_delimiter
+
+    def points_json(_) -> bytes:
+        return _json({k: released()[k] for k in ("name", "version", "created")} | {"points": data.points})
+
     entries = [
         OpenDataFile(
             "datapackage.json",
             "meta",
             "全部表格的字段、类型、主键和外键说明，可以用 Frictionless 校验和读取。",
             PACKAGE_STANDARD,
-            lambda _: _json(descriptor),
+            lambda _: _json(released()),
             rank=1,
         )
     ]
@@ -77,7 +86,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "main",
             "用 Excel 或 WPS 查看、筛选、排序：第一张表是本站收录的网点，第二张表“字段说明”解释每一列。",
             "Office Open XML 工作簿",
-            lambda _: xlsx_bytes(data, descriptor, release),
+            lambda _: xlsx_bytes(data, released(), release().date),
             rank=1,
         ),
         OpenDataFile(
@@ -85,7 +94,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "main",
             "写程序用：网点记录原样，列表字段是数组。",
             "JSON",
-            lambda _: _json(points_json | {"points": data.points}),
+            points_json,
             rank=5,
         ),
         OpenDataFile(
@@ -102,7 +111,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "用 QGIS、ArcGIS 打开的 GeoPackage 图层（坐标系 EPSG:4326），每个网点一个要素：只有位置精度为 "
             f"{' 或 '.join(OWN_POSITION)} 的网点有几何，其余网点没有几何，在 position_note 列说明原因。",
             "OGC GeoPackage 1.3（WGS-84，EPSG:4326）",
-            lambda _: geopackage_bytes(data.points, published.resource("points"), tables()["points"], release),
+            lambda _: geopackage_bytes(data.points, published.resource("points"), tables()["points"], release().date),
             rank=3,
         ),
         OpenDataFile(
@@ -110,7 +119,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "main",
             f"全部表格装在一个 SQLite 数据库里，带主键、外键和代码表：datasette {SQLITE_NAME} 即可在浏览器里查询。",
             "SQLite 3 数据库",
-            lambda _: sqlite_bytes(descriptor, tables()),
+            lambda _: sqlite_bytes(released(), tables()),
             rank=4,
         ),
         OpenDataFile(
@@ -124,9 +133,17 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
         OpenDataFile(
             "changes.json",
             "meta",
-            "与上一版相比新增、删除和修改的网点。",
+            "本版与上一版相比的变化：每张表新增、删除的行（按主键）和逐字段的原值、新值，以及版本号怎样变化。",
             "JSON",
-            lambda _: _json(changes_since(previous, tables()["points"], descriptor)),
+            lambda _: _json(release().changes),
+            rank=5,
+        ),
+        OpenDataFile(
+            FEED_NAME,
+            "meta",
+            "发布记录（Atom 订阅源）：每次发布一条，有版本、日期和中文摘要，可以用 RSS 阅读器订阅。",
+            "Atom（RFC 4287）",
+            lambda _: feed_bytes(release().entries, released(), data.site_url),
             rank=5,
         ),
     ]
@@ -144,7 +161,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "hsds",
             about,
             HSDS_STANDARD,
-            lambda _: _json(hsds_package(descriptor)),
+            lambda _: _json(hsds_package(released())),
             rank=1,
             conforms_to=HSDS_HOME,
             distribution=True,
@@ -162,7 +179,7 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "main",
             "整个数据包一次下载：datapackage.json 和全部表格。",
             PACKAGE_STANDARD,
-            lambda files: zip_bytes({n: files[n] for n in package}, release),
+            lambda files: zip_bytes({n: files[n] for n in package}, release().date),
             rank=4,
         ),
         OpenDataFile(
@@ -171,7 +188,9 @@ def opendata_plan(data: SiteData, previous: dict | None = None) -> Plan:
             "供数据门户（如 CKAN）采集本数据集的目录信息。",
             "DCAT-AP 3.0.1（JSON-LD）",
             lambda files: _json(
-                dcat_catalog(descriptor, _distributions(plan, files), data.site_url, data.place, coverage)
+                dcat_catalog(
+                    released(), _distributions(plan, files), data.site_url, data.place, coverage, release().issued
+                )
             ),
             rank=2,
         ),

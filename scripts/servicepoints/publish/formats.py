@@ -38,6 +38,7 @@ FORMATS: dict[str, Format] = {
         # The EU file-type list has no SQLite entry: its generic binary one; the media type names SQLite.
         Format("sqlite", "SQLite", "application/vnd.sqlite3", "BIN", True),
         Format("jsonld", "JSON-LD", "application/ld+json", "JSON_LD", False),
+        Format("atom", "Atom", "application/atom+xml", "ATOM", False),
         Format("", "文本", "text/plain", "TXT", False),
     )
 }

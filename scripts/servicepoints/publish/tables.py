@@ -42,8 +42,9 @@ def coverage(data: SiteData) -> str:
     return f"本名录由“{data.settings.publisher}”整理，不是市场监督管理部门或其他政府部门的官方数据；{held}。"
 
 
-def published_descriptor(data: SiteData) -> dict:
-    """The data package as published: public fields only, one CSV per table, release metadata."""
+def published_descriptor(data: SiteData, version: str | None = None, day: str | None = None) -> dict:
+    """The data package as published: public fields only, one CSV per table, and the release's version and
+    date when given (release.decide compares the package without them)."""
     descriptor = copy.deepcopy(data.descriptor.raw)
     settings = data.settings
     # The instance's own metadata: published as it is, placed after the release's; x-place stays in data/.
@@ -66,9 +67,9 @@ def published_descriptor(data: SiteData) -> dict:
             field["description"] = field.get("description", "") + f"源数据中留空的，发布时写作 {ALL}（不分状态）。"
     descriptor["description"] = descriptor.get("description", "") + coverage(data)
     descriptor = {"$schema": PROFILE, **descriptor}
+    if version and day:
+        descriptor.update(version=version, created=f"{day}T00:00:00Z")
     descriptor.update(
-        version=settings.version,
-        created=f"{settings.release()}T00:00:00Z",
         homepage=data.site_url,
         keywords=keywords,
         licenses=[{"name": settings.licence, "path": settings.licence_url, "title": settings.licence_title}],

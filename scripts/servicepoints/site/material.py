@@ -12,7 +12,10 @@ tests/test_material.py fails when an upgrade changes any of it:
 - the layout of ``search/search_index.json`` (``{"config": ..., "docs": [{location, title, text}]}``),
   to which we add our own entries after Material has written it;
 - its search worker's code, three bugs of which we patch (``SEARCH_WORKER_FIXES``): the theme directory
-  holds the patched copy under the worker's own name, so the theme loads it in place of the original.
+  holds the patched copy under the worker's own name, so the theme loads it in place of the original;
+- its bundle fetches ``sitemap.xml`` beside every ``link[rel=alternate]`` (meant for language alternates), so
+  the releases feed's head link says ``rel="alternate feed"`` (theme/main.html): the feed's folder has no
+  sitemap, and a 404 would show on every page (tests/site/test_mapview.py checks the console).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from . import glossary, mapview, material, wayfinding
-from ..publish.changes import read_previous
+from ..publish.feed import FEED_NAME
+from ..publish.release import Previous, read_previous
 from .cms import admin_files, parse_repo, record_layout
 from .corrections import fill_guide
 from .escape import neutralise_links
@@ -87,7 +88,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         # breadcrumbs and edit links, the glossary's terms.
         self.site: SiteData
         self.templates = Path()
-        self.previous: dict | None = None
+        self.previous: Previous | None = None
         self.way: wayfinding.Wayfinding
         self.terms: dict = {}
         self.generated: GeneratedPages  # this and the page maps: made by on_files for the later hooks
@@ -128,6 +129,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.site.paths, self.site.key_orders = record_layout(registry)
         self.templates = base / self.config.templates_dir
         self.previous = read_previous(settings.previous_release)
+        config.extra["servicepoints_feed"] = f"opendata/{FEED_NAME}"  # every page's head names the releases feed
         self.frames = Frames()
         self.entries = {}
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)

@@ -14,6 +14,8 @@ import jinja2
 from ..core import hours
 from ..core.errors import CODES
 from ..publish.catalog import schema_org_dataset, temporal_coverage
+from ..publish.changes import LEVEL_TEXT, LEVELS, RULES
+from ..publish.feed import FEED_NAME
 from .cms import point_links
 from ..publish.completeness import completeness
 from .counts import Counts, inferred_reason, need_query, query
@@ -448,9 +450,32 @@ def _short(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
+def release_view(changes: dict) -> dict:
+    """The change log as the changes page lists it: per changed table, rows named by their key values."""
+    tables = []
+    for name, t in changes["tables"].items():
+        if not any(t[k] for k in ("added", "removed", "changed", "fields_added", "fields_removed")):
+            continue
+        key = lambda k: " / ".join(k.values())  # noqa: E731 - one key's values, as the table holds them
+        tables.append(
+            {
+                "name": name,
+                "title": t["title"],
+                "key": " / ".join(t["primary_key"]),
+                "added": [key(k) for k in t["added"]],
+                "removed": [key(k) for k in t["removed"]],
+                "changed": [(key(c["key"]), f, v["old"], v["new"]) for c in t["changed"] for f, v in c["fields"].items()],
+                "fields_added": t["fields_added"],
+                "fields_removed": t["fields_removed"],
+            }
+        )
+    return {"tables": tables, "level": LEVEL_TEXT.get(changes.get("level") or "", "")}
+
+
 def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
+    changes = json.loads(opendata["changes.json"])
     previews = {}
     for resource in Descriptor(descriptor).resources:
         rows = list(csv.reader(io.StringIO(opendata[resource["path"]].decode("utf-8-sig"))))
@@ -464,9 +489,12 @@ def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, byt
         "package": descriptor,
         "previews": previews,
         "dataset_jsonld": schema_org_dataset(
-            descriptor, downloads, data.site_url, data.place, temporal_coverage(data)
+            descriptor, downloads, data.site_url, data.place, temporal_coverage(data), changes["issued"]
         ),
-        "changes": json.loads(opendata["changes.json"]),
+        "changes": changes,
+        "release": release_view(changes),
+        "feed": FEED_NAME,
+        "version_rules": [(LEVEL_TEXT[level], RULES[level]) for level in reversed(LEVELS)],
         "hsds": hsds_caveats(data.labels("status"), data.labels("precision")),
         "sqlite_name": SQLITE_NAME,
         "coverage": coverage(data),
