@@ -141,6 +141,11 @@ def weights(site: Path, count: int) -> dict:
         "search_index_mb": (site / "search" / "search_index.json").stat().st_size / 2**20,
         "geojson_gzip_kb": len(gzip.compress(geojson, 9)) / 1024,
         "gzip_bytes_per_point": len(gzip.compress(geojson, 9)) / count,
+        "largest_page": max((p.stat().st_size, p.relative_to(site).as_posix()) for p in site.rglob("*.html")),
+        "need_data": max(
+            ((len(b := p.read_bytes()), len(gzip.compress(b, 9))) for p in site.glob("find/*/points.json")),
+            default=(0, 0),
+        ),
     }
 
 
@@ -379,6 +384,13 @@ def fmt(rows: list[dict], planted: dict, browser: dict | None, info: dict, runs:
             f"Build growth from {rows[-2]['points']:,} to {rows[-1]['points']:,} points: ×{growth:.1f} "
             f"(×{rows[-1]['points'] / rows[-2]['points']:.0f} points).",
         ]
+    pages = "; ".join(
+        f"{r['points']:,} points: {size / 1024:.0f} KB (`{path}`), the need-finder's largest points.json "
+        f"{raw / 1024:.0f} KB ({packed / 1024:.0f} KB gzipped)"
+        for r in rows
+        for (size, path), (raw, packed) in [(r["weights"]["largest_page"], r["weights"]["need_data"])]
+    )
+    lines += ["", f"Largest HTML page (target <200 KB for need, town and type pages, issue 27): {pages}."]
     lines += [
         "",
         f"Validation of {planted['points']:,} records with {planted['planted']} planted problems: "

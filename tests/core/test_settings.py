@@ -34,6 +34,7 @@ VALID = {
     "cms_auth_url": "https://auth.example.cn/",
     "cms_app_id": "a1b2c3",
     "workers": "2",
+    "listed": "5",
     "corrections_email": "bianji@example.cn",
     "corrections_phone": "0760-88888888",
 }
@@ -55,7 +56,7 @@ def test_every_setting_has_its_environment_name():
 def test_every_setting_can_come_from_the_environment(clean_env, name, tmp_path):
     clean_env.setenv(f"SERVICEPOINTS_{name.upper()}", VALID[name])
     settings = load_settings(tmp_path / "absent.yml")
-    expected = int(VALID[name]) if name in ("stale_days", "workers") else VALID[name]
+    expected = int(VALID[name]) if name in ("stale_days", "workers", "listed") else VALID[name]
     assert getattr(settings, name) == expected
 
 
@@ -83,6 +84,7 @@ BAD = {
     "cms_app_id": "a b",
     "licence": "CC BY",
     "workers": "²",
+    "listed": "201",  # a list that long would put a page over 200 KB again (issue 27)
     "stale_days": "１０",
     "corrections_email": "bianji@example.cn?cc=x@example.cn",
     "corrections_phone": "0760 8888 8888",

@@ -26,14 +26,18 @@ BADGE_CASES = {  # the issue's "Done when" list, on a point with weekday hours, 
 ZONES = ["Asia/Shanghai", "Europe/Berlin"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("finder")
-    """The shipped trademark stations (the need-finder's 注册商标) plus a point with weekday hours and PH off."""
+def _records() -> dict[str, bytes]:
     shipped = (DATA / "points").rglob("tm-*.yaml")
     records = {p.relative_to(DATA / "points").as_posix(): p.read_bytes() for p in shipped}
     records["open-now.yaml"] = fixture("open-now.yaml")
-    data = make_registry(root, records)
+    return records
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The shipped trademark stations (the need-finder's 注册商标) plus a point with weekday hours and PH off."""
+    root = tmp_path_factory.mktemp("finder")
+    data = make_registry(root, _records())
     return build(data, root / "site"), validate(read_registry(data)).points
 
 
@@ -124,6 +128,16 @@ def test_point_not_known_to_operate_shows_unknown(chromium, server, site):
         assert _badge(page) == ("unknown", "服务状态待核实")
 
 
+def _ordered(page, how: str) -> list[str]:
+    """Ask the need page for an order (the reader's position, or 石岐街道) and return its cards' ids."""
+    if how == "geolocation":
+        page.click("#find-locate")
+    else:
+        page.select_option("#find-town", "shiqi")
+    wait_for(page, "document.getElementById('find-status').textContent.includes('由近到远')")
+    return page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
+
+
 @pytest.mark.parametrize("how", ["geolocation", "town"])
 def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site, how):
     points = site[1]
@@ -139,12 +153,7 @@ def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site
         wait_for(page, "location.pathname.endsWith('/find/register-trademark/') && document.readyState === 'complete'")
         rows = page.locator("#find-results li.sp-result")
         assert {rows.nth(i).get_attribute("data-point-id") for i in range(rows.count())} == offering
-        if how == "geolocation":
-            page.click("#find-locate")
-        else:
-            page.select_option("#find-town", "shiqi")
-        wait_for(page, "document.getElementById('find-status').textContent.includes('由近到远')")
-        order = page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
+        order = _ordered(page, how)
         assert order == expected
         first = rows.first
         assert first.locator("a[href^='tel:'], .sp-act-none").count() >= 1
@@ -152,6 +161,45 @@ def test_need_finder_lists_trademark_points_nearest_first(chromium, server, site
         assert first.locator(".sp-open").get_attribute("data-open-state") in ("open", "closed", "unknown")
         box = first.locator(".sp-act").first.bounding_box()
         assert box and box["height"] >= 44  # thumb-sized
+        assert offsite == []
+
+
+@pytest.fixture(scope="module")
+def bounded_server(site, tmp_path_factory):
+    """The same registry built with listed=5: need pages hold their first 5 points, points.json all of them."""
+    root = tmp_path_factory.mktemp("bounded")
+    data = make_registry(root, _records())
+    with serving(build(data, root / "site", listed=5)) as url:
+        yield url
+
+
+@pytest.mark.parametrize("how", ["geolocation", "town"])
+def test_the_finder_finds_the_nearest_beyond_the_points_in_the_page(chromium, bounded_server, site, how):
+    """With 5 of the offering points in the HTML, the reader's order is still the nearest 5 of all of them
+    (as `servicepoints nearest` ranks them), cards made from points.json for those the page did not hold."""
+    points = site[1]
+    here = (22.67, 113.25) if how == "geolocation" else (22.52, 113.38)
+    ranked = [p["id"] for p, _ in nearest(points, *here, n=len(points), service="trademark-filing")]
+    options = {"geolocation": {"latitude": here[0], "longitude": here[1]}, "permissions": ["geolocation"]}
+    with _phone(chromium, "Europe/Berlin", **(options if how == "geolocation" else {})) as (page, offsite):
+        page.clock.set_fixed_time("2026-12-01T10:00:00+08:00")
+        page.goto(f"{bounded_server}/find/register-trademark/")
+        first = page.eval_on_selector_all("#find-results li.sp-result", "els => els.map(e => e.dataset.pointId)")
+        assert len(first) == 5 and set(ranked[:5]) != set(first)  # the nearest are not the page's first
+        assert "这里先列出 5 个" in page.inner_text("#find-status")
+        order = _ordered(page, how)
+        assert order == ranked[:5]
+        status = page.inner_text("#find-status")
+        assert f"已从全部 {len(ranked)} 个网点中" in status and "最前面的 5 个" in status, status
+        made = [pid for pid in order if pid not in first]
+        assert made
+        for pid in made:
+            card = page.locator(f"#find-results li[data-point-id='{pid}']")
+            assert card.locator(f"a.sp-result-name[href='../../points/{pid}/']").count() == 1
+            assert card.locator(f"a[href='../../points/{pid}/#location']").count() == 1
+            assert card.locator("a[href^='tel:'], .sp-act-none").count() >= 1
+            wait_for(page, f"!document.querySelector(`li[data-point-id='{pid}'] .sp-open`).hidden")
+            assert "公里" in card.locator(".sp-distance").inner_text()
         assert offsite == []
 
 

@@ -106,7 +106,8 @@ def _legacy_content(config, plugin, kind: str, slug: str) -> str:
         text, uri = env.get_template("town.md.j2").render(town=town, **view), f"towns/{slug}.md"
     elif kind == "type":
         kind_row = view["type_by_code"][slug]
-        text, uri = env.get_template("type.md.j2").render(kind=kind_row, **view), f"types/{slug}.md"
+        text = env.get_template("type.md.j2").render(kind=kind_row, type_table_limit=1000, **view)  # its old limit
+        uri = f"types/{slug}.md"
     else:
         need = plugin.needs[f"find/{slug}.md"]
         extra = plugin.generated._need_extra

@@ -198,20 +198,25 @@ def test_docs_name_every_problem_code_and_command(shipped_site):
         assert f"servicepoints {name}" in readme, f"command {name} is missing from README.md"
 
 
-def test_a_type_with_very_many_points_links_town_sections(tmp_path, monkeypatch):
+def test_a_type_with_more_points_than_listed_links_town_sections_and_the_map(tmp_path):
+    """listed=1: the type page lists one of its two points, states both, and links each town and the map;
+    the town page does the same in the type's section."""
     from conftest import build, fixture, make_registry
-    from servicepoints.site import render
 
-    monkeypatch.setattr(render, "TYPE_TABLE_LIMIT", 1)
     records = {
         f"t{n}.yaml": fixture("good.yaml")
         .replace(b"id: good", f"id: t{n}".encode())
         .replace(b"verified: 2025-01-15\n", b"")
         for n in (1, 2)
     }
-    site = build(make_registry(tmp_path, records), tmp_path / "site")
+    site = build(make_registry(tmp_path, records), tmp_path / "site", listed=1)
     page = soup(site / "types" / "trademark-station" / "index.html")
-    assert not page.select("tr[data-point-id]")
+    assert [tr["data-point-id"] for tr in page.select("tr[data-point-id]")] == ["t1"]
     assert page.select_one('a[href="../../towns/guzhen/#trademark-station"]')
+    rest = page.select_one("p.sp-listed").get_text()
+    assert rest == "共 2 个，这里列出 1 个；其余的在网点地图和开放数据中。"
+    assert page.select_one('p.sp-listed a[href="../../map/#type=trademark-station"]')
     town = soup(site / "towns" / "guzhen" / "index.html")
-    assert {tr["data-point-id"] for tr in town.select("tr[data-point-id]")} == {"t1", "t2"}
+    assert [tr["data-point-id"] for tr in town.select("tr[data-point-id]")] == ["t1"]
+    assert town.select_one("p.sp-listed").get_text() == rest
+    assert town.select_one('p.sp-listed a[href="../../map/#town=guzhen&type=trademark-station"]')

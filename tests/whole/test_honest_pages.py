@@ -1,20 +1,28 @@
 """Honest pages: every count a page states is recomputed here from the published data.
 
-Home, stats, type and town pages print each number in ``<span class="sp-n" data-count="…">``.
+Home, stats, type, town and need pages print each number in ``<span class="sp-n" data-count="…">``.
 This test recomputes each from opendata/points.json and the code lists, on its own, and fails
 on any count stated outside such a span, so a page cannot claim more than the data gives.
+A list holding only its first points (the ``listed`` setting) says how many it holds
+(``measure=listed&list=ID``): that is counted in the page. At 2,000 points every page stays under
+200 KB, with every count still exact.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import DATA, build, fixture, make_registry, soup
+from conftest import DATA, ROOT, build, fixture, make_registry, soup
+from servicepoints.core.settings import Settings
 from servicepoints.registry.freshness import is_fresh
 
 BARE_COUNT = re.compile(r"\d+\s*(个|条|家)")
@@ -33,15 +41,26 @@ def _csv(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def _published(site) -> dict:
+    points = json.loads((site / "opendata" / "points.json").read_text(encoding="utf-8"))["points"]
+    return {"points": points, "reported": _csv("reported.csv"), "towns": _csv("towns.csv"), "needs": _csv("needs.csv")}
+
+
 @pytest.fixture(scope="module")
 def data(shipped_site):
-    points = json.loads((shipped_site / "opendata" / "points.json").read_text(encoding="utf-8"))["points"]
-    return {"points": points, "reported": _csv("reported.csv"), "towns": _csv("towns.csv")}
+    return _published(shipped_site)
 
 
 def expected(query: str, data: dict) -> int | None:
     q = {k: v[0] for k, v in parse_qs(query).items()}
     measure = q.pop("measure")
+    if measure == "offering":  # a need page's points: not closed, offering any of its services
+        need = next(n for n in data["needs"] if n["code"] == q["need"])
+        services = set(need["services"].split(";"))
+        offering = [p for p in data["points"] if p["status"] != "closed" and services & set(p["services"])]
+        if "area" in q:
+            offering = [p for p in offering if ("全市" in (p["area_served"] or [])) == (q["area"] == "citywide")]
+        return sum(1 for p in offering if q.get("evidence", p["evidence"]) == p["evidence"])
     if measure == "towns":
         return sum(1 for t in data["towns"] if q.get("kind", t["kind"]) == t["kind"])
     if measure == "fresh":
@@ -86,15 +105,27 @@ def _pages(site):
     yield site / "about" / "index.html"
     yield from sorted((site / "types").glob("**/index.html"))
     yield from sorted((site / "towns").glob("**/index.html"))
+    yield site / "find" / "index.html"
+    yield from sorted((site / "find").glob("*/index.html"))
+
+
+def _check_counts(page, data: dict) -> int:
+    """Each stated number of the page against the data (a list's ``listed`` against the list); how many."""
+    article = soup(page).select_one("article")
+    checked = 0
+    for span in article.select("span.sp-n[data-count]"):
+        query = {k: v[0] for k, v in parse_qs(span["data-count"]).items()}
+        if query["measure"] == "listed":
+            rows = article.select_one(f"#{query['list']}").select("li.sp-result, tr[data-point-id]")
+            assert rows and int(span.get_text()) == len(rows), (page, span)
+        else:
+            assert int(span.get_text()) == expected(span["data-count"], data), (page, span)
+        checked += 1
+    return checked
 
 
 def test_every_stated_count_is_what_the_data_gives(shipped_site, data):
-    checked = 0
-    for page in _pages(shipped_site):
-        article = soup(page).select_one("article")
-        for span in article.select("span.sp-n[data-count]"):
-            assert int(span.get_text()) == expected(span["data-count"], data), (page, span)
-            checked += 1
+    checked = sum(_check_counts(page, data) for page in _pages(shipped_site))
     assert checked > 200
 
 
@@ -186,8 +217,7 @@ def reported_site(tmp_path_factory):
         "inferred-one.yaml": INFERRED,
     }
     site = build(make_registry(root, records), root / "site")
-    points = json.loads((site / "opendata" / "points.json").read_text(encoding="utf-8"))["points"]
-    return site, {"points": points, "reported": _csv("reported.csv"), "towns": _csv("towns.csv")}
+    return site, _published(site)
 
 
 def test_reported_points_are_counted_in_their_own_column_on_every_page(reported_site):
@@ -199,11 +229,7 @@ def test_reported_points_are_counted_in_their_own_column_on_every_page(reported_
         assert provided and "1" in [s.get_text() for s in provided], page
         header = [th.get_text() for th in article.select("table thead th")]
         assert "主管部门或网点提供" in header, page
-    checked = 0
-    for page in _pages(site):
-        for span in soup(page).select_one("article").select("span.sp-n[data-count]"):
-            assert int(span.get_text()) == expected(span["data-count"], data), (page, span)
-            checked += 1
+    checked = sum(_check_counts(page, data) for page in _pages(site))
     assert checked > 50
 
 
@@ -230,3 +256,72 @@ def test_reported_evidence_and_its_provider_reach_the_open_data(reported_site):
     points = next(r for r in package["resources"] if r["name"] == "points")
     evidence = next(f for f in points["schema"]["fields"] if f["name"] == "evidence")
     assert evidence["constraints"]["enum"] == ["named", "reported", "inferred"]
+
+
+# At scale: a registry of LARGE points from the benchmark's generator (scripts/synth.py), built once.
+LARGE = 2000
+PAGE_LIMIT = 200 * 1024  # bytes of HTML, issue 27
+
+
+def _synth():
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def large_site():
+    shm = Path("/dev/shm")
+    root = Path(tempfile.mkdtemp(prefix="sp-large-", dir=shm if shm.is_dir() else None))
+    try:
+        data, _ = _synth().make(root, LARGE)
+        site = build(data, root / "site")
+        yield site, _published(site)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_at_2000_points_every_page_is_under_200_kb(large_site):
+    site, _ = large_site
+    sizes = {p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*.html")}
+    assert len(sizes) > LARGE
+    assert {page: size for page, size in sizes.items() if size >= PAGE_LIMIT} == {}
+
+
+def test_at_2000_points_every_count_is_exact_and_the_rest_is_reachable(large_site):
+    site, data = large_site
+    listed = Settings().listed
+    checked = 0
+    for page in _pages(site):
+        checked += _check_counts(page, data)
+        article = soup(page).select_one("article")
+        for span in article.select("span.sp-n"):
+            span.decompose()
+        assert not BARE_COUNT.search(article.get_text(" ", strip=True)), page
+    assert checked > 500
+    slugs = {t["slug"]: t["name"] for t in data["towns"]}
+    bounded = 0
+    for page in [*sorted((site / "towns").glob("*/index.html")), *sorted((site / "types").glob("*/index.html"))]:
+        article = soup(page).select_one("article")
+        for table in article.select("table[id^=list-]"):
+            town, kind = (slugs[page.parent.name], table["id"][5:]) if "towns" in page.parts else ("", page.parent.name)
+            total = sum(1 for p in data["points"] if p["type"] == kind and (not town or p["town"] == town))
+            assert len(table.select("tr[data-point-id]")) == min(total, listed), (page, kind)
+            rest = article.select_one(f'p.sp-listed:has([data-count="measure=listed&list={table["id"]}"])')
+            assert (rest is not None) == (total > listed), (page, kind)
+            if rest:
+                assert rest.select_one('a[href^="../../map/#"]') and rest.select_one('a[href="../../opendata/"]')
+                bounded += 1
+    assert bounded >= 5  # type pages and town sections with more points than listed
+    for need in data["needs"]:
+        page = site / "find" / need["code"] / "index.html"
+        cards = soup(page).select("#find-results li.sp-result")
+        local = expected(f"measure=offering&need={need['code']}&area=local", data)
+        assert len(cards) == min(local, listed), need["code"]
+        if local > listed:  # every local point, for the finder's nearest-first order
+            ids = [row[0] for row in json.loads((page.parent / "points.json").read_bytes())["points"]]
+            services = set(need["services"].split(";"))
+            offering = {p["id"] for p in data["points"] if p["status"] != "closed" and services & set(p["services"])}
+            assert sorted(ids) == sorted(offering) and {c["data-point-id"] for c in cards} <= offering

@@ -24,6 +24,7 @@ from .errors import SetupError, printable
 TILES = ("gaode", "tianditu", "osm")
 REPO_HOSTS = ("github", "gitlab")
 MAX_WORKERS = 64  # forked build workers; more is a typo, not a machine
+MAX_LISTED = 200  # more cards than this would put a listing page over 200 KB again
 # 审图号 as printed on Chinese maps: GS(2024)1234号, GS京(2022)1061号, 粤S(2023)045号.
 REVIEW_NUMBER = r"[A-Z]{0,3}[\u4e00-\u9fff]{0,2}[A-Z]{0,2} ?[(（][0-9]{4}[)）] ?[0-9]{1,6} ?号?"
 # An http(s) address whose every character is safe in an HTML attribute, a URL and YAML: an ASCII host
@@ -159,6 +160,9 @@ class Settings:
         None, "GitLab: the OAuth application id (public)", _pattern(r"[A-Za-z0-9_-]{1,128}", " 应是字母、数字、_ 和 -")
     )
     workers: int | None = setting(None, f"forked build workers (0–{MAX_WORKERS}; 0: none; unset: by size)")
+    # How many points a need, town or type page lists in its HTML (the rest: the map, the open data and,
+    # on need pages, the finder's nearest-first list); every total on those pages is still stated whole.
+    listed: int = setting(60, f"points a need, town or type page lists; totals stay whole (0–{MAX_LISTED})")
     # A way to correct a record without any account: shown beside every correction link, on /admin/
     # and in the editor's guide (site/corrections.py).
     corrections_email: str | None = setting(None, "an address that takes corrections (no account needed)", _email)
@@ -194,7 +198,7 @@ class Settings:
                 raise
 
 
-LIMITS = {"stale_days": 36500, "workers": MAX_WORKERS}
+LIMITS = {"stale_days": 36500, "workers": MAX_WORKERS, "listed": MAX_LISTED}
 
 
 def _kind(spec: dataclasses.Field) -> type:

@@ -58,8 +58,11 @@ def missing_next_year(rows: list[dict], today: dt.date) -> str | None:
     )
 
 
-def browser_json(rows: list[dict]) -> bytes:
-    """The table for servicepoints-hours.js: covered years and ``date -> [kind, name]``."""
-    cal = calendar(rows)
+def browser_json(rows: list[dict], since: int = 0) -> bytes:
+    """The table for servicepoints-hours.js: covered years and ``date -> [kind, name]``, from the year ``since``
+    on. The badge answers for today in China and a site is read after its release, so the build passes the
+    release's year: the years before it never matter to a reader (a clock set before it gets the weekly hours,
+    marked as leaving that year's holidays out)."""
+    cal = calendar([r for r in rows if (real_date(r.get("date")) or dt.date.min).year >= since])
     body = {"years": sorted(cal.years), "days": {d: list(v) for d, v in sorted(cal.days.items())}}
     return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -108,6 +108,14 @@ def query(measure: str, type: str = "", town: str = "", status: str = "", field:
     return urlencode({k: v for k, v in parts.items() if v})
 
 
+def need_query(need: str, area: str = "", evidence: str = "") -> str:
+    """The ``data-count`` text of a need page's number: the points that are not closed and offer any of the
+    need's services (needs.csv), all of them or those anyone in the city may use (``area=citywide``) or the
+    rest (``area=local``), optionally only those of one evidence level."""
+    parts = {"measure": "offering", "need": need, "area": area, "evidence": evidence}
+    return urlencode({k: v for k, v in parts.items() if v})
+
+
 def inferred_reason(point: dict, counts: Counts, type_name: str) -> str:
     """Why an inferred point is in the registry, in one plain sentence from the data."""
     reported = counts.value("reported", point["type"])

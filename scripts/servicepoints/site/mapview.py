@@ -116,6 +116,16 @@ def _as_of(point: dict) -> str | None:
     return None if basis is None else basis["date"] or ""
 
 
+def hours_index(points: list[dict]) -> dict[str, int]:
+    """Each distinct hours text of these points, in first-seen order, with its index: the browser's data files
+    (the map's, the need-finder's) hold each text once and an index per point."""
+    table: dict[str, int] = {}
+    for p in points:
+        if p["hours"]:
+            table.setdefault(p["hours"], len(table))
+    return table
+
+
 def map_data(data: SiteData) -> bytes:
     """The map's points: one array per point (see COLUMNS), codes as indexes, hours as an index into a table
     of distinct strings with their Chinese reading. WGS-84 coordinates exactly as validated, so the browser's
@@ -128,11 +138,9 @@ def map_data(data: SiteData) -> bytes:
         "service": [s["code"] for s in data.tables["services"]],
     }
     index = {name: {code: i for i, code in enumerate(values)} for name, values in codes.items()}
-    hours_table: dict[str, int] = {}
+    hours_table = hours_index(data.points)
     rows = []
     for p in data.points:
-        if p["hours"] and p["hours"] not in hours_table:
-            hours_table[p["hours"]] = len(hours_table)
         located = p["lat"] is not None and p["lon"] is not None
         rows.append(
             [

@@ -168,7 +168,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         for name, body in admin_files(self.site, environment(self.templates), config.site_name).items():
             files.append(File.generated(config, name, content=body))
         files.append(File.generated(config, mapview.DATA_FILE, content=mapview.map_data(self.site)))
-        holidays = browser_json(self.site.tables.get("holidays", []))  # for servicepoints-hours.js
+        since = int(self.site.settings.release()[:4])  # the years a reader of this release can be in
+        holidays = browser_json(self.site.tables.get("holidays", []), since)  # for servicepoints-hours.js
         files.append(File.generated(config, "assets/servicepoints-holidays.json", content=holidays))
 
     def _add_listing_pages(self, files: Files, config) -> None:
@@ -189,6 +190,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.kinds = {f"types/{kind['code']}.md": kind for kind in self.view["types"]}
         self.towns = {f"towns/{town['slug']}.md": town for town in self.view["towns"]}
         self.needs = self.generated.needs()
+        for uri, body in self.generated.need_data_files(self.needs).items():  # the finder's nearest beyond the HTML
+            files.append(File.generated(config, uri, content=body))
         for uri in [*self.kinds, *self.towns, *self.needs]:
             files.append(File.generated(config, uri, content="", inclusion=hidden))
         for n in range(len(self.site.points)):

@@ -18,7 +18,7 @@ from ..publish.changes import LEVEL_TEXT, LEVELS, RULES
 from ..publish.feed import FEED_NAME
 from .cms import point_links
 from ..publish.completeness import completeness
-from .counts import Counts, inferred_reason, query
+from .counts import Counts, inferred_reason, need_query, query
 from .escape import link, md, script_json
 from ..publish.export import SQLITE_NAME
 from ..publish.formats import GROUPS
@@ -28,7 +28,7 @@ from ..registry.freshness import is_fresh
 from .links import map_links
 from ..registry.descriptor import Descriptor
 from ..registry.load import allowed_services
-from .mapview import map_parts
+from .mapview import hours_index, map_parts
 from .material import segment
 from ..registry.model import SiteData
 from ..registry.needs import channels_for, needs_for_services, needs_view
@@ -38,7 +38,6 @@ from .qr import qr_svg
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
-TYPE_TABLE_LIMIT = 1000  # above this a type page links to the town sections instead of one giant table
 NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
 
 
@@ -96,8 +95,11 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
     pages["stats.md"] = env.get_template("stats.md.j2").render(**view)
     pages["about.md"] = env.get_template("about.md.j2").render(**view)
     pages["data/fields.md"] = env.get_template("fields.md.j2").render(**view)
+    report = completeness(data.points, data.tables["types"], data.tables["towns"])
+    for field in report["fields"]:  # the page lists the first records missing each field; the JSON file all
+        field["shown"] = field["missing"][: data.settings.listed]
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
-        completeness=completeness(data.points, data.tables["types"], data.tables["towns"]),
+        completeness=report,
         point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
         **view,
     )
@@ -132,6 +134,7 @@ class GeneratedPages:
         self.env = environment(templates)
         self.env.globals["link"] = self.link
         self.env.globals["has_page"] = lambda target: target in self.urls  # an instance may have no such page
+        self.listed = data.settings.listed  # points a need, town or type page lists in its HTML
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
         for point in data.points:
@@ -160,15 +163,26 @@ class GeneratedPages:
         return Body(html, toc.tokens), search_entry(point, self.view)
 
     def town(self, town: dict) -> Body:
+        """A section per type with the town's first ``listed`` points of it; the totals are stated whole."""
         toc = Toc(self.permalink)
         here = self.by_town.get(town["name"], [])
-        html = self.env.get_template("town.html.j2").render(town=town, here=here, toc=toc, **self.view)
+        sections = []
+        for kind in self.view["types"]:
+            rows = [p for p in here if p["type"] == kind["code"]]
+            if rows:
+                sections.append({"kind": kind, "total": len(rows), "rows": rows[: self.listed]})
+        html = self.env.get_template("town.html.j2").render(
+            town=town, here=here, sections=sections, toc=toc, **self.view
+        )
         return Body(html, toc.tokens)
 
     def kind(self, kind: dict) -> Body:
+        """The type's first ``listed`` points; above that, a link per town with its count, and the map."""
         toc = Toc(self.permalink)
         rows = self.by_type.get(kind["code"], [])
-        html = self.env.get_template("type.html.j2").render(kind=kind, rows=rows, toc=toc, **self.view)
+        html = self.env.get_template("type.html.j2").render(
+            kind=kind, rows=rows[: self.listed], total=len(rows), toc=toc, **self.view
+        )
         return Body(html, toc.tokens)
 
     def needs(self) -> dict[str, dict]:
@@ -177,9 +191,22 @@ class GeneratedPages:
         return {f"find/{need['code']}.md": need for need in needs}
 
     def need(self, need: dict) -> Body:
+        """The need's citywide points, then its first ``listed`` local ones (the finder sorts them, and fetches
+        need_data() for the nearest when the page holds fewer than all)."""
         toc = Toc(self.permalink)
-        html = self.env.get_template("need.html.j2").render(need=need, toc=toc, **self._need_extra, **self.view)
+        listed = need["local"][: self.listed]
+        html = self.env.get_template("need.html.j2").render(
+            need=need, listed=listed, toc=toc, **self._need_extra, **self.view
+        )
         return Body(html, toc.tokens)
+
+    def need_data_files(self, needs: dict[str, dict]) -> dict[str, bytes]:
+        """``find/CODE/points.json`` for each need page listing fewer local points than offer it (see need_data)."""
+        return {
+            f"find/{need['code']}/{NEED_DATA}": need_data(need, self.view)
+            for need in needs.values()
+            if len(need["local"]) > self.listed
+        }
 
     def need_entries(self) -> dict[str, dict]:
         """One search entry per need-finder page (``find/CODE.md``): its name, description, services and the words
@@ -208,6 +235,43 @@ class GeneratedPages:
             "title": segment(escape(town["name"], quote=False)),
             "text": segment(escape(text, quote=False)),
         }
+
+
+NEED_DATA = "points.json"  # beside a need page whose HTML lists only the first points: all of them, for the finder
+NEED_COLUMNS = ["id", "name", "type", "town", "lat", "lon", "area", "inferred", "estimated", "phone", "hours", "status"]
+
+
+def need_data(need: dict, view: dict) -> bytes:
+    """Every local point offering a need, compactly, for the finder to sort by distance and make cards of the
+    nearest: one array per point (NEED_COLUMNS), its type as a short name and its hours as indexes into tables.
+    The positions are the records' WGS-84 coordinates as validated, so distances match `servicepoints nearest`."""
+    kinds = [t["code"] for t in view["types"]]
+    hours_table = hours_index(need["local"])
+    rows = []
+    for p in need["local"]:
+        where = (p["lat"], p["lon"]) if p["lat"] is not None and p["lon"] is not None else (None, None)
+        rows.append(
+            [
+                p["id"],
+                p["name"],
+                kinds.index(p["type"]),
+                p["town"] or "",
+                *where,
+                ";".join(p.get("area_served") or []),  # as the cards' data-area
+                1 if is_inferred(p) else 0,
+                1 if p.get("precision") == "town" else 0,
+                (p["phones"] or [""])[0],
+                hours_table[p["hours"]] if p["hours"] else -1,
+                p["status"],
+            ]
+        )
+    doc = {
+        "columns": NEED_COLUMNS,
+        "types": [t["short_name"] for t in view["types"]],
+        "hours": list(hours_table),
+        "points": rows,
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def search_entry(point: dict, view: dict) -> dict:
@@ -271,6 +335,7 @@ def site_view(data: SiteData) -> dict:
     return {
         "counts": counts,
         "count_query": query,
+        "need_query": need_query,
         "inferred_reason": lambda p: inferred_reason(p, counts, names.get(p["type"], "网点")),
         "evidence_labels": data.labels("evidence"),
         "provider": lambda p: next(reversed(providers(p.get("sources"))), None),
@@ -294,7 +359,6 @@ def site_view(data: SiteData) -> dict:
         "fresh_count": sum(is_fresh(p, data.settings.stale_days) for p in data.points),
         "delimiter": data.descriptor.list_delimiter,
         "offered": allowed_services(data.descriptor, data.tables),
-        "type_table_limit": TYPE_TABLE_LIMIT,
         "city": data.place.name,  # the place map searches name (need pages)
     }
 
