@@ -263,6 +263,23 @@ def test_a_swap_cut_short_puts_the_old_site_back(tmp_path):
     assert _leftovers(tmp_path, "site") == []
 
 
+@pytest.mark.parametrize("torn", ["", "servicepoints stag", "servicepoints staging, pid "])
+def test_a_staging_folder_killed_before_its_marker_was_written_is_cleared(tmp_path, torn):
+    """The killed-build test kills as soon as the folder appears: the marker may be empty or cut short."""
+    out = tmp_path / "site"
+    staging = tmp_path / ".site.servicepoints-staging-torn"
+    staging.mkdir()
+    (staging / buildmod.MARKER).write_text(torn, encoding="utf-8")
+    buildmod.recover(out)
+    assert _leftovers(tmp_path, "site") == []
+    foreign = tmp_path / ".site.servicepoints-staging-foreign"
+    foreign.mkdir()  # the same torn marker beside anything else is not known to be ours
+    (foreign / buildmod.MARKER).write_text(torn, encoding="utf-8")
+    (foreign / "keep.txt").write_text("someone's", encoding="utf-8")
+    buildmod.recover(out)
+    assert _leftovers(tmp_path, "site") == [".site.servicepoints-staging-foreign"]
+
+
 def test_a_running_builds_staging_is_left_alone(tmp_path):
     out = tmp_path / "site"
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])

@@ -205,6 +205,8 @@ def _left_by_us(path: Path) -> bool:
     text = _read(marker)
     if text == _BUILT:
         return True
+    if _STAGING.startswith(text) and [p.name for p in path.iterdir()] == [MARKER]:
+        return True  # killed between making the folder and finishing its marker: nothing else in it yet
     if not text.startswith(_STAGING):
         return False
     try:
