@@ -144,10 +144,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.workers = Workers(default_workers(len(self.site.points), chosen=self.site.settings.workers))
         self._add_open_data(files, config)
         self._add_data_files(files, config)
-        words = config.extra.get("servicepoints") or {}  # the instance's own words (mkdocs.yml)
-        view = site_view(self.site) | wayfinding.point_view(self.way, config) | {"home_about": words.get("home_about")}
-        view |= _instance_words(config)
-        self.view = view
+        self.view = site_view(self.site) | wayfinding.point_view(self.way, config) | _instance_words(config)
         self._add_listing_pages(files, config)
         self._add_generated_pages(files, config)
         self._start_workers()
@@ -349,9 +346,10 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
 
 def _instance_words(config) -> dict:
-    """The instance's own Markdown for generated pages (mkdocs.yml, extra.servicepoints): 关于本站's part."""
+    """The instance's own words for generated pages (mkdocs.yml, extra.servicepoints): the home page's
+    paragraph and 关于本站's part."""
     words = (config.extra or {}).get("servicepoints") or {}
-    return {"about_instance": words.get("about") or ""}
+    return {"home_about": words.get("home_about"), "about_instance": words.get("about") or ""}
 
 
 def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
