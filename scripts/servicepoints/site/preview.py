@@ -40,8 +40,9 @@ from ..core.parallel import OrderedMap, Workers
 from ..core.settings import Settings, load_settings
 from ..registry.load import Registry, read_registry
 from ..registry.output import problems_text
-from ..registry.validate import Report, validate
+from ..registry.validate import Memo, Report, validate
 from .plugin import Preset, ServicepointsPlugin
+from .render import COMPILED
 
 HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
 _DIRTY_WARNING = "A 'dirty' build is being performed"  # mkdocs' warning for what a preview rebuild is by design
@@ -93,6 +94,11 @@ class _Hooks(BasePlugin):
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
         return files
 
+    def on_env(self, env, config, files):
+        """The theme's templates too are compiled once for the life of the preview."""
+        env.bytecode_cache = COMPILED
+        return env
+
     @event_priority(0)
     def on_post_build(self, config) -> None:
         """Before ours (-100) appends the point pages' search entries: those of the kept pages, as they were."""
@@ -141,6 +147,8 @@ class Preview:
         self.memory: Memory | None = None
         self.snapshot: dict[str, tuple[int, int, int]] = {}
         self.problem: str | None = None  # the last refusal's message, shown on the served pages until fixed
+        self.known: dict = {}  # record files as read (read_registry), and what validation found in each (Memo)
+        self.memo = Memo()
         self._hooks: _Hooks | None = None
 
     def watched(self) -> list[Path]:
@@ -182,8 +190,8 @@ class Preview:
         partial = self.memory is not None and all(Path(p).is_relative_to(points) for p in changed)
         try:
             settings = load_settings(self.settings_file)
-            registry = read_registry(self.data_dir)
-            report = validate(registry, stale_days=settings.stale_days, workers=settings.workers)
+            registry = read_registry(self.data_dir, self.known)
+            report = validate(registry, stale_days=settings.stale_days, workers=settings.workers, memo=self.memo)
         except SetupError as exc:
             return self._refuse(f"设置或数据目录有误：{printable(exc, limit=1000)}", start, setup=True)
         if not report.ok:

@@ -41,9 +41,28 @@ PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one 
 NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process (jinja2 checks each against its source's checksum):
+    the several environments of a build, and the builds of the editor's preview, compile a template once."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
 def environment(templates: Path) -> jinja2.Environment:
     # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
     env = jinja2.Environment(
+        bytecode_cache=COMPILED,
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -100,11 +119,22 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
         field["shown"] = field["missing"][: data.settings.listed]
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
         completeness=report,
-        point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
+        point_by_id=_LinkedPoints(data),
         **view,
     )
     pages.update(_finder_pages(env, data, view))
     return pages
+
+
+class _LinkedPoints:
+    """``[id]`` -> the point with its correction and edit links, made for the few records a page shows."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data, self.by_id = data, {p["id"]: p for p in data.points}
+
+    def __getitem__(self, point_id: str) -> dict:
+        point = self.by_id[point_id]
+        return point | {"links": point_links(self.data, point, _page_url(self.data, point))}
 
 
 def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
