@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
-from . import glossary, mapview, material, wayfinding
+from . import glossary, mapview, material, search, wayfinding
 from ..publish.feed import FEED_NAME
 from ..publish.release import Previous, read_previous
 from .cms import admin_files, parse_repo, record_layout
@@ -326,7 +326,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         entries = [self.generated.town_entry(town) for town in self.towns.values()]
         entries += list(self.need_entries.values())
         entries += [self.entries[n] for n in sorted(self.entries)]
-        self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
+        self.search_index_bytes = sum(search.write(Path(config.site_dir), entries).values())
 
     def on_build_error(self, error) -> None:
         self._close()
