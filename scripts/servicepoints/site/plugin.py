@@ -107,6 +107,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.view: dict = {}
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
+        self.search_files: set[str] = set()
 
     def on_config(self, config):
         base = Path(config.config_file_path).parent
@@ -331,7 +332,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         entries = [self.generated.town_entry(town) for town in self.towns.values()]
         entries += list(self.need_entries.values())
         entries += [self.entries[n] for n in sorted(self.entries)]
-        self.search_index_bytes = sum(search.write(Path(config.site_dir), entries).values())
+        written = search.write(Path(config.site_dir), entries)
+        self.search_files = set(written)  # its shard and document files change with the data (site/preview.py)
+        self.search_index_bytes = sum(written.values())
 
     def on_build_error(self, error) -> None:
         self._close()
