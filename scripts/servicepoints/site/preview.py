@@ -42,7 +42,7 @@ from ..registry.load import Registry, read_registry
 from ..registry.output import problems_text
 from ..registry.validate import Memo, Report, validate
 from .plugin import Preset, ServicepointsPlugin
-from .render import COMPILED
+from .render import _COMPILED
 
 HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
 _DIRTY_WARNING = "A 'dirty' build is being performed"  # mkdocs' warning for what a preview rebuild is by design
@@ -96,7 +96,7 @@ class _Hooks(BasePlugin):
 
     def on_env(self, env, config, files):
         """The theme's templates too are compiled once for the life of the preview."""
-        env.bytecode_cache = COMPILED
+        env.bytecode_cache = _COMPILED  # render.py's cache of compiled templates
         return env
 
     @event_priority(0)
@@ -241,6 +241,7 @@ class Preview:
         hooks = self._hooks
         assert hooks is not None
         extras = {p.relative_to(self.out_dir).as_posix() for p in _files(self.out_dir)} - hooks.outputs
+        extras -= hooks.ours.search_files  # written by every build, as the data gives them: not kept as extras
         self._remember(hooks, extras)
 
     def _rebuild(self, settings: Settings, registry: Registry, report: Report) -> list[str]:
@@ -264,7 +265,7 @@ class Preview:
             raise SetupError(f"mkdocs 构建失败：{' '.join(str(exc).split())}") from None
         hooks = self._hooks
         assert hooks is not None
-        self._tidy(hooks.outputs | memory.extras)
+        self._tidy(hooks.outputs | memory.extras | hooks.ours.search_files)
         self._remember(hooks, memory.extras)
         return hooks.written
 
@@ -336,7 +337,9 @@ class _Server(LiveReloadServer):
         return content[:at] + banner + content[at:]
 
 
-def serve(preview: Preview, port: int, echo: Callable[[Outcome], None], ready: Callable[[LiveReloadServer], None]) -> None:
+def serve(
+    preview: Preview, port: int, echo: Callable[[Outcome], None], ready: Callable[[LiveReloadServer], None]
+) -> None:
     """Serve the preview folder on localhost until interrupted (or ``shutdown()``), updating it on every change to
     what it reads; ``echo`` gets each update's outcome, ``ready`` the server before it starts."""
 
@@ -355,6 +358,8 @@ def serve(preview: Preview, port: int, echo: Callable[[Outcome], None], ready: C
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # the builder never raises: this is the socket
-        raise SetupError(f"无法在 127.0.0.1:{port} 上提供预览：{exc.strerror or exc}；端口可能已被占用，请换一个 --port") from None
+        raise SetupError(
+            f"无法在 127.0.0.1:{port} 上提供预览：{exc.strerror or exc}；端口可能已被占用，请换一个 --port"
+        ) from None
     finally:
         server.shutdown()

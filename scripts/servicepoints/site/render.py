@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
@@ -38,12 +39,13 @@ from .qr import qr_svg
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
-NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
+NEED_BOOST = 20  # a need page outranks the point pages sharing its words (the search worker multiplies its score)
 
 
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process (jinja2 checks each against its source's checksum):
-    the several environments of a build, and the builds of the editor's preview, compile a template once."""
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates, kept for the process: a build makes several environments (pages, generated pages,
+    the editor, the late pages), each of which would compile the same templates again. Jinja checks an entry
+    against its template's source, so an edited template is compiled afresh."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
@@ -56,15 +58,18 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.code[bucket.key] = bucket.bytecode_to_string()
 
 
-COMPILED = CompiledTemplates()
+_COMPILED = _Compiled()
 
 
 def environment(templates: Path) -> jinja2.Environment:
+    """Our page templates' environment. A template is read once per environment (``auto_reload`` off: a build
+    never edits one), not checked on disk at each of the thousands of pages that import it."""
     # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
     env = jinja2.Environment(
-        bytecode_cache=COMPILED,
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
+        auto_reload=False,
+        bytecode_cache=_COMPILED,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -137,7 +142,7 @@ class _LinkedPoints:
         return point | {"links": point_links(self.data, point, _page_url(self.data, point))}
 
 
-def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
     return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
 
@@ -494,7 +499,9 @@ def release_view(changes: dict) -> dict:
                 "key": " / ".join(t["primary_key"]),
                 "added": [key(k) for k in t["added"]],
                 "removed": [key(k) for k in t["removed"]],
-                "changed": [(key(c["key"]), f, v["old"], v["new"]) for c in t["changed"] for f, v in c["fields"].items()],
+                "changed": [
+                    (key(c["key"]), f, v["old"], v["new"]) for c in t["changed"] for f, v in c["fields"].items()
+                ],
                 "fields_added": t["fields_added"],
                 "fields_removed": t["fields_removed"],
             }
@@ -502,7 +509,7 @@ def release_view(changes: dict) -> dict:
     return {"tables": tables, "level": LEVEL_TEXT.get(changes.get("level") or "", "")}
 
 
-def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def opendata_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     changes = json.loads(opendata["changes.json"])
