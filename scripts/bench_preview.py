@@ -16,6 +16,8 @@ import argparse
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +39,13 @@ FIRST_BUILD_TIMEOUT = 600  # seconds; a 20,000-point first build on a loaded mac
 
 def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and of its children it has waited for (the preview joins its workers, its
+    open-data job and its package check before it answers), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -76,12 +85,16 @@ def _rebuild_seconds(log: Path, seen: int) -> tuple[list[float], int]:
     return found[seen:], len(found)
 
 
-def measure(count: int = 2000, runs: int = 3, work: Path | None = None) -> dict:
-    """Save-to-reloaded-page seconds at ``count`` points, median of ``runs`` runs (see the module's docstring)."""
+def measure(count: int = 2000, runs: int = 3, work: Path | None = None, data: Path | None = None) -> dict:
+    """Save-to-reloaded-page seconds at ``count`` points, median of ``runs`` runs (see the module's docstring).
+    ``data``: a registry of ``count`` points to copy (else one is generated); ``work``: where (else tmpfs)."""
     tmpfs = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(prefix="servicepoints-bench-preview-", dir=work or tmpfs) as tmp:
         root = Path(tmp)
-        data, _ = synth.make(root, count)
+        if data is None:
+            data, _ = synth.make(root, count)
+        else:
+            data = Path(shutil.copytree(data, root / "data"))
         record = sorted((data / "points").glob("*.yaml"))[count // 2]
         point_id = record.stem
         port, log = _free_port(), root / "serve.log"
@@ -90,15 +103,29 @@ def measure(count: int = 2000, runs: int = 3, work: Path | None = None) -> dict:
         command += ["--port", str(port)]
         url = f"http://127.0.0.1:{port}/points/{point_id}/"
         with log.open("w", encoding="utf-8") as out:
-            process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+            env = os.environ | {"PYTHONFAULTHANDLER": "1"}  # SIGABRT dumps every thread's stack into the log
+            process = subprocess.Popen(command, cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             _wait_served(url, process, log)
-            result = _in_browser(url, record, runs, log) if _browser() else _over_http(url, record, runs, log)
+            how = _in_browser if _browser() else _over_http
+            try:
+                result = how(url, record, runs, log, process.pid)
+            except Exception:
+                process.send_signal(signal.SIGABRT)  # where the preview was, for the report
+                process.wait(30)
+                raise SystemExit(
+                    f"bench_preview: no reloaded page; the preview's log:\n{log.read_text()[-8000:]}"
+                ) from None
         finally:
             process.terminate()
             process.wait(30)
     times = result["seconds"]
-    return result | {"points": count, "median": statistics.median(times), "runs": runs}
+    return result | {
+        "points": count,
+        "median": statistics.median(times),
+        "cpu_median": statistics.median(result["cpu"]),
+        "runs": runs,
+    }
 
 
 def _browser() -> bool:
@@ -109,10 +136,10 @@ def _browser() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def _in_browser(url: str, record: Path, runs: int, log: Path) -> dict:
+def _in_browser(url: str, record: Path, runs: int, log: Path, pid: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    seconds, loads, rebuilds, seen = [], [], [], 0
+    seconds, loads, rebuilds, seen, cpu = [], [], [], 0, []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
@@ -122,10 +149,11 @@ def _in_browser(url: str, record: Path, runs: int, log: Path) -> dict:
             name = f"预览基准第{run}次改名"
             loads.append(load_average())
             page.wait_for_timeout(1000)  # the page's reload poll is connected; nothing else is running
-            start = time.perf_counter()
+            used, start = cpu_seconds(pid), time.perf_counter()
             _rename(record, name)
             page.wait_for_function(SHOWS, arg=name, polling=20, timeout=120_000)  # survives the reload
             seconds.append(time.perf_counter() - start)
+            cpu.append(cpu_seconds(pid) - used)
             found, seen = _rebuild_seconds(log, seen)
             rebuilds += found
         browser.close()
@@ -133,23 +161,41 @@ def _in_browser(url: str, record: Path, runs: int, log: Path) -> dict:
         "seconds": seconds,
         "load": loads,
         "rebuild": rebuilds,
+        "cpu": cpu,
         "how": "Chromium: save to the reloaded page showing the new name",
     }
 
 
-def _over_http(url: str, record: Path, runs: int, log: Path) -> dict:
-    seconds, loads, rebuilds, seen = [], [], [], 0
+def _over_http(url: str, record: Path, runs: int, log: Path, pid: int) -> dict:
+    seconds, loads, rebuilds, seen, cpu = [], [], [], 0, []
     for run in range(runs):
         name = f"预览基准第{run}次改名"
         loads.append(load_average())
-        start = time.perf_counter()
+        used, start = cpu_seconds(pid), time.perf_counter()
         _rename(record, name)
         while name not in (_get(url) or ""):
             time.sleep(0.02)
         seconds.append(time.perf_counter() - start)
+        cpu.append(cpu_seconds(pid) - used)
         found, seen = _rebuild_seconds(log, seen)
         rebuilds += found
-    return {"seconds": seconds, "load": loads, "rebuild": rebuilds, "how": "HTTP: save to the new page served"}
+    return {
+        "seconds": seconds,
+        "load": loads,
+        "rebuild": rebuilds,
+        "cpu": cpu,
+        "how": "HTTP: save to the new page served",
+    }
+
+
+def columns(built) -> dict[str, str]:
+    """bench.py's columns (``built``: its Built, one size's registry): the median save-to-reloaded-page seconds,
+    and the CPU of one save's update; the whole result is kept in RESULTS for the line under the table."""
+    result = RESULTS[built.count] = measure(built.count, built.runs, built.work, built.data)
+    return {"preview s": f"{result['median']:.2f}", "preview CPU s": f"{result['cpu_median']:.2f}"}
+
+
+RESULTS: dict[int, dict] = {}  # points -> measure()'s result, from columns()
 
 
 def line(result: dict) -> str:
@@ -159,7 +205,8 @@ def line(result: dict) -> str:
     return (
         f"Preview after one record changes, {result['points']:,} points (`servicepoints serve`, {result['how']}; "
         f"target ≤2 s): median {result['median']:.2f} s of {result['runs']} runs: {runs}. "
-        f"The preview's own rebuild in those runs: {rebuild} s."
+        f"The preview's own rebuild in those runs: {rebuild} s; CPU of the preview and its workers per save "
+        f"(user+system): median {result['cpu_median']:.2f} s."
     )
 
 
