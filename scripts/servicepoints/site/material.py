@@ -13,6 +13,10 @@ tests/test_material.py fails when an upgrade changes any of it:
   to which we add our own entries after Material has written it;
 - its search worker's code, three bugs of which we patch (``SEARCH_WORKER_FIXES``): the theme directory
   holds the patched copy under the worker's own name, so the theme loads it in place of the original;
+- its stylesheets are ``assets/stylesheets/main.<hash>.min.css`` and ``palette.<hash>.min.css``, each linked
+  once from base.html's ``styles`` block and read by nothing else; the body's ``data-md-color-*`` values are
+  the palette setting's (``palette_attributes``); the classes its script adds while a page runs, for the features we use, are
+  ``RUNTIME_CLASSES`` (site/styles.py keeps their rules; tests/site/test_styles_browser.py looks for others);
 - its bundle fetches ``sitemap.xml`` beside every ``link[rel=alternate]`` (meant for language alternates), so
   the releases feed's head link says ``rel="alternate feed"`` (theme/main.html): the feed's folder has no
   sitemap, and a 404 would show on every page (tests/site/test_mapview.py checks the console).
@@ -42,6 +46,23 @@ SEARCH_WORKER_FIXES = [
     #    the result's terms were listed, so each was shown after 缺少 (missing) on results that contain it.
     ('[...fe(s,this.index.invertedIndex)].join("* ")', '[...fe(s,this.index.invertedIndex)].join(" ")'),
 ]
+
+STYLESHEETS = "assets/stylesheets"
+STYLESHEET_STEMS = ("main", "palette")  # base.html's styles block links both, each once
+# Classes the theme's script adds to our pages while they run (search results, the header title on scroll,
+# toc.follow, the repository's facts, its dialog), which no template writes.
+RUNTIME_CLASSES = (
+    "md-dialog--active",
+    "md-header__title--active",
+    "md-nav__link--passed",
+    "md-search-result__icon",
+    "md-search-result__item",
+    "md-search-result__more",
+    "md-search-result__terms",
+    "md-source__fact",
+    "md-source__facts",
+    "md-source__repository--active",
+)
 
 WORD_FREQ = 100_000  # jieba frequency of each word we add: far above 小榄 + 镇, so the name stays one word
 _learned: tuple[str, ...] = ()  # the words jieba's dictionary holds beyond its own, sorted
@@ -111,11 +132,38 @@ def keep_whole(words: Iterable[str]) -> None:
     segment.cache_clear()
 
 
-def installed_search_worker() -> Path:
-    """Material's own search worker, as installed."""
+def templates_dir() -> Path:
     import material
 
-    return Path(material.__file__).parent / "templates" / SEARCH_WORKER
+    return Path(material.__file__).parent / "templates"
+
+
+def installed_stylesheets() -> list[Path]:
+    """The theme's stylesheets for every page (``main.<hash>.min.css`` and ``palette.<hash>.min.css``), as
+    installed."""
+    found = []
+    for stem in STYLESHEET_STEMS:
+        files = sorted((templates_dir() / STYLESHEETS).glob(f"{stem}.*.min.css"))
+        if len(files) != 1:
+            raise ValueError(f"mkdocs-material: expected one {stem}.*.min.css in {STYLESHEETS}, found {len(files)}")
+        found.append(files[0])
+    return found
+
+
+def palette_attributes(palette) -> dict[str, frozenset[str]]:
+    """The values the theme gives the body's ``data-md-color-*`` attributes for ``palette`` (the theme's
+    setting: one mapping or a list of toggled options), as base.html and partials/palette.html write them."""
+    options = [palette] if isinstance(palette, dict) else list(palette or [{}])
+    defaults = {"scheme": "default", "primary": "indigo", "accent": "indigo"}
+    return {
+        f"data-md-color-{key}": frozenset(str(option.get(key) or default).replace(" ", "-") for option in options)
+        for key, default in defaults.items()
+    }
+
+
+def installed_search_worker() -> Path:
+    """Material's own search worker, as installed."""
+    return templates_dir() / SEARCH_WORKER
 
 
 def patched_search_worker(code: str) -> str:
