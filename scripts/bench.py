@@ -10,6 +10,8 @@ load average is recorded with it. The results go to stdout and BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gzip
@@ -23,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -39,48 +43,153 @@ def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def timed(cmd: list[str], cwd: Path, exit_code: int = 0) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run, via GNU time. The peak is the largest single process's:
-    worker processes are counted on their own, not added to the parent's."""
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def children(pid: int) -> list[int]:
+    """The live children of process ``pid``, from every one of its threads' /proc children lists."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], children(pid)
+    while todo:
+        child = todo.pop()
+        out.append(child)
+        todo += children(child)
+    return out
+
+
+def process_sample(pid: int) -> tuple[str, float, int, int] | None:
+    """(identity, CPU seconds used so far, RSS bytes, PSS bytes) of one live process, or None once it is gone.
+    The identity is the pid with its start time, so a reused pid is a new process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except (OSError, ValueError, IndexError):
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    cpu = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: this process's own
+    pss = next((int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), rss)
+    return f"{pid}:{fields[19]}", cpu, rss, pss
+
+
+class TreeWatch:
+    """Samples a process tree from /proc every ``interval`` seconds while it runs: the largest sum of RSS over
+    its live processes (what the tree holds at once; pages a forked worker shares with its parent count in
+    both), the same for PSS (each shared page split between its sharers), and the CPU each process was last
+    seen to have used: their sum (``seen_cpu``) is at most what GNU time reports when every child is waited
+    for, so a larger sum shows unreaped work that time would miss."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid, self.interval = pid, interval
+        self.tree_rss = self.tree_pss = 0
+        self.cpu: dict[str, float] = {}
+        self.processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def sample(self) -> None:
+        rss = pss = 0
+        for pid in descendants(self.pid):
+            seen = process_sample(pid)
+            if seen is None:
+                continue
+            key, cpu, r, p = seen
+            self.cpu[key] = cpu
+            rss, pss = rss + r, pss + p
+        self.tree_rss, self.tree_pss = max(self.tree_rss, rss), max(self.tree_pss, pss)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seen_cpu(self) -> float:
+        return sum(self.cpu.values())
+
+
+@dataclass
+class Run:
+    """One run of a command: wall seconds, CPU seconds of the process tree (user + sys, as GNU time counts
+    them: the command and every child it waited for), the largest single process's peak RSS (GNU time's
+    %M), the tree's peak RSS and PSS sampled from /proc (MiB), the CPU the samples saw, and the load average
+    when it started."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    tree_mb: float
+    tree_pss_mb: float
+    seen_cpu: float
+    load: float
+
+
+def timed(cmd: list[str], cwd: Path, exit_code: int = 0) -> Run:
+    """One run of ``cmd`` under GNU time, its process tree watched from /proc."""
     out = cwd / ".time"
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %M", "-o", str(out), *cmd],
+    load = load_average()
+    process = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%e %U %S %M", "-o", str(out), *cmd],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    if done.returncode != exit_code:
-        raise SystemExit(f"bench: {' '.join(cmd)} exited {done.returncode}, expected {exit_code}")
-    wall, peak = out.read_text().split()[-2:]
-    return float(wall), int(peak) / 1024
+    watch = TreeWatch(process.pid)
+    returncode = process.wait()
+    watch.stop()
+    if returncode != exit_code:
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {returncode}, expected {exit_code}")
+    wall, user, system, peak = out.read_text().split()[-4:]
+    return Run(
+        wall=float(wall),
+        cpu=float(user) + float(system),
+        peak_mb=int(peak) / 1024,
+        tree_mb=watch.tree_rss / 2**20,
+        tree_pss_mb=watch.tree_pss / 2**20,
+        seen_cpu=watch.seen_cpu,
+        load=load,
+    )
 
 
-def summary(walls: list[float], peaks: list[float], loads: list[float]) -> dict:
-    return {"seconds": statistics.median(walls), "peak_mb": max(peaks), "runs": walls, "load": loads}
+def summary(runs: list[Run]) -> dict:
+    """Medians of time and CPU, the largest memory of all runs, and every run as it was."""
+    return {
+        "seconds": statistics.median(r.wall for r in runs),
+        "cpu": statistics.median(r.cpu for r in runs),
+        "peak_mb": max(r.peak_mb for r in runs),
+        "tree_mb": max(r.tree_mb for r in runs),
+        "tree_pss_mb": max(r.tree_pss_mb for r in runs),
+        "runs": [r.wall for r in runs],
+        "load": [r.load for r in runs],
+        "each": [dataclasses.asdict(r) for r in runs],
+    }
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, exit_code: int = 0) -> dict:
     """Median wall seconds and the largest peak RSS (MB) of ``runs`` runs."""
-    walls, peaks, loads = [], [], []
-    for _ in range(runs):
-        loads.append(load_average())
-        wall, peak = timed(cmd, cwd, exit_code)
-        walls.append(wall)
-        peaks.append(peak)
-    return summary(walls, peaks, loads)
+    return summary([timed(cmd, cwd, exit_code) for _ in range(runs)])
 
 
 def interleaved(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, dict]:
-    """Run each command once per round, ``runs`` rounds; a median and peak per command."""
-    seen = {name: ([], [], []) for name in commands}
+    """Run each command once per round, ``runs`` rounds; a summary per command."""
+    seen: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, (cmd, cwd) in commands.items():
-            walls, peaks, loads = seen[name]
-            loads.append(load_average())
-            wall, peak = timed(cmd, cwd)
-            walls.append(wall)
-            peaks.append(peak)
-    return {name: summary(*values) for name, values in seen.items()}
+            seen[name].append(timed(cmd, cwd))
+    return {name: summary(values) for name, values in seen.items()}
 
 
 def bare_project(root: Path, pages: int) -> Path:
@@ -130,6 +239,10 @@ def folium_naive(site: Path, work: Path, runs: int) -> dict:
     return result | {"html_kb": (work / "naive.html").stat().st_size / 1024}
 
 
+def _size(path: Path) -> float:
+    return path.stat().st_size if path.is_file() else float("nan")
+
+
 def weights(site: Path, count: int) -> dict:
     total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     geojson = (site / "opendata" / "points.geojson").read_bytes()
@@ -138,7 +251,7 @@ def weights(site: Path, count: int) -> dict:
         "pages": sum(1 for _ in site.rglob("index.html")),
         "map_html_kb": (site / "map" / "index.html").stat().st_size / 1024,
         "geojson_kb": len(geojson) / 1024,
-        "search_index_mb": (site / "search" / "search_index.json").stat().st_size / 2**20,
+        "search_index_mb": _size(site / "search" / "search_index.json") / 2**20,
         "geojson_gzip_kb": len(gzip.compress(geojson, 9)) / 1024,
         "gzip_bytes_per_point": len(gzip.compress(geojson, 9)) / count,
         "largest_page": max((p.stat().st_size, p.relative_to(site).as_posix()) for p in site.rglob("*.html")),
@@ -287,15 +400,7 @@ def import_dry_run(work: Path, count: int, runs: int) -> dict:
         for title, value in new.items():
             rows.cell(last + 1 + n, titles.index(title) + 1).value = value
     book.save(sheet)
-    import resource
-
-    def cpu() -> float:
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return used.ru_utime + used.ru_stime
-
-    before = cpu()
     timing = measure([str(BIN / "servicepoints"), "import", str(sheet), "--data", str(data)], work, runs)
-    timing["cpu"] = (cpu() - before) / runs
     return timing | {"points": count, "rows": last - 1 + 20, "changed": len(range(2, last + 1, 10)), "new": 20}
 
 
@@ -308,10 +413,39 @@ def import_line(row: dict) -> str:
     )
 
 
+@dataclass
+class Built:
+    """What a measurement beyond the build gets: one size's registry, the site built from it (by the last of
+    the interleaved builds), a folder of its own to work in, and the number of runs asked for."""
+
+    count: int
+    data: Path
+    site: Path
+    work: Path
+    runs: int
+
+
+MAPS: dict[int, dict | None] = {}  # points -> map_ready's whole result, for the detailed line
+
+
+def map_columns(built: Built) -> dict[str, str]:
+    """The map page's readiness, on the page's clock (see map_ready): median wall and main-thread CPU."""
+    result = MAPS[built.count] = map_ready(built.site, built.runs)
+    if result is None:
+        return {"map-ready ms": "n/a", "map CPU ms": "n/a"}
+    return {"map-ready ms": f"{result['ready_ms_median']:.0f}", "map CPU ms": f"{result['ready_cpu_ms_median']:.0f}"}
+
+
+# The one place where measurements beyond the build join the table, each at every size: a function of Built
+# giving its columns (title -> cell), in order. scripts/bench_search.py and scripts/bench_preview.py add theirs
+# here with one line each.
+EXTRAS: list[Callable[[Built], dict[str, str]]] = [map_columns]
+
+
 def run_size(count: int, work: Path, runs: int, naive: bool = True) -> dict:
     data, _ = synth.make(work, count)
     out = work / "site"
-    row = {"points": count}
+    row: dict = {"points": count}
     row["validate"] = measure([str(BIN / "servicepoints"), "validate", "--data", str(data)], work, runs)
     build = [str(BIN / "servicepoints"), "build", "--data", str(data), "--out", str(out), "--config", str(MKDOCS_YML)]
     timed(build, work)  # once first, to count the pages the bare build must match
@@ -322,7 +456,13 @@ def run_size(count: int, work: Path, runs: int, naive: bool = True) -> dict:
     row["build"], row["bare"] = both["build"], both["bare"]
     row["weights"] = weights(out, count)
     row["ratio"] = row["build"]["seconds"] / row["bare"]["seconds"]
+    row["cpu_ratio"] = row["build"]["cpu"] / row["bare"]["cpu"]
     row["naive"] = folium_naive(out, work, runs) if naive else {"seconds": float("nan"), "html_kb": float("nan")}
+    built = Built(count, data, out, work / "extras", runs)
+    built.work.mkdir(exist_ok=True)
+    row["extras"] = {}
+    for extra in EXTRAS:
+        row["extras"] |= extra(built)
     return row
 
 
@@ -347,36 +487,98 @@ def machine() -> dict:
     }
 
 
+CPU_TARGET = 1.3  # issue 27: total CPU of the build at most 1.3× the bare build's, at 2,000 and 20,000 points
+MEMORY_TARGET = 500  # MiB, issue 27: peak memory of the whole process tree at 20,000 points
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "missed"
+
+
+def _cells(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def run_text(run: dict) -> str:
+    return (
+        f"{run['wall']:.1f} s, CPU {run['cpu']:.1f} s (seen {run['seen_cpu']:.1f}), "
+        f"{run['peak_mb']:.0f}/{run['tree_mb']:.0f}/{run['tree_pss_mb']:.0f} MiB (load {run['load']:.1f})"
+    )
+
+
 def fmt(rows: list[dict], planted: dict, browser: dict | None, info: dict, runs: int, intake: dict) -> str:
+    extras = list(dict.fromkeys(title for r in rows for title in r.get("extras", {})))
     lines = [
         "# Benchmarks",
         "",
         f"Measured by `make bench` (scripts/bench.py) on {info['date']}: {info['cpu']}, {info['cores']} cores, "
-        f"{info['memory_gb']} GB, Python {info['python']}, on tmpfs. Each time is the median of {runs} runs, ours "
-        "and the bare build interleaved; memory is the largest peak RSS of one process in those runs. The bare "
-        "build is mkdocs-material with our theme settings and the same number of one-line pages outside the nav. "
+        f"{info['memory_gb']} GB, Python {info['python']}, on tmpfs. Ours and the bare build run interleaved, "
+        f"{runs} runs each; times and CPU are medians, memory the largest of those runs. The bare build is "
+        "mkdocs-material with our theme settings and the same number of one-line pages outside the nav. "
         "Synthetic registries spread over the 23 towns and all types.",
         "",
-        "| points | validate s | validate MB | build s | build MB | bare mkdocs s | build ÷ bare | pages | site MB "
-        "| search index MB | map HTML KB | GeoJSON KB | gzip KB | gzip B/point | folium naive s | naive HTML KB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "- **CPU**: user + system seconds of the whole process tree, as GNU time reports them (`%U + %S`: the "
+        "command and every child process it waited for; our build waits for each worker and background process "
+        "it forks, and the CPU each process was seen to use, sampled from /proc, never exceeds it).",
+        "- **Memory**, MiB: *largest process* is GNU time's `%M`, the peak RSS of the largest single process; "
+        "*tree RSS* is the largest sum of RSS over the tree's live processes, sampled from /proc every 0.1 s "
+        "(pages a forked worker still shares with the build process count in both); *tree PSS* is the same sum "
+        "with each shared page split between its sharers, what the tree really holds at once.",
+        "",
+        _cells(
+            ["points", "build s", "bare s", "wall ratio", "build CPU s", "bare CPU s", "CPU ratio"]
+            + ["build MiB, largest process", "build MiB, tree RSS", "build MiB, tree PSS", "bare MiB, tree RSS"]
+            + ["validate s", "validate MiB", *extras]
+        ),
+        "|---:" * (13 + len(extras)) + "|",
+    ]
+    for r in rows:
+        b, bare = r["build"], r["bare"]
+        cells = [f"{r['points']:,}", f"{b['seconds']:.1f}", f"{bare['seconds']:.1f}", f"{r['ratio']:.2f}"]
+        cells += [f"{b['cpu']:.1f}", f"{bare['cpu']:.1f}", f"{r['cpu_ratio']:.2f}", f"{b['peak_mb']:.0f}"]
+        cells += [f"{b['tree_mb']:.0f}", f"{b['tree_pss_mb']:.0f}", f"{bare['tree_mb']:.0f}"]
+        cells += [f"{r['validate']['seconds']:.1f}", f"{r['validate']['peak_mb']:.0f}"]
+        lines.append(_cells(cells + [r.get("extras", {}).get(title, "") for title in extras]))
+    lines += [
+        "",
+        "| points | pages | site MB | search index MB | map HTML KB | GeoJSON KB | gzip KB | gzip B/point "
+        "| folium naive s | naive HTML KB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         w = r["weights"]
         lines.append(
-            f"| {r['points']:,} | {r['validate']['seconds']:.1f} | {r['validate']['peak_mb']:.0f} | "
-            f"{r['build']['seconds']:.1f} | {r['build']['peak_mb']:.0f} | {r['bare']['seconds']:.1f} | "
-            f"{r['ratio']:.2f} | {w['pages']:,} | {w['site_mb']:.1f} | {w['search_index_mb']:.1f} | "
-            f"{w['map_html_kb']:.1f} | "
-            f"{w['geojson_kb']:.0f} | "
-            f"{w['geojson_gzip_kb']:.0f} | {w['gzip_bytes_per_point']:.0f} | {r['naive']['seconds']:.1f} | "
-            f"{r['naive']['html_kb']:,.0f} |"
+            f"| {r['points']:,} | {w['pages']:,} | {w['site_mb']:.1f} | {w['search_index_mb']:.1f} | "
+            f"{w['map_html_kb']:.1f} | {w['geojson_kb']:.0f} | {w['geojson_gzip_kb']:.0f} | "
+            f"{w['gzip_bytes_per_point']:.0f} | {r['naive']['seconds']:.1f} | {r['naive']['html_kb']:,.0f} |"
         )
-    lines += ["", "Every run, in order, with the one-minute load average when it started (the machine is shared):", ""]
+    lines += [
+        "",
+        "Every run, in order: wall time, CPU (and the CPU seen in /proc), memory as largest process / tree RSS / "
+        "tree PSS, and the one-minute load average when it started (the machine is shared):",
+        "",
+    ]
     for r in rows:
-        pairs = zip(r["build"]["runs"], r["build"]["load"], r["bare"]["runs"], r["bare"]["load"], strict=True)
-        shown = "; ".join(f"ours {a:.1f} s (load {la:.1f}), bare {b:.1f} s (load {lb:.1f})" for a, la, b, lb in pairs)
+        pairs = zip(r["build"]["each"], r["bare"]["each"], strict=True)
+        shown = "; ".join(f"ours {run_text(a)}, bare {run_text(b)}" for a, b in pairs)
         lines.append(f"- {r['points']:,} points: {shown}.")
+    targets = [
+        f"CPU ratio at {r['points']:,} points {r['cpu_ratio']:.2f} "
+        f"(≤{CPU_TARGET}: {_met(r['cpu_ratio'] <= CPU_TARGET)})"
+        for r in rows
+        if r["points"] >= 2000
+    ]
+    targets += [
+        f"memory at {r['points']:,} points {r['build']['peak_mb']:.0f} MiB largest process, "
+        f"{r['build']['tree_pss_mb']:.0f} MiB tree PSS, {r['build']['tree_mb']:.0f} MiB tree RSS "
+        f"(≤{MEMORY_TARGET}: largest process {_met(r['build']['peak_mb'] <= MEMORY_TARGET)}, "
+        f"tree PSS {_met(r['build']['tree_pss_mb'] <= MEMORY_TARGET)}, "
+        f"tree RSS {_met(r['build']['tree_mb'] <= MEMORY_TARGET)})"
+        for r in rows
+        if r["points"] >= 20000
+    ]
+    if targets:
+        lines += ["", "Targets of issue 27: " + "; ".join(targets) + "."]
     if len(rows) > 1:
         growth = rows[-1]["build"]["seconds"] / rows[-2]["build"]["seconds"]
         lines += [
@@ -440,7 +642,7 @@ def main() -> int:
             rows.append(run_size(count, work, args.runs, naive=not args.no_naive))
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
             Path(args.out).with_suffix(".partial.json").write_text(json.dumps(rows), encoding="utf-8")
-        browser = map_ready(Path(tmp) / str(sizes[-1]) / "site", args.runs)
+        browser = MAPS.get(sizes[-1])
         planted_work = Path(tmp) / "planted"
         planted_work.mkdir()
         planted = validation_with_planted(planted_work, sizes[-1], args.runs) | {"points": sizes[-1]}

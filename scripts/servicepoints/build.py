@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -34,12 +35,18 @@ _STAGING = "servicepoints staging, pid "
 
 
 def build_site(
-    config_file: Path, data_dir: Path, out_dir: Path, settings: Settings, checked: tuple[Registry, Report] | None = None
+    config_file: Path,
+    data_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    checked: tuple[Registry, Report] | None = None,
+    attach: Callable[..., None] | None = None,
 ) -> None:
     """Run mkdocs (strict) with the servicepoints plugin reading ``data_dir``; write ``out_dir`` atomically.
 
     ``checked``: the registry and its validation report when the caller has them already,
-    so the plugin does not read and validate everything a second time.
+    so the plugin does not read and validate everything a second time. ``attach``: the editor's preview
+    (site/preview.py), which learns from this build what its partial rebuilds may keep.
     Raises SetupError (nothing written, nothing removed) for an output folder we may not replace.
     """
     config = _config(config_file)
@@ -54,7 +61,7 @@ def build_site(
         plugin = config.plugins.get("servicepoints")
         if not isinstance(plugin, ServicepointsPlugin):
             raise SetupError(f"mkdocs 配置 {config_file} 的 plugins 中没有 servicepoints，无法生成网点页面")
-        plugin.preset = Preset(Path(data_dir), settings, checked)
+        plugin.preset = Preset(Path(data_dir), settings, checked, attach)
         mkdocs_build(config)
         (staging / MARKER).write_text(_BUILT, encoding="utf-8")
     except (Abort, MkDocsException) as exc:

@@ -374,3 +374,45 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
     for path in files:
         click.echo(f"已写入 {display_path(path)}")
     click.echo("请运行 servicepoints validate 检查，然后提交合并请求。")
+
+
+@main.command("serve")
+@DATA
+@SETTINGS
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="预览网站的文件夹；默认一个临时文件夹，退出时删除。"
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="本机端口（只在 127.0.0.1 上提供）。"
+)
+def serve_cmd(data_dir: Path, settings_file: str, config_file: str, out_dir: Path | None, port: int) -> None:
+    """编辑时预览网站：先完整生成一次，之后每次保存只重建受影响的页面，浏览器自动刷新；数据有错时保留上一版。"""
+    import shutil
+    import signal
+    import tempfile
+
+    from .build import build_site, check_output
+    from .site.preview import Outcome, Preview, serve
+
+    settings = load_settings(settings_file)
+    temporary = out_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="servicepoints-preview-")) if out_dir is None else out_dir
+    try:
+        check_output(Path(config_file), data_dir, folder, settings)
+        preview = Preview(Path(config_file), data_dir, settings_file, folder, build_site)
+        first = preview.update()
+        if first.kind == "refused":
+            click.echo(first.message, err=True)
+            sys.exit(2 if first.setup else 1)
+        click.echo(first.message)
+
+        def echo(outcome: Outcome) -> None:
+            if outcome.kind != "unchanged":
+                click.echo(outcome.message, err=outcome.kind == "refused")
+
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stopped like Ctrl+C: the folder goes too
+        serve(preview, port, echo, lambda server: click.echo(f"预览网址：{server.url}（按 Ctrl+C 结束）"))
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)

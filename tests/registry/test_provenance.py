@@ -242,10 +242,3 @@ def test_the_status_basis_is_the_named_source_or_the_newest():
     assert status_basis(point | {"status_date": "2022-01-01"}) == {"date": "2022-01-01", "title": "旧"}
     assert status_basis(point | {"sources": sources[2:]}) == {"date": None, "title": None}
     assert status_basis(point | {"status": "unknown"}) is None
-
-
-def test_the_checked_source_columns_are_the_descriptors():
-    from servicepoints.registry.tablecheck import SOURCE_KEYS
-
-    fields = [f["name"] for f in read_registry(DATA).descriptor.fields("point_sources")]
-    assert ["point_id", *SOURCE_KEYS] == fields

@@ -220,3 +220,11 @@ def test_a_type_with_more_points_than_listed_links_town_sections_and_the_map(tmp
     assert [tr["data-point-id"] for tr in town.select("tr[data-point-id]")] == ["t1"]
     assert town.select_one("p.sp-listed").get_text() == rest
     assert town.select_one('p.sp-listed a[href="../../map/#town=guzhen&type=trademark-station"]')
+
+def test_compiled_templates_are_shared_but_an_edited_one_is_compiled_afresh(tmp_path):
+    from servicepoints.site.render import environment
+
+    (tmp_path / "page.j2").write_text("{{ n }} 个网点", encoding="utf-8")
+    assert environment(tmp_path).get_template("page.j2").render(n=1) == "1 个网点"
+    (tmp_path / "page.j2").write_text("共 {{ n }} 个网点", encoding="utf-8")  # a new environment: a new build
+    assert environment(tmp_path).get_template("page.j2").render(n=2) == "共 2 个网点"

@@ -41,6 +41,7 @@ COMMANDS = {
     "validate-json": ["validate", "--format", "json"],
     "validate-github": ["validate", "--format", "github"],
     "build": ["build", "--out", "{out}", "--config", str(ROOT / "mkdocs.yml")],
+    "serve": ["serve", "--out", "{out}", "--config", str(ROOT / "mkdocs.yml")],
     "new": NEW,
     "new-hostile-town": ["new", "--type", "../../x", "--town", "../../x", "--name", "a\nb"],
     "stale": ["stale"],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..core.errors import Problem
 from .descriptor import Descriptor
 from .load import Record, Registry
+from .provenance import SOURCES_RESOURCE
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -56,11 +57,7 @@ def check_package(registry: Registry) -> list[Problem]:
         for item, code in enumerate(services if isinstance(services, list) else [services] if services else []):
             links.append([record.id, code if isinstance(code, str) else None])
             origins.append((index, item))
-    derived: dict[str, list] = {
-        "points": [names, *rows],
-        "point_services": [["point_id", "service"], *links],
-        "point_sources": [["point_id", *SOURCE_KEYS], *_source_rows(registry)],
-    }
+    derived: dict[str, list] = {"points": [names, *rows], "point_services": [["point_id", "service"], *links]}
     with tempfile.TemporaryDirectory(prefix="servicepoints-") as scratch:
         report = _package(registry, derived, Path(scratch)).validate()
     mapper = _Mapper(registry, origins)
@@ -73,23 +70,22 @@ def check_package(registry: Registry) -> list[Problem]:
     return problems
 
 
-SOURCE_KEYS = ("title", "url", "date", "provided_by", "note")  # the point_sources columns after point_id
-
-
 def _nested_text(value) -> str | None:
     """A nested value (the sources list) as the JSON text of a Table Schema array cell."""
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list) and value else None
 
 
-def _source_rows(registry: Registry) -> list[list]:
-    """Rows of the derived point_sources table from well-formed source items."""
-    rows = []
-    for record in registry.records:
-        items = record.values.get("sources")
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and all(v is None or isinstance(v, str) for v in item.values()):
-                rows.append([record.id, *(item.get(name) for name in SOURCE_KEYS)])
-    return rows
+# What frictionless is not asked to check, because nothing it could find there would be reported: each source
+# (the point_sources table) is checked item by item, with its own line, in provenance.py; and a derived
+# table's point_id is the id of a record of the points table itself (or empty), so it always refers to a point.
+CHECKED_ELSEWHERE = (SOURCES_RESOURCE,)
+DERIVED_KEY = "point_id"
+
+
+def _checked_here(resource: dict) -> bool:
+    """A table frictionless checks: not one with its own checker (x-checked-by: holidays.py, needs.py, with
+    Chinese messages and lines), nor one of CHECKED_ELSEWHERE."""
+    return "x-checked-by" not in resource and resource["name"] not in CHECKED_ELSEWHERE
 
 
 def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> frictionless.Package:
@@ -98,9 +94,13 @@ def _package(registry: Registry, derived: dict[str, list], scratch: Path) -> fri
     Not inline data: frictionless deep-copies inline rows each time it exports a descriptor
     (foreign-key lookups do), which cost seconds at 20,000 records.
     """
-    # Code lists marked x-checked-by have their own checker with Chinese messages and lines (holidays.py, needs.py).
-    descriptor = Descriptor(copy.deepcopy(registry.descriptor.only(lambda r: "x-checked-by" not in r)))
+    descriptor = Descriptor(copy.deepcopy(registry.descriptor.only(_checked_here)))
     for resource in descriptor.resources:
+        schema = resource["schema"]
+        if resource["name"] in derived and "foreignKeys" in schema:  # reading points again for each costs seconds
+            schema["foreignKeys"] = [
+                k for k in schema["foreignKeys"] if k["fields"] not in (DERIVED_KEY, [DERIVED_KEY])
+            ]
         if resource["name"] in derived:
             resource["path"] = f"{resource['name']}.csv"
             with (scratch / resource["path"]).open("w", encoding="utf-8", newline="") as handle:
@@ -131,8 +131,6 @@ class _Mapper:
 
     def map(self, resource: str, error) -> Problem | None:
         row = getattr(error, "row_number", None)
-        if resource == "point_sources":
-            return None  # each source is checked, with its own line, in provenance.py
         if resource == "points" and row:
             return self._point(self.registry.records[row - 2], error)
         if resource == "point_services" and row:

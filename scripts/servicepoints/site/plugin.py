@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class Preset:
     data_dir: Path
     settings: Settings
     checked: tuple[Registry, Report] | None = None
+    # Called by on_config with the config and this plugin: the editor's preview joins the build (site/preview.py).
+    attach: Callable[..., None] | None = None
 
 
 class _Options(Config):
@@ -138,6 +141,8 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
         material.keep_whole(glossary.search_words(self.site.tables))  # before anything is segmented (or forked)
         self.stylesheets = _stylesheets(config, self.templates)
+        if self.preset is not None and self.preset.attach is not None:
+            self.preset.attach(config, self)
         return config
 
     def on_files(self, files: Files, config) -> Files:

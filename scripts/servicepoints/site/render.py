@@ -41,11 +41,34 @@ PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one 
 NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates, kept for the process: a build makes several environments (pages, generated pages,
+    the editor, the late pages), each of which would compile the same templates again. Jinja checks an entry
+    against its template's source, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
+
+
 def environment(templates: Path) -> jinja2.Environment:
+    """Our page templates' environment. A template is read once per environment (``auto_reload`` off: a build
+    never edits one), not checked on disk at each of the thousands of pages that import it."""
     # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
+        auto_reload=False,
+        bytecode_cache=_COMPILED,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,0 +1,352 @@
+"""The editor's preview (``servicepoints serve``): one full build, then, when records change, a rebuild of only
+what they touch, writing byte for byte what a full build of the same data writes.
+
+What a point page is made from: its own public record and the path of its file, and what every page is made from
+(the descriptor, code lists, settings, templates, mkdocs.yml, the hand-written pages). Nothing on it comes from
+another point. So when only files under ``points/`` changed, a rebuild (a dirty mkdocs build into the served folder)
+- writes the point pages whose record changed or is new, and removes the files of records gone;
+- writes every other page again (home, statistics, completeness, towns, types, needs, map, open data: about 60 pages
+  whatever the registry's size) and every data file (map data, open data, search index, sitemap, browser editor);
+- keeps the other point pages as the last build wrote them, and their search entries.
+A change to anything else is a full build (``servicepoints build``'s own, into the same folder).
+``tests/site/test_preview.py`` holds every file of a rebuilt site equal to a full build of the same data.
+
+Bad input never reaches the site: the data is read and validated first, and a record that fails (or a YAML syntax
+error) is reported in Chinese while the last good site stays served, with the problem shown on its pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, MkDocsException
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+
+from ..core.errors import SetupError, errors, printable
+from ..core.parallel import OrderedMap, Workers
+from ..core.settings import Settings, load_settings
+from ..registry.load import Registry, read_registry
+from ..registry.output import problems_text
+from ..registry.validate import Report, validate
+from .plugin import Preset, ServicepointsPlugin
+
+HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
+_DIRTY_WARNING = "A 'dirty' build is being performed"  # mkdocs' warning for what a preview rebuild is by design
+
+
+def page_key(point: dict, paths: tuple[str | None, ...]) -> str:
+    """What a point page is made from besides what every page is made from: the public record and its file's path."""
+    text = json.dumps([point, paths], sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass
+class Memory:
+    """What the site in the preview folder holds, from the last good build."""
+
+    pages: dict[str, str]  # point id -> page_key of its page as written
+    entries: dict[str, dict]  # point id -> its search entry
+    extras: set[str]  # files every build writes that no mkdocs File stands for (sitemap, search index, marker)
+
+
+class _Hooks(BasePlugin):
+    """Joins one build (Preset.attach) after our plugin: on a rebuild, keeps the point pages whose record did not
+    change (mkdocs' dirty build skips a page whose file says it is not modified) and their search entries."""
+
+    def __init__(self, ours: ServicepointsPlugin, memory: Memory | None) -> None:
+        super().__init__()
+        self.ours, self.memory = ours, memory
+        self.outputs: set[str] = set()
+        self.kept: dict[int, str] = {}  # point index -> id, for the points whose page is kept
+        self.written: list[str] = []
+
+    def on_files(self, files: Files, config) -> Files:
+        """After ours (same priority, joined later): every file the build writes; on a rebuild, which pages stay."""
+        self.outputs = {f.dest_uri for f in files if f.inclusion.is_included()}
+        if self.memory is None:
+            return files
+        ours, pages = self.ours, self.memory.pages
+        kept_uris = set()
+        for n, point in enumerate(ours.site.points):
+            if pages.get(point["id"]) == _key(ours, point):
+                self.kept[n] = point["id"]
+                kept_uris.add(ours.generated.point_uri(n))
+            else:
+                self.written.append(point["id"])
+        for file in files.documentation_pages():
+            # Hand-written pages are written again too (their output may hold data: mkdocs would go by mtime).
+            setattr(file, "is_modified", _NOT_MODIFIED if file.src_uri in kept_uris else _MODIFIED)
+        # The point bodies: only the pages written need one, so they are rendered here when asked for.
+        ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
+        return files
+
+    @event_priority(0)
+    def on_post_build(self, config) -> None:
+        """Before ours (-100) appends the point pages' search entries: those of the kept pages, as they were."""
+        if self.memory is not None:
+            for n, point_id in self.kept.items():
+                self.ours.entries[n] = self.memory.entries[point_id]
+
+
+def _MODIFIED() -> bool:
+    return True
+
+
+def _NOT_MODIFIED() -> bool:
+    return False
+
+
+def _key(ours: ServicepointsPlugin, point: dict) -> str:
+    return page_key(point, (ours.site.paths.get(point["id"]), ours.way.record_files.get(point["id"])))
+
+
+@dataclass
+class Outcome:
+    """What one update did, for the terminal (``message``, Chinese) and the tests."""
+
+    kind: str  # "full", "pages" (a partial rebuild), "unchanged" or "refused" (bad input: the site is as it was)
+    message: str
+    seconds: float = 0.0
+    written: list[str] = field(default_factory=list)  # point ids whose pages were written (a partial rebuild)
+    setup: bool = False  # refused for a broken set-up (settings, data folder, mkdocs.yml), not for bad data
+
+
+class Preview:
+    """The preview folder and how to bring it up to date with the data. ``full_build`` is the command layer's
+    ``build_site`` (a staged build that replaces the folder whole); partial rebuilds write into the folder."""
+
+    def __init__(
+        self,
+        config_file: Path,
+        data_dir: Path,
+        settings_file: str,
+        out_dir: Path,
+        full_build: Callable[..., None],
+    ) -> None:
+        self.config_file, self.data_dir, self.settings_file = Path(config_file), Path(data_dir), settings_file
+        self.out_dir, self.full_build = Path(out_dir), full_build
+        self.memory: Memory | None = None
+        self.snapshot: dict[str, tuple[int, int, int]] = {}
+        self.problem: str | None = None  # the last refusal's message, shown on the served pages until fixed
+        self._hooks: _Hooks | None = None
+
+    def watched(self) -> list[Path]:
+        """Everything a build reads: the data folder, settings, mkdocs.yml, hand-written pages and templates."""
+        paths = [self.data_dir, Path(self.settings_file), self.config_file]
+        try:
+            config = load_config(str(self.config_file))
+        except (Abort, MkDocsException):
+            return paths
+        project = Path(config.config_file_path).parent
+        paths.append(Path(config.docs_dir))
+        if config.theme.custom_dir:
+            paths.append(Path(config.theme.custom_dir))
+        ours = config.plugins.get("servicepoints")
+        if ours is not None:
+            paths.append(project / ours.config.templates_dir)
+        return paths
+
+    def _snapshot(self) -> dict[str, tuple[int, int, int]]:
+        seen = {}
+        for root in self.watched():
+            for path in _files(root):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                seen[str(path.resolve())] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        return seen
+
+    def update(self) -> Outcome:
+        """Bring the preview up to date: nothing, only the touched pages, or a full build. Never raises: bad
+        input (or a failed build) is an Outcome "refused" whose message says what to fix, in Chinese."""
+        start = time.perf_counter()
+        snapshot = self._snapshot()
+        if self.memory is not None and snapshot == self.snapshot:
+            return Outcome("unchanged", "数据没有变化。")
+        changed = {p for p in snapshot.keys() | self.snapshot.keys() if snapshot.get(p) != self.snapshot.get(p)}
+        points = (self.data_dir / "points").resolve()
+        partial = self.memory is not None and all(Path(p).is_relative_to(points) for p in changed)
+        try:
+            settings = load_settings(self.settings_file)
+            registry = read_registry(self.data_dir)
+            report = validate(registry, stale_days=settings.stale_days, workers=settings.workers)
+        except SetupError as exc:
+            return self._refuse(f"设置或数据目录有误：{printable(exc, limit=1000)}", start, setup=True)
+        if not report.ok:
+            shown = problems_text(errors(report.problems), len(registry.records))
+            return self._refuse(f"{shown}\n数据有错误，预览仍是上一次通过校验的网站；改好后保存即可。", start)
+        try:
+            if partial:
+                written = self._rebuild(settings, registry, report)
+            else:
+                self._full(settings, registry, report)
+        except SetupError as exc:
+            self.memory = None  # the folder may be half written: the next update builds it whole
+            return self._refuse(f"生成预览失败：{printable(exc, limit=1000)}", start, setup=True)
+        except Exception as exc:  # a bug, not the editor's input: say so in one line and keep serving
+            self.memory = None
+            return self._refuse(f"生成预览失败（程序错误 {type(exc).__name__}：{printable(exc, limit=300)}）。", start)
+        self.snapshot, self.problem = snapshot, None
+        seconds = time.perf_counter() - start
+        count = len(report.points)
+        if partial:
+            return Outcome(
+                "pages", f"已更新预览：重建 {len(written)} 个网点页和全部列表页（{seconds:.1f} 秒）。", seconds, written
+            )
+        return Outcome("full", f"已完整生成预览：{count} 个网点（{seconds:.1f} 秒）。", seconds)
+
+    def _refuse(self, message: str, start: float, setup: bool = False) -> Outcome:
+        self.problem = message
+        return Outcome("refused", message, time.perf_counter() - start, setup=setup)
+
+    def _attach(self, memory: Memory | None) -> Callable[..., None]:
+        def attach(config, ours: ServicepointsPlugin) -> None:
+            self._hooks = _Hooks(ours, memory)
+            config.plugins[HOOKS] = self._hooks
+
+        return attach
+
+    def _full(self, settings: Settings, registry: Registry, report: Report) -> None:
+        self.memory = None
+        self.full_build(
+            self.config_file,
+            self.data_dir,
+            self.out_dir,
+            settings,
+            checked=(registry, report),
+            attach=self._attach(None),
+        )
+        hooks = self._hooks
+        assert hooks is not None
+        extras = {p.relative_to(self.out_dir).as_posix() for p in _files(self.out_dir)} - hooks.outputs
+        self._remember(hooks, extras)
+
+    def _rebuild(self, settings: Settings, registry: Registry, report: Report) -> list[str]:
+        """A dirty mkdocs build into the served folder: see the module's docstring for what it writes."""
+        memory = self.memory
+        assert memory is not None
+        try:
+            config = load_config(str(self.config_file), strict=True)
+        except (Abort, MkDocsException) as exc:
+            raise SetupError(f"mkdocs 配置 {self.config_file} 有误：{' '.join(str(exc).split())}") from None
+        config["site_dir"] = str(self.out_dir)
+        ours = config.plugins.get("servicepoints")
+        if not isinstance(ours, ServicepointsPlugin):
+            raise SetupError(f"mkdocs 配置 {self.config_file} 的 plugins 中没有 servicepoints，无法生成网点页面")
+        ours.preset = Preset(self.data_dir, settings, (registry, report), self._attach(memory))
+        self.memory = None  # until this build is complete
+        try:
+            with _dirty_is_expected():
+                mkdocs_build(config, dirty=True)
+        except (Abort, MkDocsException) as exc:
+            raise SetupError(f"mkdocs 构建失败：{' '.join(str(exc).split())}") from None
+        hooks = self._hooks
+        assert hooks is not None
+        self._tidy(hooks.outputs | memory.extras)
+        self._remember(hooks, memory.extras)
+        return hooks.written
+
+    def _tidy(self, keep: set[str]) -> None:
+        """Remove what a full build of this data would not write (the pages of records gone), then empty folders."""
+        for path in _files(self.out_dir):
+            if path.relative_to(self.out_dir).as_posix() not in keep:
+                path.unlink()
+        for folder, dirs, files in os.walk(self.out_dir, topdown=False):
+            if folder != str(self.out_dir) and not os.listdir(folder):
+                os.rmdir(folder)
+
+    def _remember(self, hooks: _Hooks, extras: set[str]) -> None:
+        ours = hooks.ours
+        points = ours.site.points
+        self.memory = Memory(
+            pages={p["id"]: _key(ours, p) for p in points},
+            entries={p["id"]: ours.entries[n] for n, p in enumerate(points)},
+            extras=extras,
+        )
+
+
+def _files(root: Path) -> Iterator[Path]:
+    """Every file under ``root`` (or ``root`` itself), links not followed."""
+    if root.is_file():
+        yield root
+        return
+    for folder, dirs, files in os.walk(root):
+        for name in files:
+            yield Path(folder) / name
+
+
+class _NotDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_DIRTY_WARNING)
+
+
+@contextlib.contextmanager
+def _dirty_is_expected() -> Iterator[None]:
+    """mkdocs warns that a dirty build may leave stale navigation and links; a strict build would stop on it. Here
+    it is the point: every page but the kept point pages is written again, and the tests hold the result equal."""
+    logger, quiet = logging.getLogger("mkdocs.commands.build"), _NotDirtyWarning()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _Server(LiveReloadServer):
+    """mkdocs' live-reload server (what ``mkdocs serve`` uses): serves the folder, reloads open pages after each
+    update; while the data has errors every page starts with them."""
+
+    preview: Preview
+
+    def _inject_js_into_html(self, content, epoch):
+        content = super()._inject_js_into_html(content, epoch)
+        problem = self.preview.problem
+        if not problem:
+            return content
+        banner = (
+            '<div id="sp-preview-problem" role="alert" style="position:fixed;inset:0 0 auto 0;z-index:1000;'
+            "max-height:50vh;overflow:auto;background:#fff3f3;color:#7a0000;border-bottom:3px solid #b00;"
+            'padding:1em;font:14px/1.5 monospace;white-space:pre-wrap">'
+            f"<strong>预览未更新：</strong>\n{html.escape(problem)}</div>"
+        ).encode("utf-8")
+        at = content.find(b"<body")
+        at = content.find(b">", at) + 1 if at >= 0 else 0
+        return content[:at] + banner + content[at:]
+
+
+def serve(preview: Preview, port: int, echo: Callable[[Outcome], None], ready: Callable[[LiveReloadServer], None]) -> None:
+    """Serve the preview folder on localhost until interrupted (or ``shutdown()``), updating it on every change to
+    what it reads; ``echo`` gets each update's outcome, ``ready`` the server before it starts."""
+
+    def builder() -> None:
+        echo(preview.update())
+
+    server = _Server(builder=builder, host="127.0.0.1", port=port, root=str(preview.out_dir), polling_interval=0.2)
+    server.preview = preview
+    server.build_delay = 0.05  # the editor saves once; a burst of saves is still one rebuild
+    for path in preview.watched():
+        if path.exists():
+            server.watch(str(path))
+    ready(server)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:  # the builder never raises: this is the socket
+        raise SetupError(f"无法在 127.0.0.1:{port} 上提供预览：{exc.strerror or exc}；端口可能已被占用，请换一个 --port") from None
+    finally:
+        server.shutdown()
