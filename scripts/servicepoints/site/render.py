@@ -38,7 +38,7 @@ from .qr import qr_svg
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
-NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
+NEED_BOOST = 20  # a need page outranks the point pages sharing its words (the search worker multiplies its score)
 
 
 class _Compiled(jinja2.BytecodeCache):
