@@ -26,7 +26,7 @@ from ..publish.release import Previous, read_previous
 from .cms import admin_files, parse_repo, record_layout
 from .corrections import fill_guide
 from .escape import neutralise_links
-from ..publish.export import describe_files, make_files, opendata_plan, write_files
+from ..publish.export import describe_files, make_files, opendata_plan
 from ..registry.holidays import browser_json
 from ..registry.load import Registry, read_registry
 from ..core.errors import SetupError
@@ -420,9 +420,8 @@ def _instance_words(config) -> dict:
 
 
 def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
-    """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
-    files = make_files(plan)
-    write_files(files, folder)
+    """Make every open-data file, writing each into the site as it is made; return the view LATE_PAGES need."""
+    files = make_files(plan, folder)
     return late_view(site, describe_files(plan, files), files)
 
 

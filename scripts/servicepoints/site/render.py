@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
     return pages
 
 
-def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
     return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
 
@@ -495,7 +496,7 @@ def release_view(changes: dict) -> dict:
     return {"tables": tables, "level": LEVEL_TEXT.get(changes.get("level") or "", "")}
 
 
-def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def opendata_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     changes = json.loads(opendata["changes.json"])
