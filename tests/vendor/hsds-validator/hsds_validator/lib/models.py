@@ -2,22 +2,21 @@ from __future__ import annotations
 from pydantic import BaseModel
 from typing import List, Optional
 
-"""
+'''
 Pydantic Models for the current HSDS 3.1 standard.
 Schema reference: https://docs.openreferral.org/en/3.1/hsds/schema_reference.html
 Specification Github: https://github.com/openreferral/specification/tree/3.1/schema
 
 Any field not specified as optional is required.
-"""
+'''
 
 # Four Core Objects
 
-
 class Organization(BaseModel):
-    id: str
-    name: str
+    id: str 
+    name: str 
     alternate_name: Optional[str] = None
-    description: str
+    description: str 
     email: Optional[str] = None
     website: Optional[str] = None
     additional_websites: List[URL]
@@ -38,16 +37,15 @@ class Organization(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Service(BaseModel):
-    id: str
-    name: str
+    id: str 
+    name: str 
     alternate_name: Optional[str] = None
     description: Optional[str] = None
     url: Optional[str] = None
     additional_urls: List[URL]
     email: Optional[str] = None
-    status: str
+    status: str 
     interpretation_services: Optional[str] = None
     application_process: Optional[str] = None
     fees_description: Optional[str] = None
@@ -61,7 +59,7 @@ class Service(BaseModel):
     assurer_email: Optional[str] = None
     licenses: Optional[str] = None
     alert: Optional[str] = None
-    last_modified: Optional[str] = None  # format datetime
+    last_modified: Optional[str] = None # format datetime
     phones: Optional[List[Phone]] = None
     schedules: Optional[List[Schedule]] = None
     service_areas: Optional[List[Service_Area]] = None
@@ -77,10 +75,9 @@ class Service(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Location(BaseModel):
-    id: str
-    location_type: str
+    id: str 
+    location_type: str 
     url: Optional[str] = None
     name: Optional[str] = None
     alternative_name: Optional[str] = None
@@ -99,9 +96,8 @@ class Location(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Service_At_Location(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
     description: Optional[str] = None
     service_areas: Optional[List[Service_Area]] = None
@@ -112,17 +108,15 @@ class Service_At_Location(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 # Rest of the objects
 
-
 class Address(BaseModel):
-    id: str
+    id: str 
     location_id: Optional[str] = None
     attention: Optional[str] = None
-    address_1: str
+    address_1: str 
     address_2: Optional[str] = None
-    city: str
+    city: str 
     region: Optional[str] = None
     state_province: str
     postal_code: str
@@ -131,15 +125,14 @@ class Address(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Phone(BaseModel):
-    id: str
+    id: str 
     location_id: Optional[str] = None
     service_id: Optional[str] = None
     organization_id: Optional[str] = None
     contact_id: Optional[str] = None
     service_at_location_id: Optional[str] = None
-    number: str
+    number: str 
     extension: Optional[int] = None
     type: Optional[str] = None
     description: Optional[str] = None
@@ -147,9 +140,8 @@ class Phone(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
-class Schedule(BaseModel):
-    id: str
+class Schedule(BaseModel): 
+    id: str 
     service_id: Optional[str] = None
     location_id: Optional[str] = None
     service_at_location_id: Optional[str] = None
@@ -175,9 +167,8 @@ class Schedule(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Service_Area(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
     service_at_location_id: Optional[str] = None
     name: Optional[str] = None
@@ -188,9 +179,8 @@ class Service_Area(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Language(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
     location_id: Optional[str] = None
     phone_id: Optional[str] = None
@@ -200,15 +190,13 @@ class Language(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Funding(BaseModel):
-    id: str
+    id: str 
     organization_id: Optional[str] = None
     service_id: Optional[str] = None
     source: Optional[str] = None
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
-
 
 class Accessibility(BaseModel):
     id: str
@@ -219,9 +207,8 @@ class Accessibility(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Cost_Option(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
     valid_from: Optional[str] = None
     valid_to: Optional[str] = None
@@ -232,28 +219,25 @@ class Cost_Option(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Program(BaseModel):
-    id: str
+    id: str 
     organization_id: Optional[str] = None
-    name: str
+    name: str 
     alternate_name: Optional[str] = None
-    description: str
+    description: str 
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Required_Document(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
     document: Optional[str] = None
     uri: Optional[str] = None
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Contact(BaseModel):
-    id: str
+    id: str 
     organization_id: Optional[str] = None
     service_id: Optional[str] = None
     service_at_location_id: Optional[str] = None
@@ -266,41 +250,37 @@ class Contact(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Organization_Identifier(BaseModel):
     id: str
     organization_id: Optional[str] = None
     identifier_scheme: Optional[str] = None
-    identifier_type: str
-    identifier: str
+    identifier_type: str 
+    identifier: str 
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Unit(BaseModel):
-    id: str
-    name: str
+    id: str 
+    name: str 
     scheme: Optional[str] = None
     identifier: Optional[str] = None
     uri: Optional[str] = None
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Service_Capacity(BaseModel):
-    id: str
+    id: str 
     service_id: Optional[str] = None
-    unit: Unit
-    available: int
+    unit: Unit 
+    available: int 
     maximum: Optional[int] = None
     description: Optional[str] = None
-    updated: str
+    updated: str 
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Attribute(BaseModel):
-    id: str
+    id: str 
     link_id: Optional[str] = None
     link_type: Optional[str] = None
     link_entity: Optional[str] = None
@@ -309,28 +289,25 @@ class Attribute(BaseModel):
     metadata: Optional[List[Metadata]] = None
     label: Optional[str] = None
 
-
 class URL(BaseModel):
-    id: str
+    id: str 
     label: Optional[str] = None
-    url: str
+    url: str 
     organization_id: Optional[str] = None
     service_id: Optional[str] = None
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Metadata(BaseModel):
-    id: str
+    id: str 
     resource_id: Optional[str] = None
     resource_type: Optional[str] = None
-    last_action_date: str
-    last_action_type: str
-    field_name: str
-    previous_value: str
-    replacement_value: str
+    last_action_date: str 
+    last_action_type: str 
+    field_name: str 
+    previous_value: str 
+    replacement_value: str 
     updated_by: str
-
 
 class Meta_Table_Description(BaseModel):
     id: str
@@ -340,21 +317,19 @@ class Meta_Table_Description(BaseModel):
     attributes: Optional[List[Attribute]] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Taxonomy(BaseModel):
-    id: str
-    name: str
-    description: str
+    id: str 
+    name: str 
+    description: str 
     uri: Optional[str] = None
     version: Optional[str] = None
     metadata: Optional[List[Metadata]] = None
 
-
 class Taxonomy_Term(BaseModel):
     id: str
     code: Optional[str] = None
-    name: str
-    description: str
+    name: str 
+    description: str 
     parent_id: Optional[str] = None
     taxonomy: Optional[Taxonomy] = None
     taxonomy_detail: Optional[str] = None
@@ -362,7 +337,6 @@ class Taxonomy_Term(BaseModel):
     taxonomy_id: Optional[str] = None
     term_uri: Optional[str] = None
     metadata: Optional[List[Metadata]] = None
-
 
 HSDS_MODELS = {
     "Organization": Organization,
