@@ -74,6 +74,26 @@ def build(data: Path, out: Path, config: Path = ROOT / "mkdocs.yml", **settings)
     return out
 
 
+@contextlib.contextmanager
+def synthetic_site(count: int, prefix: str = "sp-synth-") -> Iterator[Path]:
+    """A site built from ``count`` points of the benchmark's generator (scripts/synth.py), on tmpfs when there is
+    one, removed after the block."""
+    import importlib.util
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")
+    assert spec and spec.loader
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    shm = Path("/dev/shm")
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir=shm if shm.is_dir() else None))
+    try:
+        data, _ = synth.make(root, count)
+        yield build(data, root / "site")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def shipped_site(tmp_path_factory) -> Path:
     """The site built from the shipped registry."""

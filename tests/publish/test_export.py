@@ -14,6 +14,8 @@ import frictionless
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, SECOND_CITY, TESTS, build, fixture, make_registry, soup
@@ -475,3 +477,45 @@ def test_open_data_files_are_written_only_inside_their_folder(tmp_path, name):
     with pytest.raises(ValueError, match="not a file name inside opendata"):
         write_files({"ok.csv": b"x", name: b"y"}, folder)
     assert sorted(p.name for p in tmp_path.rglob("*.csv")) == ["ok.csv"]
+
+
+@pytest.mark.parametrize("name", ["../x.csv", "/tmp/x.csv"])
+def test_files_written_as_they_are_made_stay_inside_their_folder(tmp_path, name):
+    from servicepoints.publish.export import Written
+
+    files = Written(tmp_path / "opendata")
+    files["ok.csv"] = b"x"
+    with pytest.raises(ValueError, match="not a file name inside opendata"):
+        files[name] = b"y"
+    assert sorted(p.name for p in tmp_path.rglob("*.csv")) == ["ok.csv"] and list(files) == ["ok.csv"]
+
+
+def test_files_written_as_they_are_made_are_the_files_made_in_memory(tmp_path):
+    """The build's open-data job writes each file as soon as it is made and reads it back when a later one
+    (the zip, the catalogue, SHA256SUMS) or the downloads page asks: the same files, in the same order."""
+    from servicepoints.core.settings import load_settings
+    from servicepoints.publish.export import describe_files, make_files, opendata_plan
+    from servicepoints.registry.model import SiteData
+
+    registry = read_registry(DATA)
+    report = validate(registry)
+    settings = load_settings(DATA.parent / "servicepoints.yml")
+    site = SiteData(registry.descriptor, registry.tables, report.points, settings, "https://example.org/")
+    in_memory = make_files(opendata_plan(site))
+    written = make_files(opendata_plan(site), tmp_path / "opendata")
+    assert list(written) == list(in_memory)
+    assert {name: written[name] for name in written} == dict(in_memory)
+    on_disk = {p.relative_to(tmp_path / "opendata").as_posix() for p in (tmp_path / "opendata").rglob("*")}
+    assert set(written) == {p for p in on_disk if not (tmp_path / "opendata" / p).is_dir()}
+    plan = opendata_plan(site)
+    assert describe_files(plan, written) == describe_files(plan, in_memory)
+
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+
+
+@given(st.recursive(SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20))
+def test_json_files_are_what_json_dumps_writes(value):
+    from servicepoints.publish.export import _json
+
+    assert _json(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

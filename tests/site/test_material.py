@@ -4,12 +4,14 @@ fail loudly when an upgrade changes any of it. Re-check each point, then move TE
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
 
 from conftest import ROOT
 from servicepoints.site import material
+from servicepoints.site import search as our_search
 
 search = pytest.importorskip("material.plugins.search.plugin")
 
@@ -102,37 +104,46 @@ def test_search_skips_a_page_with_our_meta():
     assert skipped.entries == []
 
 
-def test_our_entries_join_materials_index_layout(tmp_path):
+def test_our_index_replaces_materials_and_keeps_its_settings(tmp_path):
+    """search.write reads Material's index layout ({config, docs: [{location, title, text}]}), puts its documents
+    before ours, and leaves the file the theme's bundle fetches with Material's settings and no documents."""
     index = search.SearchIndex(lang=["zh"], separator=r"[\s\u200b\-]", pipeline=["stemmer"], fields={})
     index.add_entry_from_context(_page({}))
     (tmp_path / "search").mkdir()
     (tmp_path / material.SEARCH_INDEX).write_text(index.generate_search_index(None), encoding="utf-8")
     ours = {"location": "points/y/", "title": material.segment("小榄镇"), "text": "x"}
-    size = material.add_search_entries(tmp_path, [ours])
+    sizes = our_search.write(tmp_path, [ours])
     written = json.loads((tmp_path / material.SEARCH_INDEX).read_text(encoding="utf-8"))
-    assert set(written) == {"config", "docs"} and written["config"]["lang"] == ["zh"]
-    assert set(written["docs"][0]) == {"location", "title", "text"}
-    assert written["docs"][-1] == ours
-    assert size == (tmp_path / material.SEARCH_INDEX).stat().st_size
+    assert written["docs"] == [] and written["config"]["lang"] == ["zh"] and "servicepoints" in written["config"]
+    assert [d["location"] for d in our_search.documents(tmp_path)] == ["points/x/", "points/y/"]
+    assert sizes[material.SEARCH_INDEX] == (tmp_path / material.SEARCH_INDEX).stat().st_size
 
 
-def test_the_theme_serves_materials_search_worker_with_our_fixes_and_nothing_else():
-    """site_templates/theme/ holds the patched worker under the worker's own name (the theme directory wins).
-    After an upgrade of Material: check SEARCH_WORKER_FIXES against the new worker's source, then run
-    material.write_search_worker(Path("site_templates/theme"))."""
-    ours = ROOT / "site_templates" / "theme" / material.SEARCH_WORKER
+def _bundle_source(name: str) -> str:
+    """A file of Material's bundle source, from the source map it ships."""
+    installed = material.installed_search_worker().parents[1]
+    (mapped,) = installed.glob("bundle.*.min.js.map")
+    sources = json.loads(mapped.read_text(encoding="utf-8"))
+    return dict(zip(sources["sources"], sources["sourcesContent"], strict=True))[name]
+
+
+def test_the_theme_serves_our_search_worker_under_materials_name():
+    """site_templates/theme/ holds our worker under the name base.html gives Material's (the theme directory wins),
+    and the bundle still speaks to it as the worker expects: messages SETUP 0, READY 1, QUERY 2, RESULT 3; the
+    index it fetches (search/search_index.json) goes to SETUP with its config whole."""
+    ours = (ROOT / "site_templates" / "theme" / material.SEARCH_WORKER).read_text(encoding="utf-8")
     installed = material.installed_search_worker()
-    assert installed.is_file(), f"Material no longer ships {material.SEARCH_WORKER}: our patched copy is dead"
-    original = installed.read_text(encoding="utf-8")
-    assert ours.read_text(encoding="utf-8") == material.patched_search_worker(original)
-    assert (ours.parent / "LICENSE.mkdocs-material").read_text(encoding="utf-8").startswith("Copyright (c)")
+    assert installed.is_file(), f"Material no longer ships {material.SEARCH_WORKER}: base.html loads another worker"
+    assert "servicepoints' search worker" in ours and "lunr" not in ours.lower()
     base = (installed.parents[3] / "base.html").read_text(encoding="utf-8")
     assert f'"{material.SEARCH_WORKER}" | url' in base, "base.html loads another worker"
-
-
-def test_a_worker_fix_that_no_longer_matches_is_an_error():
-    old, _ = material.SEARCH_WORKER_FIXES[0]
-    with pytest.raises(ValueError, match="search worker changed"):
-        material.patched_search_worker("var x=1;")
-    with pytest.raises(ValueError, match="2 times"):
-        material.patched_search_worker(old + old)
+    messages = _bundle_source("src/templates/assets/javascripts/integrations/search/worker/message/index.ts")
+    enum = messages[messages.index("enum SearchMessageType {") :].split("}")[0]
+    assert re.findall(r"^\s*([A-Z]+)\b", enum, re.M) == ["SETUP", "READY", "QUERY", "RESULT"]
+    assert "var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;" in ours
+    setup = _bundle_source("src/templates/assets/javascripts/integrations/search/worker/_/index.ts")
+    assert ".subscribe(({ config, docs }) => worker$.next({" in setup and re.search(r"data: \{\s+config,", setup)
+    bundle = _bundle_source("src/templates/assets/javascripts/bundle.ts")
+    assert 'new URL("search/search_index.json", config.base)' in bundle
+    result = _bundle_source("src/templates/assets/javascripts/components/search/result/index.ts")
+    assert "items.slice(0, 10)" in result and "round(items.length)" in result  # what servicepoints-search.js rewrites

@@ -11,17 +11,13 @@ A list holding only its first points (the ``listed`` setting) says how many it h
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
-import shutil
-import tempfile
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import DATA, ROOT, build, fixture, make_registry, soup
+from conftest import DATA, build, fixture, make_registry, soup, synthetic_site
 from servicepoints.core.settings import Settings
 from servicepoints.registry.freshness import is_fresh
 
@@ -263,24 +259,10 @@ LARGE = 2000
 PAGE_LIMIT = 200 * 1024  # bytes of HTML, issue 27
 
 
-def _synth():
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def large_site():
-    shm = Path("/dev/shm")
-    root = Path(tempfile.mkdtemp(prefix="sp-large-", dir=shm if shm.is_dir() else None))
-    try:
-        data, _ = _synth().make(root, LARGE)
-        site = build(data, root / "site")
+    with synthetic_site(LARGE, "sp-large-") as site:
         yield site, _published(site)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_at_2000_points_every_page_is_under_200_kb(large_site):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT, soup
+from servicepoints.site import search
 
 NOTE_N = ("快速维权服务中心", "商标品牌培育指导站", "流动工作室")  # the note's "N" (its section 二)
 NOT_N = ("维权援助服务站", "其他机构类服务网点")  # listed by the note among the points, not in its "N"
@@ -76,8 +77,7 @@ def test_need_pages_state_the_inferred_count_and_mark_each_inferred_card(shipped
 
 
 def test_search_entries_mark_inferred_points(shipped_site, points):
-    index = json.loads((shipped_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    titles = {d["location"]: d["title"] for d in index["docs"]}
+    titles = {d["location"]: d["title"] for d in search.documents(shipped_site)}
     for p in points:
         title = titles[f"points/{p['id']}/"]
         assert ("推定" in title) == (p["evidence"] == "inferred"), (p["id"], title)

@@ -4,9 +4,24 @@ anything else the pages ask for is refused and recorded."""
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 
-from conftest import DATA, ROOT, build, chrome, make_registry, serving, soup, wait_for
+from conftest import (
+    DATA,
+    ROOT,
+    build,
+    chrome,
+    make_registry,
+    new_page,
+    page_log,
+    requested_hosts,
+    serving,
+    soup,
+    wait_for,
+)
+from servicepoints.site import search
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -196,30 +211,100 @@ def _results(page) -> list[str]:
     )
 
 
-def test_the_search_index_waits_for_the_search_box_and_hears_text_without_keys(server, page_at):
-    """No search index on page load; the first focus of the box requests it; text inserted as an IME, paste or
-    voice input does (no key events) finds the need, above the entity pages."""
-    page = page_at()
-    asked = []
-    page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
+def _asked_search(page) -> list[str]:
+    """Paths under search/ (the index, its shards and document files) the page has requested so far."""
+    paths = [urlparse(u).path for u in page_log(page).requests]
+    return [p for p in paths if p.startswith("/search/")]
+
+
+def _enter(page, how: str, text: str) -> None:
+    """Put ``text`` in the focused search box as a reader would: keys, a paste, or an IME's composition."""
+    if how == "typing":
+        page.keyboard.type(text)
+    elif how == "paste":
+        page.evaluate("t => navigator.clipboard.writeText(t)", text)
+        page.keyboard.press("Control+V")
+    else:  # an IME: the composition shows pinyin, then commits the characters (no key event carries them)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Input.imeSetComposition", {"text": "shangbiao", "selectionStart": 9, "selectionEnd": 9})
+        cdp.send("Input.insertText", {"text": text})
+
+
+@pytest.mark.parametrize(("how", "query", "first"), [
+    ("typing", "csv", "opendata/"),
+    ("paste", "商标注册", "find/register-trademark/"),
+    ("ime", "商标注册", "find/register-trademark/"),
+])  # fmt: skip
+def test_nothing_of_the_search_is_fetched_before_it_opens_and_every_way_of_entering_text_finds(
+    chromium, server, how, query, first
+):
+    """At 53 points: no request under search/ while the page loads and sits; opening search fetches the small
+    index file; typed, pasted or composed (IME) text each brings results, the need page first for a need; an
+    IME's pinyin is not searched while it composes."""
+    with new_page(chromium, viewport=PHONE, locale="zh-CN", permissions=["clipboard-read", "clipboard-write"]) as page:
+        page.goto(f"{server}/")
+        page.wait_for_load_state("networkidle")
+        assert _asked_search(page) == []
+        page.click("label[for=__search]")
+        wait_for(page, "() => document.documentElement.dataset.spSearchIndex === 'requested'")
+        page.focus(SEARCH_BOX)
+        wait_for(page, "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')")
+        _enter(page, how, query)
+        assert _results(page)[0].startswith(first)
+        asked = _asked_search(page)
+        if how == "ime":  # the pinyin shown while composing is not searched: no shard of words beginning with s
+            assert "/search/t/73.json" not in asked
+        assert asked[0] == "/search/search_index.json" and len(asked) == len(set(asked)) > 1  # each file once
+        assert requested_hosts(page) == {"127.0.0.1"}
+        assert page_log(page).errors == []
+
+
+def test_a_town_in_elder_mode_at_390_px_lists_nothing_missing(server, page_at):
+    """小榄镇 is one word of the index and of the query: no result says 缺少 (missing) about what it holds; the
+    results fit the phone's width with 长者模式's larger text."""
+    page = page_at(PHONE, elder=True)
     page.goto(f"{server}/")
-    page.wait_for_load_state("networkidle")
-    assert asked == []
     page.click("label[for=__search]")
-    wait_for(page, "() => document.documentElement.dataset.spSearchIndex === 'requested'")
     page.focus(SEARCH_BOX)
-    page.keyboard.insert_text("小榄镇")  # first query: the engine is ready once its results show
-    wait_for(page, "document.querySelector(`.md-search-result__item`)")
-    page.keyboard.press("Control+A")
-    page.keyboard.insert_text("商标注册")  # replaces the selection with no key event, as an IME or paste does
-    wait_for(page, "() => (document.querySelector('.md-search-result__item > a') || {}).href?.includes('/find/')")
-    assert _results(page)[0] == "find/register-trademark/"
-    assert len(asked) == 1
+    page.keyboard.insert_text("小榄镇")
+    found = _results(page)
+    assert "towns/xiaolan/" in found and "points/tm-xiaolan/" in found
+    assert page.locator(".md-search-result__terms").count() == 0
+    assert page.evaluate("() => document.documentElement.classList.contains('sp-large')")
+    wait_for(page, "() => document.getAnimations().length === 0")  # the dialog's overlay grows as it opens
+    sizes = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert sizes[0] <= sizes[1]
+
+
+def test_the_count_line_says_how_many_matched_when_it_shows_fewer(shipped_site, server, page_at):
+    """The worker answers with the 20 best results; the theme's count line says how many matched in all (pages
+    holding a word that begins with 中山, their sections counted with them), computed here from the index files."""
+    docs, terms = search.documents(shipped_site), search.terms(shipped_site)
+    matched = {n for term, (title, text) in terms.items() if term.startswith("中山") for n in title + text}
+    pages = {docs[n]["location"].partition("#")[0] for n in matched}
+    assert len(pages) > 20
+    page = page_at()
+    page.goto(f"{server}/")
+    page.click("label[for=__search]")
+    page.focus(SEARCH_BOX)
+    page.keyboard.insert_text("中山")
+    _results(page)
+    line = wait_for(page, "() => { const t = document.querySelector('.md-search-result__meta').textContent;"
+                          " return t.includes('最相关') && t; }")  # fmt: skip
+    assert line == f"{len(pages)} 个符合条件的结果，这里列出最相关的 20 个"
 
 
 @pytest.mark.parametrize(
     ("query", "need"),
-    [("维权", "find/"), ("侵权", "find/"), ("纠纷", "find/"), ("商标续展", "find/renew-trademark/")],
+    [
+        ("维权", "find/"),
+        ("侵权", "find/"),
+        ("纠纷", "find/"),
+        ("商标续展", "find/renew-trademark/"),
+        ("商标注册", "find/register-trademark/"),
+        ("专利侵权", "find/patent-infringed/"),
+        ("注册品牌", "find/register-trademark/"),  # one of needs.csv's words for it
+    ],
 )
 def test_need_like_queries_rank_need_pages_first(server, page_at, query, need):
     page = page_at()

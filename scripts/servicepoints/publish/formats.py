@@ -8,7 +8,7 @@ planned (``format_of`` refuses it) instead of being labelled plain text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -56,7 +56,7 @@ def format_of(name: str) -> Format:
 # The downloads page's groups, in page order.
 GROUPS = {"main": "主要文件", "table": "各张表格（CSV）", "meta": "说明和元数据", "hsds": "Open Referral HSDS 3.0 格式"}
 
-Make = Callable[[dict[str, bytes]], bytes]
+Make = Callable[[Mapping[str, bytes]], bytes]
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..core import hours
 from ..core.place import Place
@@ -131,8 +133,9 @@ def hsds_paths() -> list[str]:
     return list(Descriptor(hsds_descriptor()).by_path())
 
 
-def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
-    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them."""
+def hsds_tables(data: SiteData, convert: Callable[[list[list[str]]], Any] = lambda rows: rows) -> dict[str, Any]:
+    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them; or what
+    ``convert`` makes of them (the file's bytes), each table's rows let go once converted."""
     services = {s["code"]: s for s in data.tables["services"]}
     types = {t["code"]: t for t in data.tables["types"]}
     rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
@@ -144,7 +147,8 @@ def hsds_tables(data: SiteData) -> dict[str, list[list[str]]]:
     out = {}
     for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
-        out[resource["path"]] = [cols] + [[cell(r.get(c)) for c in cols] for r in rows[resource["name"]]]
+        table = rows.pop(resource["name"])
+        out[resource["path"]] = convert([cols] + [[cell(r.get(c)) for c in cols] for r in table])
     return out
 
 

@@ -9,14 +9,16 @@ tests/test_material.py fails when an upgrade changes any of it:
 - how it segments Chinese for its search index (runs of the Han script, found with ``backrefs`` as Material
   does, cut into jieba's words separated by U+200B), and that it uses jieba's one global dictionary, to which
   ``keep_whole`` adds the names the search must not cut;
-- the layout of ``search/search_index.json`` (``{"config": ..., "docs": [{location, title, text}]}``),
-  to which we add our own entries after Material has written it;
-- its search worker's code, three bugs of which we patch (``SEARCH_WORKER_FIXES``): the theme directory
-  holds the patched copy under the worker's own name, so the theme loads it in place of the original;
+- the layout of ``search/search_index.json`` (``{"config": ..., "docs": [{location, title, text}]}``), which we
+  read after Material has written it and replace with our split index (site/search.py);
+- the name its base.html gives the search worker (``SEARCH_WORKER``) and the messages its bundle exchanges with
+  it: the theme directory holds our own worker under that name, so the theme loads it in place of Material's
+  lunr worker (tests/site/test_material.py checks both against the installed theme);
 - its stylesheets are ``assets/stylesheets/main.<hash>.min.css`` and ``palette.<hash>.min.css``, each linked
   once from base.html's ``styles`` block and read by nothing else; the body's ``data-md-color-*`` values are
-  the palette setting's (``palette_attributes``); the classes its script adds while a page runs, for the features we use, are
-  ``RUNTIME_CLASSES`` (site/styles.py keeps their rules; tests/site/test_styles_browser.py looks for others);
+  the palette setting's (``palette_attributes``); the classes its script adds while a page runs, for the
+  features we use, are ``RUNTIME_CLASSES`` (site/styles.py keeps their rules; tests/site/test_styles_browser.py
+  looks for others);
 - its bundle fetches ``sitemap.xml`` beside every ``link[rel=alternate]`` (meant for language alternates), so
   the releases feed's head link says ``rel="alternate feed"`` (theme/main.html): the feed's folder has no
   sitemap, and a 404 would show on every page (tests/site/test_mapview.py checks the console).
@@ -25,7 +27,6 @@ tests/test_material.py fails when an upgrade changes any of it:
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -34,19 +35,6 @@ TESTED_SERIES = "9.8"  # major.minor of mkdocs-material that tests/test_material
 SEARCH_INDEX = "search/search_index.json"
 SKIP_SEARCH = {"search": {"exclude": True}}
 SEARCH_WORKER = "assets/javascripts/workers/search.a7633da7.min.js"  # the name base.html gives the worker
-# The browser cuts a Chinese query on the words of the index (query/segment in Material's source), then
-# joins the parts with "* " before the query parser adds "*" to every term again. Three bugs, each seen:
-SEARCH_WORKER_FIXES = [
-    # 1. no part could end at the query's last character, so 小榄镇 was searched as 小 (or 小榄), 石岐街道 as
-    #    石岐 + 街: let a part reach the end;
-    ("for(let o=s+1;o<t.length;o++)t.slice(s,o)in e", "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e"),
-    # 2. a last part of one character was dropped (小榄镇 with 小榄 in the index: 镇 was never searched);
-    ("n[a]&&a<t.length-1&&(i[s++]=a)", "n[a]&&a<t.length&&(i[s++]=a)"),
-    # 3. every part but the last became "小榄镇**", matched as words but never found again among them when
-    #    the result's terms were listed, so each was shown after 缺少 (missing) on results that contain it.
-    ('[...fe(s,this.index.invertedIndex)].join("* ")', '[...fe(s,this.index.invertedIndex)].join(" ")'),
-]
-
 STYLESHEETS = "assets/stylesheets"
 STYLESHEET_STEMS = ("main", "palette")  # base.html's styles block links both, each once
 # Classes the theme's script adds to our pages while they run (search results, the header title on scroll,
@@ -63,7 +51,6 @@ RUNTIME_CLASSES = (
     "md-source__facts",
     "md-source__repository--active",
 )
-
 WORD_FREQ = 100_000  # jieba frequency of each word we add: far above 小榄 + 镇, so the name stays one word
 _learned: tuple[str, ...] = ()  # the words jieba's dictionary holds beyond its own, sorted
 _undo: list[tuple[str, int | None]] = []  # (key, its value before we touched it) in the order changed
@@ -163,35 +150,6 @@ def palette_attributes(palette) -> dict[str, frozenset[str]]:
 
 def installed_search_worker() -> Path:
     """Material's own search worker, as installed."""
-    return templates_dir() / SEARCH_WORKER
+    import material
 
-
-def patched_search_worker(code: str) -> str:
-    """Material's search worker ``code`` with ``SEARCH_WORKER_FIXES`` applied; ValueError when one of them
-    does not match exactly once (the worker has changed: check the fixes against its new source)."""
-    for old, new in SEARCH_WORKER_FIXES:
-        if code.count(old) != 1:
-            raise ValueError(f"mkdocs-material's search worker changed: {old!r} found {code.count(old)} times")
-        code = code.replace(old, new)
-    return code
-
-
-def write_search_worker(theme_dir: Path) -> Path:
-    """Write the patched worker into the theme directory (after an upgrade of Material, see TESTED_SERIES)."""
-    target = Path(theme_dir) / SEARCH_WORKER
-    target.parent.mkdir(parents=True, exist_ok=True)
-    code = installed_search_worker().read_text(encoding="utf-8")
-    target.write_text(patched_search_worker(code), encoding="utf-8")
-    return target
-
-
-def add_search_entries(site_dir: Path, entries: list[dict]) -> int:
-    """Append ``entries`` to the search index Material wrote; written as UTF-8, not \\u escapes.
-
-    Returns the index's size in bytes."""
-    path = Path(site_dir) / SEARCH_INDEX
-    index = json.loads(path.read_text(encoding="utf-8"))
-    index["docs"].extend(entries)
-    data = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    path.write_bytes(data)
-    return len(data)
+    return Path(material.__file__).parent / "templates" / SEARCH_WORKER

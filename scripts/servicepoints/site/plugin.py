@@ -20,13 +20,13 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
-from . import glossary, mapview, material, styles, wayfinding
+from . import glossary, mapview, material, search, styles, wayfinding
 from ..publish.feed import FEED_NAME
 from ..publish.release import Previous, read_previous
 from .cms import admin_files, parse_repo, record_layout
 from .corrections import fill_guide
 from .escape import neutralise_links
-from ..publish.export import describe_files, make_files, opendata_plan, write_files
+from ..publish.export import describe_files, make_files, opendata_plan
 from ..registry.holidays import browser_json
 from ..registry.load import Registry, read_registry
 from ..core.errors import SetupError
@@ -107,6 +107,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.view: dict = {}
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
+        self.search_files: set[str] = set()
         self.stylesheets: list[Stylesheet] = []
 
     def on_config(self, config):
@@ -334,7 +335,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         entries = [self.generated.town_entry(town) for town in self.towns.values()]
         entries += list(self.need_entries.values())
         entries += [self.entries[n] for n in sorted(self.entries)]
-        self.search_index_bytes = material.add_search_entries(Path(config.site_dir), entries)
+        written = search.write(Path(config.site_dir), entries)
+        self.search_files = set(written)  # its shard and document files change with the data (site/preview.py)
+        self.search_index_bytes = sum(written.values())
         folder = Path(config.site_dir) / material.STYLESHEETS
         for sheet in self.stylesheets:
             (folder / sheet.name).write_text(sheet.text, encoding="utf-8")
@@ -417,9 +420,8 @@ def _instance_words(config) -> dict:
 
 
 def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
-    """Make every open-data file and write it into the site; return the view LATE_PAGES need."""
-    files = make_files(plan)
-    write_files(files, folder)
+    """Make every open-data file, writing each into the site as it is made; return the view LATE_PAGES need."""
+    files = make_files(plan, folder)
     return late_view(site, describe_files(plan, files), files)
 
 

@@ -233,6 +233,7 @@ class Preview:
         hooks = self._hooks
         assert hooks is not None
         extras = {p.relative_to(self.out_dir).as_posix() for p in _files(self.out_dir)} - hooks.outputs
+        extras -= hooks.ours.search_files  # written by every build, as the data gives them: not kept as extras
         self._remember(hooks, extras)
 
     def _rebuild(self, settings: Settings, registry: Registry, report: Report) -> list[str]:
@@ -256,7 +257,7 @@ class Preview:
             raise SetupError(f"mkdocs 构建失败：{' '.join(str(exc).split())}") from None
         hooks = self._hooks
         assert hooks is not None
-        self._tidy(hooks.outputs | memory.extras)
+        self._tidy(hooks.outputs | memory.extras | hooks.ours.search_files)
         self._remember(hooks, memory.extras)
         return hooks.written
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from .qr import qr_svg
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 24  # longer cells are cut in the preview so each row stays one line on a phone
-NEED_BOOST = 20  # a need page outranks the point pages sharing its words (lunr document boost; see README)
+NEED_BOOST = 20  # a need page outranks the point pages sharing its words (the search worker multiplies its score)
 
 
 class _Compiled(jinja2.BytecodeCache):
@@ -130,7 +131,7 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
     return pages
 
 
-def late_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
     return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
 
@@ -495,7 +496,7 @@ def release_view(changes: dict) -> dict:
     return {"tables": tables, "level": LEVEL_TEXT.get(changes.get("level") or "", "")}
 
 
-def opendata_view(data: SiteData, downloads: list[dict], opendata: dict[str, bytes]) -> dict:
+def opendata_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
     """What the downloads and change-log pages show: files, previews, catalogue JSON-LD, changes."""
     descriptor = json.loads(opendata["datapackage.json"])
     changes = json.loads(opendata["changes.json"])
