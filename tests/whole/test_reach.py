@@ -259,6 +259,21 @@ def test_nothing_of_the_search_is_fetched_before_it_opens_and_every_way_of_enter
         assert page_log(page).errors == []
 
 
+def test_search_is_used_from_the_keyboard_as_materials(chromium, server):
+    """Material's keys still drive the dialog our worker fills: s opens it, the arrow selects the first result,
+    Enter goes there."""
+    with new_page(chromium, viewport=DESKTOP, locale="zh-CN") as page:
+        page.goto(f"{server}/stats/")
+        page.keyboard.press("s")
+        wait_for(page, "() => document.activeElement && document.activeElement.matches('input.md-search__input')")
+        page.keyboard.type("csv")
+        first = _results(page)[0]
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("() => document.activeElement.classList.contains('md-search-result__link')")
+        page.keyboard.press("Enter")
+        wait_for(page, "p => location.pathname === '/' + p", arg=first)
+
+
 def test_a_town_in_elder_mode_at_390_px_lists_nothing_missing(server, page_at):
     """小榄镇 is one word of the index and of the query: no result says 缺少 (missing) about what it holds; the
     results fit the phone's width with 长者模式's larger text."""
