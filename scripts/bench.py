@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+import bench_search
 import synth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -439,7 +440,7 @@ def map_columns(built: Built) -> dict[str, str]:
 # The one place where measurements beyond the build join the table, each at every size: a function of Built
 # giving its columns (title -> cell), in order. scripts/bench_search.py and scripts/bench_preview.py add theirs
 # here with one line each.
-EXTRAS: list[Callable[[Built], dict[str, str]]] = [map_columns]
+EXTRAS: list[Callable[[Built], dict[str, str]]] = [map_columns, bench_search.columns]
 
 
 def run_size(count: int, work: Path, runs: int, naive: bool = True) -> dict:

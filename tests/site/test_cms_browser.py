@@ -140,9 +140,16 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _shot(page, name: str) -> None:
+    """Refresh the guide's screenshot ``name``.webp (lossy WebP at 80, about a third of a PNG: issue 27),
+    when SERVICEPOINTS_SCREENSHOTS=1; needs cwebp (Debian's webp), as scripts/coordinator_screenshots.sh does."""
     if os.environ.get("SERVICEPOINTS_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name))
+        png = SHOTS / f"{name}.png"
+        page.screenshot(path=str(png))
+        try:
+            subprocess.run(["cwebp", "-quiet", "-q", "80", str(png), "-o", str(SHOTS / f"{name}.webp")], check=True)
+        finally:
+            png.unlink()
 
 
 # The ids of the inputs whose label starts with the text, the shown ones (not hidden twins) when there are any.
@@ -217,7 +224,7 @@ def _login(page) -> None:
 def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, admin, repo):
     hosts = requested_hosts(browser)
     assert hosts == {"127.0.0.1"}, hosts
-    _shot(browser, "login.png")
+    _shot(browser, "login")
     _login(browser)
     registry = read_registry(repo / "data")
     by_type: dict[str, set[str]] = {}
@@ -237,7 +244,7 @@ def test_1_admin_loads_only_from_its_own_host_and_lists_every_record(browser, ad
             wait_for(browser, "document.body.innerText.includes('暂无内容')")
         assert set(browser.evaluate(listed)) == expected, code
         if code == "trademark-station":
-            _shot(browser, "collection.png")
+            _shot(browser, "collection")
     assert sum(map(len, by_type.values())) == len(registry.records)
     assert requested_hosts(browser) <= {"127.0.0.1"}
     errors = [text for text, url in page_log(browser).errors if "favicon" not in text + url]
@@ -253,7 +260,7 @@ def test_2_change_one_field_writes_exactly_that_change(browser, admin, repo):
     browser.goto(f"{admin}/admin/#/collections/points-trademark-station/entries/tm-xiaolan")
     _shows(browser, "纬度", old)  # the form holds the record as read
     _type(browser, "纬度", new)
-    _shot(browser, "edit.png")
+    _shot(browser, "edit")
     _publish(browser)  # returns once the page says so: decap-server answers after it has written the file
     after = path.read_text(encoding="utf-8")
     assert after == before.replace(f"\nlat: {old}\n", f"\nlat: {new}\n")
@@ -290,7 +297,7 @@ def test_3_new_record_gets_the_project_id_and_validates(browser, admin, repo):
         _type(browser, "出处标题", "测试：小榄镇商标站开通公告")  # once the new item's fields are shown
         _type(browser, "网址", "https://www.zs.gov.cn/xl/test.html", last=True)
         _type(browser, "发布日期", "2024-01-19")
-    _shot(browser, "new.png")
+    _shot(browser, "new")
     _publish(browser)  # the file is written before decap-server answers
     created = {p.name for p in folder.iterdir()} - before
     assert created == {f"{expected}.yaml"}
@@ -375,7 +382,7 @@ def test_5_a_click_on_the_picker_map_stores_that_point_as_wgs84(browser, admin, 
     wait_for(browser, status + ".includes('记录中的位置')")
     browser.mouse.click(x, y)
     wait_for(browser, status + ".includes('已选位置')")
-    _shot(browser, "picker.png")
+    _shot(browser, "picker")
     _publish(browser)  # returns once the page says so: decap-server answers after it has written the file
     after = path.read_text(encoding="utf-8")
     stored = tuple(float(re.search(rf"^{k}: ([0-9.]+)$", after, re.M).group(1)) for k in ("lat", "lon"))

@@ -239,7 +239,8 @@ def test_nothing_of_the_search_is_fetched_before_it_opens_and_every_way_of_enter
     chromium, server, how, query, first
 ):
     """At 53 points: no request under search/ while the page loads and sits; opening search fetches the small
-    index file; typed, pasted or composed (IME) text each brings results, the need page first for a need."""
+    index file; typed, pasted or composed (IME) text each brings results, the need page first for a need; an
+    IME's pinyin is not searched while it composes."""
     with new_page(chromium, viewport=PHONE, locale="zh-CN", permissions=["clipboard-read", "clipboard-write"]) as page:
         page.goto(f"{server}/")
         page.wait_for_load_state("networkidle")
@@ -247,12 +248,30 @@ def test_nothing_of_the_search_is_fetched_before_it_opens_and_every_way_of_enter
         page.click("label[for=__search]")
         wait_for(page, "() => document.documentElement.dataset.spSearchIndex === 'requested'")
         page.focus(SEARCH_BOX)
+        wait_for(page, "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')")
         _enter(page, how, query)
         assert _results(page)[0].startswith(first)
         asked = _asked_search(page)
+        if how == "ime":  # the pinyin shown while composing is not searched: no shard of words beginning with s
+            assert "/search/t/73.json" not in asked
         assert asked[0] == "/search/search_index.json" and len(asked) == len(set(asked)) > 1  # each file once
         assert requested_hosts(page) == {"127.0.0.1"}
         assert page_log(page).errors == []
+
+
+def test_search_is_used_from_the_keyboard_as_materials(chromium, server):
+    """Material's keys still drive the dialog our worker fills: s opens it, the arrow selects the first result,
+    Enter goes there."""
+    with new_page(chromium, viewport=DESKTOP, locale="zh-CN") as page:
+        page.goto(f"{server}/stats/")
+        page.keyboard.press("s")
+        wait_for(page, "() => document.activeElement && document.activeElement.matches('input.md-search__input')")
+        page.keyboard.type("csv")
+        first = _results(page)[0]
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("() => document.activeElement.classList.contains('md-search-result__link')")
+        page.keyboard.press("Enter")
+        wait_for(page, "p => location.pathname === '/' + p", arg=first)
 
 
 def test_a_town_in_elder_mode_at_390_px_lists_nothing_missing(server, page_at):

@@ -14,6 +14,11 @@ tests/test_material.py fails when an upgrade changes any of it:
 - the name its base.html gives the search worker (``SEARCH_WORKER``) and the messages its bundle exchanges with
   it: the theme directory holds our own worker under that name, so the theme loads it in place of Material's
   lunr worker (tests/site/test_material.py checks both against the installed theme);
+- its stylesheets are ``assets/stylesheets/main.<hash>.min.css`` and ``palette.<hash>.min.css``, each linked
+  once from base.html's ``styles`` block and read by nothing else; the body's ``data-md-color-*`` values are
+  the palette setting's (``palette_attributes``); the classes its script adds while a page runs, for the
+  features we use, are ``RUNTIME_CLASSES`` (site/styles.py keeps their rules; tests/site/test_styles_browser.py
+  looks for others);
 - its bundle fetches ``sitemap.xml`` beside every ``link[rel=alternate]`` (meant for language alternates), so
   the releases feed's head link says ``rel="alternate feed"`` (theme/main.html): the feed's folder has no
   sitemap, and a 404 would show on every page (tests/site/test_mapview.py checks the console).
@@ -30,6 +35,22 @@ TESTED_SERIES = "9.8"  # major.minor of mkdocs-material that tests/test_material
 SEARCH_INDEX = "search/search_index.json"
 SKIP_SEARCH = {"search": {"exclude": True}}
 SEARCH_WORKER = "assets/javascripts/workers/search.a7633da7.min.js"  # the name base.html gives the worker
+STYLESHEETS = "assets/stylesheets"
+STYLESHEET_STEMS = ("main", "palette")  # base.html's styles block links both, each once
+# Classes the theme's script adds to our pages while they run (search results, the header title on scroll,
+# toc.follow, the repository's facts, its dialog), which no template writes.
+RUNTIME_CLASSES = (
+    "md-dialog--active",
+    "md-header__title--active",
+    "md-nav__link--passed",
+    "md-search-result__icon",
+    "md-search-result__item",
+    "md-search-result__more",
+    "md-search-result__terms",
+    "md-source__fact",
+    "md-source__facts",
+    "md-source__repository--active",
+)
 WORD_FREQ = 100_000  # jieba frequency of each word we add: far above 小榄 + 镇, so the name stays one word
 _learned: tuple[str, ...] = ()  # the words jieba's dictionary holds beyond its own, sorted
 _undo: list[tuple[str, int | None]] = []  # (key, its value before we touched it) in the order changed
@@ -96,6 +117,35 @@ def keep_whole(words: Iterable[str]) -> None:
         tokenizer.add_word(word, freq=WORD_FREQ)
     _learned = wanted
     segment.cache_clear()
+
+
+def templates_dir() -> Path:
+    import material
+
+    return Path(material.__file__).parent / "templates"
+
+
+def installed_stylesheets() -> list[Path]:
+    """The theme's stylesheets for every page (``main.<hash>.min.css`` and ``palette.<hash>.min.css``), as
+    installed."""
+    found = []
+    for stem in STYLESHEET_STEMS:
+        files = sorted((templates_dir() / STYLESHEETS).glob(f"{stem}.*.min.css"))
+        if len(files) != 1:
+            raise ValueError(f"mkdocs-material: expected one {stem}.*.min.css in {STYLESHEETS}, found {len(files)}")
+        found.append(files[0])
+    return found
+
+
+def palette_attributes(palette) -> dict[str, frozenset[str]]:
+    """The values the theme gives the body's ``data-md-color-*`` attributes for ``palette`` (the theme's
+    setting: one mapping or a list of toggled options), as base.html and partials/palette.html write them."""
+    options = [palette] if isinstance(palette, dict) else list(palette or [{}])
+    defaults = {"scheme": "default", "primary": "indigo", "accent": "indigo"}
+    return {
+        f"data-md-color-{key}": frozenset(str(option.get(key) or default).replace(" ", "-") for option in options)
+        for key, default in defaults.items()
+    }
 
 
 def installed_search_worker() -> Path:

@@ -20,7 +20,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
-from . import glossary, mapview, material, search, wayfinding
+from . import glossary, mapview, material, search, styles, wayfinding
 from ..publish.feed import FEED_NAME
 from ..publish.release import Previous, read_previous
 from .cms import admin_files, parse_repo, record_layout
@@ -108,6 +108,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.entries: dict[int, dict] = {}
         self.search_index_bytes = 0
         self.search_files: set[str] = set()
+        self.stylesheets: list[Stylesheet] = []
 
     def on_config(self, config):
         base = Path(config.config_file_path).parent
@@ -140,6 +141,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
         material.keep_whole(glossary.search_words(self.site.tables))  # before anything is segmented (or forked)
+        self.stylesheets = _stylesheets(config, self.templates)
         if self.preset is not None and self.preset.attach is not None:
             self.preset.attach(config, self)
         return config
@@ -289,6 +291,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
     def on_env(self, env, config, files):
         self._late_view()  # mkdocs copies the files next: they must all be there
         install(env, self.frames)
+        env.globals["servicepoints_stylesheets"] = [(sheet.theme, sheet.name) for sheet in self.stylesheets]
         return env
 
     def on_page_content(self, html: str, page, config, files) -> str:
@@ -335,6 +338,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         written = search.write(Path(config.site_dir), entries)
         self.search_files = set(written)  # its shard and document files change with the data (site/preview.py)
         self.search_index_bytes = sum(written.values())
+        folder = Path(config.site_dir) / material.STYLESHEETS
+        for sheet in self.stylesheets:
+            (folder / sheet.name).write_text(sheet.text, encoding="utf-8")
+            for stale in (sheet.theme, f"{sheet.theme}.map"):  # linked from no page now
+                (folder / stale).unlink(missing_ok=True)
 
     def on_build_error(self, error) -> None:
         self._close()
@@ -351,6 +359,57 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         if self.workers is not None:
             self.workers.close()
             self.workers = None
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    theme: str  # the theme's file name, which every page would link
+    name: str  # ours, in its place
+    text: str
+
+
+def _stylesheets(config, templates: Path) -> list[Stylesheet]:
+    """The theme's stylesheets cut to what our sources can write (site/styles.py): the classes in the theme's
+    templates and ours, our scripts and styles, the Markdown pages, this package's code and the Markdown
+    extensions in use; the palette's colours. Read from code, pages and settings only, never from the data."""
+    sources = [p for d in config.theme.dirs for p in Path(d).rglob("*.html")]
+    if config.theme.custom_dir:
+        sources += [p for p in Path(config.theme.custom_dir).rglob("*") if p.suffix in {".js", ".css"}]
+    sources = [p for p in sources if "vendor" not in p.parts]
+    sources += list(templates.rglob("*.j2"))
+    sources += [p for p in Path(config.docs_dir).rglob("*") if p.suffix in {".md", ".html"}]
+    sources += list(Path(__file__).resolve().parents[1].rglob("*.py"))
+    sources += _extension_sources(config.markdown_extensions)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(set(sources))]
+    texts.append(" ".join(material.RUNTIME_CLASSES))
+    theme = material.installed_stylesheets()
+    scripts = [p.read_text(encoding="utf-8", errors="replace") for p in theme[0].parent.parent.glob("javascripts/*.js")]
+    cut = styles.pruned(
+        {path.name: path.read_text(encoding="utf-8") for path in theme},
+        styles.words(texts),
+        material.palette_attributes(config.theme.get("palette")),
+        styles.properties([*texts, *scripts]),
+    )
+    return [Stylesheet(name, styles.file_name(name, text), text) for name, text in cut.items()]
+
+
+def _extension_sources(names) -> list[Path]:
+    """The source files of the Markdown extensions in use (the classes they write are strings there)."""
+    import importlib.util
+
+    found = []
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        for module in ([f"markdown.extensions.{name}"] if "." not in name else []) + [name]:
+            try:
+                spec = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                spec = None
+            if spec is not None and spec.origin and spec.origin.endswith(".py"):
+                found.append(Path(spec.origin))
+                break
+    return found
 
 
 def _instance_words(config) -> dict:

@@ -6,7 +6,7 @@
  *    waits. The engine keeps its own request; this only holds it back.
  *  - text that arrives without a key (paste, IME commit, voice input, a handwriting keyboard) raises an
  *    `input` event but no `keyup`; each `input` is passed on as a `keyup`, which is what mkdocs-material
- *    9.8 listens for. An engine that listens for `input` itself simply sees the same value twice.
+ *    9.8 listens for (an IME's text once its composition ends, not the pinyin while it composes).
  *  - the worker (ours, site/search.py's split index) answers with the most relevant results and the count of all:
  *    the theme's count line says both.
  * Words people use for each need (data/needs.csv, column words) are in the index itself (render.need_entries).
@@ -53,10 +53,16 @@
   document.addEventListener("focusin", function (e) {
     if (e.target && e.target.matches && e.target.matches(BOX)) open();
   }, true);
+  function inBox(e) { return e.target && e.target.matches && e.target.matches(BOX); }
+  // While an IME composes (pinyin shown, nothing chosen yet) the box's text is not the reader's query: it is
+  // passed on once the composition ends, with the characters chosen.
   document.addEventListener("input", function (e) {
-    if (!e.target || !e.target.matches || !e.target.matches(BOX)) return;
+    if (!inBox(e)) return;
     open();
-    e.target.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+    if (!e.isComposing) e.target.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+  }, true);
+  document.addEventListener("compositionend", function (e) {
+    if (inBox(e)) e.target.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
   }, true);
   // Our worker answers with the first SHOWN results and the count of all (`total`); the theme counts what it got.
   // Say both: the count it writes ("20 个符合条件的结果") is rewritten when more matched.
