@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+import bench_preview
 import bench_search
 import synth
 
@@ -440,7 +441,7 @@ def map_columns(built: Built) -> dict[str, str]:
 # The one place where measurements beyond the build join the table, each at every size: a function of Built
 # giving its columns (title -> cell), in order. scripts/bench_search.py and scripts/bench_preview.py add theirs
 # here with one line each.
-EXTRAS: list[Callable[[Built], dict[str, str]]] = [map_columns, bench_search.columns]
+EXTRAS: list[Callable[[Built], dict[str, str]]] = [map_columns, bench_search.columns, bench_preview.columns]
 
 
 def run_size(count: int, work: Path, runs: int, naive: bool = True) -> dict:
@@ -602,6 +603,7 @@ def fmt(rows: list[dict], planted: dict, browser: dict | None, info: dict, runs:
         + ".",
     ]
     lines += ["", import_line(intake)]
+    lines += [line for result in bench_preview.RESULTS.values() for line in ("", bench_preview.line(result))]
     if browser:
         lines += [
             "",

@@ -388,6 +388,7 @@ def import_cmd(file: Path, write: bool, by: str | None, force: bool, day, data_d
 )
 def serve_cmd(data_dir: Path, settings_file: str, config_file: str, out_dir: Path | None, port: int) -> None:
     """编辑时预览网站：先完整生成一次，之后每次保存只重建受影响的页面，浏览器自动刷新；数据有错时保留上一版。"""
+    import os
     import shutil
     import signal
     import tempfile
@@ -411,7 +412,12 @@ def serve_cmd(data_dir: Path, settings_file: str, config_file: str, out_dir: Pat
             if outcome.kind != "unchanged":
                 click.echo(outcome.message, err=outcome.kind == "refused")
 
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stopped like Ctrl+C: the folder goes too
+        def stop(signum, frame) -> None:
+            sys.exit(0)  # stopped like Ctrl+C, so the temporary folder goes too
+
+        signal.signal(signal.SIGTERM, stop)
+        # A forked build worker is stopped by SIGTERM (a pool's terminate) and must die at once, as under `build`.
+        os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
         serve(preview, port, echo, lambda server: click.echo(f"预览网址：{server.url}（按 Ctrl+C 结束）"))
     finally:
         if temporary:

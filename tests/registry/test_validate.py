@@ -219,3 +219,47 @@ def test_area_served_is_the_whole_city_or_town_names(registry_dir, area, code, m
     report = validate(read_registry(data), today=TODAY)
     found = [(p.code, p.field, p.message.split("。")[0] + "。") for p in report.problems if p.field == "area_served"]
     assert found == ([(code, "area_served", message)] if code else [])
+
+
+def test_the_previews_memo_and_known_files_give_the_report_a_fresh_validation_gives(tmp_path):
+    """The editor's preview validates after every save, reading and checking again only the changed files
+    (read_registry's ``known``, validate's ``memo``): each report equals a validation from scratch."""
+    import shutil
+
+    from conftest import DATA
+    from servicepoints.registry.validate import Memo
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    known: dict = {}
+    memo = Memo()
+    day = dt.date(2026, 6, 1)
+
+    def same() -> list:
+        remembered = validate(read_registry(data, known), today=day, memo=memo)
+        fresh = validate(read_registry(data), today=day)
+        assert remembered.problems == fresh.problems
+        assert remembered.points == fresh.points
+        return [p.code for p in remembered.problems if p.severity == "error"]
+
+    guzhen = data / "points" / "trademark-stations" / "tm-guzhen.yaml"
+    text = guzhen.read_text(encoding="utf-8")
+    assert same() == []
+    assert same() == []  # nothing changed: nothing read or checked again
+    guzhen.write_text(text.replace("town: 古镇镇", "town: 古镇"), encoding="utf-8")
+    assert same() == ["unknown-town"]
+    guzhen.write_text(text.replace("lat: 22.61", "lat: 北纬22.61"), encoding="utf-8")
+    assert "type-error" in same()
+    guzhen.write_text(text, encoding="utf-8")
+    assert same() == []
+    twin = data / "points" / "centers" / "tm-guzhen.yaml"  # the same id in another folder: a duplicate
+    twin.write_text(text, encoding="utf-8")
+    assert same() == ["duplicate-id"]
+    twin.unlink()
+    assert same() == []
+    stale = text.replace("evidence: named", "verified: 2020-01-01\nevidence: named")
+    guzhen.write_text(stale, encoding="utf-8")
+    assert same() == []  # a warning only, kept with the record
+    towns = data / "towns.csv"
+    towns.write_text(towns.read_text(encoding="utf-8").replace("古镇镇", "古镇"), encoding="utf-8")
+    assert "unknown-town" in same()  # a code list changed: every record checked again

@@ -144,39 +144,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_served_pages_say_what_is_wrong_until_it_is_fixed(tmp_path):
-    site = tmp_path / "preview"
-    (site / "points" / "tm-guzhen").mkdir(parents=True)
-    (site / "points" / "tm-guzhen" / "index.html").write_text("<html><body><p>古镇</p></body></html>", encoding="utf-8")
-    editor = Preview(ROOT / "mkdocs.yml", DATA, str(ROOT / "servicepoints.yml"), site, build_site)
-    port, servers = free_port(), []
-
-    def run() -> None:
-        preview_module.serve(editor, port, lambda outcome: None, servers.append)
-
-    thread = threading.Thread(target=run, daemon=True)
+def test_the_server_reloads_a_saved_record_and_shows_what_is_wrong_until_it_is_fixed(editor):
+    """serve() as the command runs it: the saved record's page changes, the page carries the reload script; a broken
+    record leaves the last good page, with the problem (escaped) at its top, until the record is fixed."""
+    port, servers, outcomes = free_port(), [], []
+    thread = threading.Thread(target=preview_module.serve, args=(editor, port, outcomes.append, servers.append))
+    thread.daemon = True
     thread.start()
+    url = f"http://127.0.0.1:{port}/points/aid-minzhong/"
+
+    def page_until(condition) -> str:
+        for _ in range(2400):  # the server polls for saved files, then rebuilds: up to two minutes on a busy machine
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    text = response.read().decode("utf-8")
+                if condition(text):
+                    return text
+            except OSError:
+                pass  # not listening yet
+            thread.join(0.05)
+        raise AssertionError(f"the served page never met the condition; updates: {outcomes}")
+
     try:
         while not servers:
             thread.join(0.05)
-        url = f"http://127.0.0.1:{port}/points/tm-guzhen/"
-
-        def page() -> str:
-            for _ in range(200):
-                try:
-                    with urllib.request.urlopen(url, timeout=10) as response:
-                        return response.read().decode("utf-8")
-                except OSError:
-                    thread.join(0.05)  # the server binds once serve() starts
-            raise AssertionError("the preview server never answered")
-
-        assert "sp-preview-problem" not in page() and "livereload" in page()
-        editor.problem = "data/points/x.yaml:3: 错误 [yaml-syntax] <示例>"
-        served = page()
-        assert "预览未更新" in served and "&lt;示例&gt;" in served and "<示例>" not in served
+        first = page_until(lambda text: True)
+        assert "livereload" in first and "sp-preview-problem" not in first
+        path = record(editor, "aid-minzhong")
+        edit(path, "name: 中山市民众街道知识产权维权援助服务站", "name: 民众预览改名")
+        page_until(lambda text: "民众预览改名" in text)
+        assert [o.kind for o in outcomes] == ["pages"]
+        edit(path, "town: 民众街道", "town: <民众>")
+        served = page_until(lambda text: "sp-preview-problem" in text)
+        assert "预览未更新" in served and "民众预览改名" in served  # the last good page, the problem above it
+        assert "错误 [unknown-town]" in served and "&lt;民众&gt;" in served and "<民众>" not in served
+        edit(path, "town: <民众>", "town: 民众街道")
+        page_until(lambda text: "sp-preview-problem" not in text)
+        assert [o.kind for o in outcomes] == ["pages", "refused", "pages"]
     finally:
         servers[0].shutdown()
-        thread.join(10)
+        thread.join(30)
 
 
 def test_a_port_in_use_is_one_chinese_line(tmp_path):

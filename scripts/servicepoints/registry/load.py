@@ -95,12 +95,13 @@ def is_record_name(name: str) -> bool:
     return name.lower().endswith(RECORD_SUFFIXES) and not name.startswith(".")
 
 
-def read_registry(data_dir: Path | str) -> Registry:
+def read_registry(data_dir: Path | str, known: dict | None = None) -> Registry:
     """Read a whole data folder. Bad records become problems; a broken folder raises.
 
     Every entry under ``points/`` is read as a record or reported: record files end in .yaml or
     .yml (any case); other files, folders named like records, and links that lead outside the
-    data folder or nowhere are problems, never silently skipped.
+    data folder or nowhere are problems, never silently skipped. ``known``: what earlier reads made of each
+    record file, kept here (the editor's preview reads again only the files whose size, time or inode changed).
     """
     root = Path(data_dir)
     if not root.exists():
@@ -124,7 +125,7 @@ def read_registry(data_dir: Path | str) -> Registry:
         if isinstance(entry, Problem):
             registry.problems.append(entry)
             continue
-        record, problem = read_record(entry, _where(entry, points, shown))
+        record, problem = _read_known(entry, _where(entry, points, shown), known)
         if problem:
             registry.problems.append(problem)
         else:
@@ -200,6 +201,20 @@ def display_path(path: Path) -> str:
     except (ValueError, OSError, RuntimeError):
         shown = path.as_posix()
     return _text(shown)
+
+
+def _read_known(path: Path, shown: str, known: dict | None) -> tuple[Record | None, Problem | None]:
+    """read_record, or what it gave for this file before if the file is as it was then (``known``)."""
+    if known is None:
+        return read_record(path, shown)
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_record(path, shown)
+    key = (shown, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    if str(path) not in known or known[str(path)][0] != key:
+        known[str(path)] = (key, read_record(path, shown))
+    return known[str(path)][1]
 
 
 def read_record(path: Path, shown: str) -> tuple[Record | None, Problem | None]:

@@ -3,9 +3,12 @@ Table Schema cannot express. Returns every problem at once and the typed public 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..core import geo, hours
@@ -39,20 +42,52 @@ class Report:
         return not errors(self.problems)
 
 
+@dataclass
+class Memo:
+    """What earlier validations found, for the editor's preview, which validates after every save: a record read
+    again only when its file changed (read_registry's ``known``) is the same object, so it is checked again only
+    then. Holds while the descriptor, code lists, ``today`` and ``stale_days`` stay the same (``key``)."""
+
+    key: str = ""
+    checked: dict[int, tuple[Record, list[Problem]]] = field(default_factory=dict)  # id(record) -> its problems
+    clean: dict[int, Record] = field(default_factory=dict)  # records of the last registry without errors
+
+    def start(self, registry: Registry, today: dt.date, stale_days: int) -> None:
+        text = json.dumps([registry.descriptor.raw, registry.tables, str(today), stale_days], default=repr)
+        if text != self.key:
+            self.key, self.checked, self.clean = text, {}, {}
+
+    def fresh(self, registry: Registry) -> list[Record] | None:
+        """The records the package check must see: those not in a registry that passed, unless an id is now taken
+        twice (a duplicate is found by the check of the whole package). None: every record."""
+        ids = Counter(r.id for r in registry.records if r.id is not None)
+        if not self.clean or any(n > 1 for n in ids.values()):
+            return None
+        return [r for r in registry.records if self.clean.get(id(r)) is not r]
+
+
 def validate(
-    registry: Registry, today: dt.date | None = None, stale_days: int = 365, workers: int | None = None
+    registry: Registry,
+    today: dt.date | None = None,
+    stale_days: int = 365,
+    workers: int | None = None,
+    memo: Memo | None = None,
 ) -> Report:
     """Check everything; typed WGS-84 public records come back only if nothing is wrong.
-    ``workers``: the setting (None: by size, or SERVICEPOINTS_WORKERS)."""
+    ``workers``: the setting (None: by size, or SERVICEPOINTS_WORKERS). ``memo``: see Memo; the same report."""
     today = today or dt.date.today()
+    if memo is not None:
+        memo.start(registry, today, stale_days)
     # The code lists first: records are checked against them, so a broken code list is reported alone.
     listed = check_code_lists(registry) + check_holidays(registry) + check_needs(registry)
     if errors(listed):
         return Report(problems=_unique(list(registry.problems) + listed))
     # The package check (frictionless: every table, keys, foreign keys) is the slowest part; at scale it
     # runs in a forked process while the record checks run here. Problems are sorted at the end.
-    forked = default_workers(len(registry.records), chosen=workers) > 0
-    package = Background(functools.partial(check_package, registry), forked=forked)
+    fresh = memo.fresh(registry) if memo is not None else None
+    checked = registry if fresh is None else dataclasses.replace(registry, records=fresh)
+    forked = default_workers(len(checked.records), chosen=workers) > 0
+    package = Background(functools.partial(check_package, checked), forked=forked)
     descriptor = registry.descriptor
     problems = list(registry.problems)
     if not registry.records and not registry.problems:
@@ -61,20 +96,30 @@ def validate(
         problems.append(Problem(shown, 1, "registry-empty", msg))
     fields = {f["name"]: f for f in descriptor.fields("points")}
     lists = descriptor.list_fields("points")
-    for record in registry.records:
-        problems += _shape_problems(record, fields, lists) + text_problems(record, fields)
-    problems += listed
     allowed = allowed_services(registry.descriptor, registry.tables)
     towns = {t["name"] for t in registry.tables["towns"]}
     domains = source_domains(registry.tables)
+
+    def each(record: Record) -> list[Problem]:
+        found = _shape_problems(record, fields, lists) + text_problems(record, fields)
+        found += _record_problems(record, allowed, today, stale_days, registry.place)
+        found += _area_problems(record, towns)
+        return found + check_provenance(record, registry.descriptor, today, domains)
+
+    checked_before = memo.checked if memo is not None else {}
+    now: dict[int, tuple[Record, list[Problem]]] = {}
     for record in registry.records:
-        problems += _record_problems(record, allowed, today, stale_days, registry.place)
-        problems += _area_problems(record, towns)
-        problems += check_provenance(record, registry.descriptor, today, domains)
-    problems = _unique(problems + package.result())
+        seen = checked_before.get(id(record))
+        now[id(record)] = (record, seen[1] if seen is not None and seen[0] is record else each(record))
+        problems += now[id(record)][1]
+    problems = _unique(problems + listed + package.result())
     report = Report(problems=problems)
+    if memo is not None:
+        memo.checked = now
     if report.ok:
         report.points = public_points(registry)
+        if memo is not None:
+            memo.clean = {id(r): r for r in registry.records}
     return report
 
 

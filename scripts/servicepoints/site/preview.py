@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,9 +41,11 @@ from ..core.parallel import OrderedMap, Workers
 from ..core.settings import Settings, load_settings
 from ..registry.load import Registry, read_registry
 from ..registry.output import problems_text
-from ..registry.validate import Report, validate
+from ..registry.validate import Memo, Report, validate
 from .plugin import Preset, ServicepointsPlugin
+from .render import _COMPILED
 
+POLL_SECONDS = 0.15  # how often the server looks for saved files
 HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
 _DIRTY_WARNING = "A 'dirty' build is being performed"  # mkdocs' warning for what a preview rebuild is by design
 
@@ -60,6 +63,7 @@ class Memory:
     pages: dict[str, str]  # point id -> page_key of its page as written
     entries: dict[str, dict]  # point id -> its search entry
     extras: set[str]  # files every build writes that no mkdocs File stands for (sitemap, search index, marker)
+    hand: dict[str, list[dict]]  # a hand-written page's URL -> its entries in Material's search index
 
 
 class _Hooks(BasePlugin):
@@ -72,10 +76,13 @@ class _Hooks(BasePlugin):
         self.outputs: set[str] = set()
         self.kept: dict[int, str] = {}  # point index -> id, for the points whose page is kept
         self.written: list[str] = []
+        self.pages: list[tuple[str, bool]] = []  # each page's URL in build order, and whether it is hand-written
+        self.hand: dict[str, list[dict]] = {}  # what Memory.hand will be after this build
 
     def on_files(self, files: Files, config) -> Files:
         """After ours (same priority, joined later): every file the build writes; on a rebuild, which pages stay."""
         self.outputs = {f.dest_uri for f in files if f.inclusion.is_included()}
+        self._note_pages(files)
         if self.memory is None:
             return files
         ours, pages = self.ours, self.memory.pages
@@ -87,18 +94,48 @@ class _Hooks(BasePlugin):
             else:
                 self.written.append(point["id"])
         for file in files.documentation_pages():
-            # Hand-written pages are written again too (their output may hold data: mkdocs would go by mtime).
-            setattr(file, "is_modified", _NOT_MODIFIED if file.src_uri in kept_uris else _MODIFIED)
+            # Hand-written pages are made from docs/, mkdocs.yml, the code lists and settings, never from records:
+            # kept too. Every generated page but the kept point pages is written again.
+            kept = file.src_uri in kept_uris or file.generated_by is None
+            setattr(file, "is_modified", _NOT_MODIFIED if kept else _MODIFIED)
         # The point bodies: only the pages written need one, so they are rendered here when asked for.
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
         return files
 
-    @event_priority(0)
+    def on_env(self, env, config, files):
+        """The theme's templates too are compiled once for the life of the preview."""
+        env.bytecode_cache = _COMPILED  # render.py's cache of compiled templates
+        return env
+
+    def _note_pages(self, files: Files) -> None:
+        # A page's URL as its search entries' locations begin (the home page's is "", its file's "./").
+        self.pages = [(f.url.removeprefix("./"), f.generated_by is None) for f in files.documentation_pages()]
+
+    @event_priority(10)
     def on_post_build(self, config) -> None:
-        """Before ours (-100) appends the point pages' search entries: those of the kept pages, as they were."""
+        """Before Material's search plugin (0) writes its index: the kept hand-written pages' entries, in the place a
+        full build gives them (pages in build order). Before ours (-100) appends the point pages' entries: those of
+        the kept point pages, as they were."""
+        index = _material_search(config)
+        by_page: dict[str, list[dict]] = {}
+        for entry in index.entries if index is not None else []:
+            by_page.setdefault(entry["location"].split("#")[0], []).append(entry)
+        if self.memory is not None and index is not None:
+            hand = self.memory.hand
+            index.entries = [e for url, ours in self.pages for e in (hand[url] if ours else by_page.get(url, []))]
+            by_page = {url: hand[url] for url, ours in self.pages if ours} | by_page
+        self.hand = {url: by_page.get(url, []) for url, ours in self.pages if ours}
         if self.memory is not None:
             for n, point_id in self.kept.items():
                 self.ours.entries[n] = self.memory.entries[point_id]
+
+
+def _material_search(config):
+    """Material's search index (entries in the order pages are built), or None without its search plugin."""
+    for plugin in config.plugins.values():
+        if type(plugin).__module__.startswith("material.plugins.search"):
+            return plugin.search_index
+    return None
 
 
 def _MODIFIED() -> bool:
@@ -139,8 +176,13 @@ class Preview:
         self.config_file, self.data_dir, self.settings_file = Path(config_file), Path(data_dir), settings_file
         self.out_dir, self.full_build = Path(out_dir), full_build
         self.memory: Memory | None = None
-        self.snapshot: dict[str, tuple[int, int, int]] = {}
+        self.snapshot: dict[str, tuple[int, int, int, int]] = {}  # at the start of the last good update
+        self.seen: dict[str, tuple[int, int, int, int]] = {}  # at the start of the last update
+        self._roots: list[Path] | None = None
+        self.busy = False
         self.problem: str | None = None  # the last refusal's message, shown on the served pages until fixed
+        self.known: dict = {}  # record files as read (read_registry), and what validation found in each (Memo)
+        self.memo = Memo()
         self._hooks: _Hooks | None = None
 
     def watched(self) -> list[Path]:
@@ -149,7 +191,7 @@ class Preview:
         try:
             config = load_config(str(self.config_file))
         except (Abort, MkDocsException):
-            return paths
+            return [Path(os.path.abspath(p)) for p in paths]
         project = Path(config.config_file_path).parent
         paths.append(Path(config.docs_dir))
         if config.theme.custom_dir:
@@ -157,33 +199,47 @@ class Preview:
         ours = config.plugins.get("servicepoints")
         if ours is not None:
             paths.append(project / ours.config.templates_dir)
-        return paths
+        return [Path(os.path.abspath(p)) for p in paths]
 
-    def _snapshot(self) -> dict[str, tuple[int, int, int]]:
+    def _snapshot(self) -> dict[str, tuple[int, int, int, int]]:
+        """Each file a build reads, by absolute path: its modification and change times, size and inode."""
+        if self._roots is None:
+            self._roots = self.watched()
         seen = {}
-        for root in self.watched():
+        for root in self._roots:
             for path in _files(root):
                 try:
-                    stat = path.stat()
+                    stat = os.stat(path)
                 except OSError:
                     continue
-                seen[str(path.resolve())] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+                seen[path] = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
         return seen
+
+    def changed(self) -> bool:
+        """Whether anything a build reads changed since the last update began (the server polls this)."""
+        return self._snapshot() != self.seen
 
     def update(self) -> Outcome:
         """Bring the preview up to date: nothing, only the touched pages, or a full build. Never raises: bad
         input (or a failed build) is an Outcome "refused" whose message says what to fix, in Chinese."""
         start = time.perf_counter()
-        snapshot = self._snapshot()
+        self.busy = True
+        try:
+            return self._update(start)
+        finally:
+            self.busy = False
+
+    def _update(self, start: float) -> Outcome:
+        snapshot = self.seen = self._snapshot()
         if self.memory is not None and snapshot == self.snapshot:
             return Outcome("unchanged", "数据没有变化。")
         changed = {p for p in snapshot.keys() | self.snapshot.keys() if snapshot.get(p) != self.snapshot.get(p)}
-        points = (self.data_dir / "points").resolve()
-        partial = self.memory is not None and all(Path(p).is_relative_to(points) for p in changed)
+        points = os.path.join(os.path.abspath(self.data_dir), "points", "")
+        partial = self.memory is not None and all(p.startswith(points) for p in changed)
         try:
             settings = load_settings(self.settings_file)
-            registry = read_registry(self.data_dir)
-            report = validate(registry, stale_days=settings.stale_days, workers=settings.workers)
+            registry = read_registry(self.data_dir, self.known)
+            report = validate(registry, stale_days=settings.stale_days, workers=settings.workers, memo=self.memo)
         except SetupError as exc:
             return self._refuse(f"设置或数据目录有误：{printable(exc, limit=1000)}", start, setup=True)
         if not report.ok:
@@ -232,7 +288,7 @@ class Preview:
         )
         hooks = self._hooks
         assert hooks is not None
-        extras = {p.relative_to(self.out_dir).as_posix() for p in _files(self.out_dir)} - hooks.outputs
+        extras = {_inside(p, self.out_dir) for p in _files(self.out_dir)} - hooks.outputs
         extras -= hooks.ours.search_files  # written by every build, as the data gives them: not kept as extras
         self._remember(hooks, extras)
 
@@ -264,8 +320,8 @@ class Preview:
     def _tidy(self, keep: set[str]) -> None:
         """Remove what a full build of this data would not write (the pages of records gone), then empty folders."""
         for path in _files(self.out_dir):
-            if path.relative_to(self.out_dir).as_posix() not in keep:
-                path.unlink()
+            if _inside(path, self.out_dir) not in keep:
+                os.unlink(path)
         for folder, dirs, files in os.walk(self.out_dir, topdown=False):
             if folder != str(self.out_dir) and not os.listdir(folder):
                 os.rmdir(folder)
@@ -277,17 +333,22 @@ class Preview:
             pages={p["id"]: _key(ours, p) for p in points},
             entries={p["id"]: ours.entries[n] for n, p in enumerate(points)},
             extras=extras,
+            hand=hooks.hand,
         )
 
 
-def _files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` (or ``root`` itself), links not followed."""
-    if root.is_file():
-        yield root
+def _files(root: Path | str) -> Iterator[str]:
+    """Every file under ``root`` (or ``root`` itself), links not followed: paths as ``root`` is written."""
+    if os.path.isfile(root):
+        yield str(root)
         return
     for folder, dirs, files in os.walk(root):
         for name in files:
-            yield Path(folder) / name
+            yield os.path.join(folder, name)
+
+
+def _inside(path: str, folder: Path) -> str:
+    return Path(os.path.relpath(path, folder)).as_posix()
 
 
 class _NotDirtyWarning(logging.Filter):
@@ -329,25 +390,41 @@ class _Server(LiveReloadServer):
         return content[:at] + banner + content[at:]
 
 
-def serve(preview: Preview, port: int, echo: Callable[[Outcome], None], ready: Callable[[LiveReloadServer], None]) -> None:
+def serve(
+    preview: Preview, port: int, echo: Callable[[Outcome], None], ready: Callable[[LiveReloadServer], None]
+) -> None:
     """Serve the preview folder on localhost until interrupted (or ``shutdown()``), updating it on every change to
     what it reads; ``echo`` gets each update's outcome, ``ready`` the server before it starts."""
 
     def builder() -> None:
         echo(preview.update())
 
-    server = _Server(builder=builder, host="127.0.0.1", port=port, root=str(preview.out_dir), polling_interval=0.2)
+    server = _Server(builder=builder, host="127.0.0.1", port=port, root=str(preview.out_dir))
     server.preview = preview
     server.build_delay = 0.05  # the editor saves once; a burst of saves is still one rebuild
-    for path in preview.watched():
-        if path.exists():
-            server.watch(str(path))
+    # The preview polls what it reads itself (Preview.changed, against the files as they were when the last update
+    # began, so nothing saved during a rebuild is missed); mkdocs' watcher would be one more walk of the same files,
+    # and the server injects its reload script only while it has a watched path.
+    server._watched_paths = {str(path): 1 for path in preview.watched()}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(POLL_SECONDS):
+            if not preview.busy and preview.changed():  # while an update runs, the next poll after it
+                with server._rebuild_cond:
+                    server._want_rebuild = True
+                    server._rebuild_cond.notify_all()
+
+    threading.Thread(target=poll, daemon=True).start()
     ready(server)
     try:
         server.serve()
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # the builder never raises: this is the socket
-        raise SetupError(f"无法在 127.0.0.1:{port} 上提供预览：{exc.strerror or exc}；端口可能已被占用，请换一个 --port") from None
+        raise SetupError(
+            f"无法在 127.0.0.1:{port} 上提供预览：{exc.strerror or exc}；端口可能已被占用，请换一个 --port"
+        ) from None
     finally:
+        stop.set()
         server.shutdown()

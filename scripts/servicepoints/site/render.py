@@ -124,11 +124,22 @@ def render_pages(data: SiteData, templates: Path, view: dict) -> dict[str, str]:
         field["shown"] = field["missing"][: data.settings.listed]
     pages["data/completeness.md"] = env.get_template("completeness.md.j2").render(
         completeness=report,
-        point_by_id={p["id"]: p | {"links": point_links(data, p, _page_url(data, p))} for p in data.points},
+        point_by_id=_LinkedPoints(data),
         **view,
     )
     pages.update(_finder_pages(env, data, view))
     return pages
+
+
+class _LinkedPoints:
+    """``[id]`` -> the point with its correction and edit links, made for the few records a page shows."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data, self.by_id = data, {p["id"]: p for p in data.points}
+
+    def __getitem__(self, point_id: str) -> dict:
+        point = self.by_id[point_id]
+        return point | {"links": point_links(self.data, point, _page_url(self.data, point))}
 
 
 def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
@@ -488,7 +499,9 @@ def release_view(changes: dict) -> dict:
                 "key": " / ".join(t["primary_key"]),
                 "added": [key(k) for k in t["added"]],
                 "removed": [key(k) for k in t["removed"]],
-                "changed": [(key(c["key"]), f, v["old"], v["new"]) for c in t["changed"] for f, v in c["fields"].items()],
+                "changed": [
+                    (key(c["key"]), f, v["old"], v["new"]) for c in t["changed"] for f, v in c["fields"].items()
+                ],
                 "fields_added": t["fields_added"],
                 "fields_removed": t["fields_removed"],
             }
