@@ -187,3 +187,34 @@ def test_sheet_into_a_folder_that_is_not_there_is_one_line_and_exit_2(tmp_path, 
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"--out 所在的文件夹 {Path(where).parent} 不存在" in result.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["stale", "--days", "-5"], "--days 应是 0 到 36500 之间的数；用法见 servicepoints stale --help。"),
+        (
+            ["validate", "--format", "xml"],
+            "--format 只能是 text、json、github 之一；用法见 servicepoints validate --help。",
+        ),
+        (
+            ["nearest", "--lat", "22"],
+            "没有 --lat 这个选项（是不是 --data、--format？）；用法见 servicepoints nearest --help。",
+        ),
+        (["nearest", "22.5"], "缺少 LON；用法见 servicepoints nearest --help。"),
+        (["nearest", "abc", "113"], "纬度应是一个数字，收到“abc”；用法见 servicepoints nearest --help。"),
+        (["serve", "--port", "99999"], "--port 应是 1 到 65535 之间的数；用法见 servicepoints serve --help。"),
+        (["valdate"], "没有这个命令（No such command 'valdate'.）；用法见 servicepoints --help。"),
+    ],
+    ids=["range", "choice", "no-such-option", "missing-argument", "our-own-type", "port", "no-such-command"],
+)
+def test_a_mistake_on_the_command_line_is_one_chinese_line_and_exit_2(args, says):
+    result = CliRunner().invoke(main, args, prog_name="servicepoints")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == f"servicepoints: {says}"
+
+
+def test_a_mistyped_option_is_offered_the_near_one():
+    result = run("validate", "--formt", "json")
+    assert result.exit_code == 2
+    assert "没有 --formt 这个选项（是不是 --format？）" in result.output

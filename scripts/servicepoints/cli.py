@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -37,7 +38,7 @@ FORMAT = click.option(
 
 
 class _Group(click.Group):
-    """Turns a broken set-up into one clear line and exit status 2."""
+    """Turns a broken set-up, or a mistake on the command line, into one clear line and exit status 2."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -45,6 +46,48 @@ class _Group(click.Group):
         except SetupError as exc:
             click.echo(f"servicepoints: {printable(exc, limit=1000)}", err=True)  # one line, whatever it quotes
             sys.exit(2)
+        except click.UsageError as exc:
+            click.echo(f"servicepoints: {printable(usage_line(exc), limit=1000)}", err=True)
+            sys.exit(2)
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """A mistake on the command line in Chinese (click's own words are English), and where the usage is."""
+    where = f"用法见 {exc.ctx.command_path if exc.ctx is not None else 'servicepoints'} --help"
+    param = getattr(exc, "param", None)
+    name = _param_name(param) if param is not None else "参数"
+    kind = getattr(param, "type", None)
+    if isinstance(exc, click.NoSuchOption):
+        maybe = "、".join(sorted(exc.possibilities or []))
+        what = f"没有 {exc.option_name} 这个选项" + (f"（是不是 {maybe}？）" if maybe else "")
+    elif isinstance(exc, click.MissingParameter):
+        what = f"缺少 {name}"
+    elif isinstance(exc, click.BadParameter) and re.search(r"[\u4e00-\u9fff]", exc.message):
+        what = exc.message.rstrip("。")  # our own parameter types already speak Chinese
+    elif isinstance(exc, click.BadParameter) and isinstance(kind, click.Choice):
+        what = f"{name} 只能是 {'、'.join(map(str, kind.choices))} 之一"
+    elif isinstance(exc, click.BadParameter) and isinstance(kind, (click.IntRange, click.FloatRange)):
+        what = f"{name} 应是{_bounds(kind.min, kind.max)}的数"
+    elif isinstance(exc, click.BadParameter):
+        what = f"{name} 的值无效（{exc.message}）"
+    elif exc.message.startswith("No such command"):
+        what = f"没有这个命令（{exc.message}）"
+    else:
+        what = f"命令行有误（{exc.message}）"
+    return f"{what}；{where}。"
+
+
+def _bounds(low, high) -> str:
+    if low is not None and high is not None:
+        return f" {low} 到 {high} 之间"
+    return f"不小于 {low} " if low is not None else f"不大于 {high} "
+
+
+def _param_name(param: click.Parameter) -> str:
+    """How the reader typed the parameter: the option's longest name, or the argument's name in capitals."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return (param.name or "").upper()
 
 
 @click.group(cls=_Group)

@@ -230,3 +230,10 @@ def test_at_3000_points_a_query_fetches_under_300_kb(scaled_site):
         totals[query] = worker + index + sum((site / s).stat().st_size for s in shards) + docs
     assert max(totals.values()) < BOUND, totals
     assert index < 20_000  # the manifest grows with the shards and document files, not with every point
+
+
+def test_the_site_ships_no_lunr_and_nothing_asks_for_it(shipped_site):
+    assert (material.templates_dir() / material.LUNR).is_dir()  # the theme still has it: the name is real
+    assert not (shipped_site / material.LUNR).exists()
+    for path in [*shipped_site.rglob("*.html"), *shipped_site.rglob("*.js")]:
+        assert "/lunr/" not in path.read_text(encoding="utf-8", errors="replace"), path

@@ -13,7 +13,8 @@ tests/test_material.py fails when an upgrade changes any of it:
   read after Material has written it and replace with our split index (site/search.py);
 - the name its base.html gives the search worker (``SEARCH_WORKER``) and the messages its bundle exchanges with
   it: the theme directory holds our own worker under that name, so the theme loads it in place of Material's
-  lunr worker (tests/site/test_material.py checks both against the installed theme);
+  lunr worker (tests/site/test_material.py checks both against the installed theme), and the theme's copy of
+  lunr's language files (``LUNR``), which only its own worker loads, is left out of the site;
 - its stylesheets are ``assets/stylesheets/main.<hash>.min.css`` and ``palette.<hash>.min.css``, each linked
   once from base.html's ``styles`` block and read by nothing else; the body's ``data-md-color-*`` values are
   the palette setting's (``palette_attributes``); the classes its script adds while a page runs, for the
@@ -35,6 +36,7 @@ TESTED_SERIES = "9.8"  # major.minor of mkdocs-material that tests/test_material
 SEARCH_INDEX = "search/search_index.json"
 SKIP_SEARCH = {"search": {"exclude": True}}
 SEARCH_WORKER = "assets/javascripts/workers/search.a7633da7.min.js"  # the name base.html gives the worker
+LUNR = "assets/javascripts/lunr"  # lunr's language files, which only Material's own worker loads (956 KB)
 STYLESHEETS = "assets/stylesheets"
 STYLESHEET_STEMS = ("main", "palette")  # base.html's styles block links both, each once
 # Classes the theme's script adds to our pages while they run (search results, the header title on scroll,

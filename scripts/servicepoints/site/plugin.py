@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,6 +339,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         written = search.write(Path(config.site_dir), entries)
         self.search_files = set(written)  # its shard and document files change with the data (site/preview.py)
         self.search_index_bytes = sum(written.values())
+        shutil.rmtree(Path(config.site_dir) / material.LUNR, ignore_errors=True)  # our worker needs none of it
         folder = Path(config.site_dir) / material.STYLESHEETS
         for sheet in self.stylesheets:
             (folder / sheet.name).write_text(sheet.text, encoding="utf-8")
