@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[A-Za-z_][\w-]*")
@@ -175,49 +175,46 @@ def possible(selector: str, classes: frozenset[str], attributes: Attributes | No
     return all(name in classes for name in _CLASS.findall("".join(outside)))
 
 
+def _each_rule(css: str, change: Callable[[Block], str | None]) -> str:
+    """``css`` with each style rule replaced by ``change(rule)`` (None drops it), inside at-rules that hold
+    rules too (dropping those left empty); statements and other at-rules are kept whole."""
+    out: list[str] = []
+    for block in blocks(css):
+        if block.body is None:
+            out.append(block.prelude + ";")
+        elif not block.prelude.startswith("@"):
+            out.append(change(block) or "")
+        elif block.prelude.lower().startswith(_GROUPING):
+            inner = _each_rule(block.body, change)
+            out.append(f"{block.prelude}{{{inner}}}" if inner else "")
+        else:
+            out.append(f"{block.prelude}{{{block.body}}}")
+    return "".join(out)
+
+
 def prune(css: str, classes: frozenset[str], attributes: Attributes | None = None) -> str:
     """``css`` (minified output) without the selectors that cannot match, and without rules left empty of
     selectors; at-rules that hold rules are pruned inside, other at-rules are kept whole."""
-    out: list[str] = []
-    for block in blocks(css):
-        if block.body is None:
-            out.append(block.prelude + ";")
-        elif block.prelude.startswith("@"):
-            if block.prelude.lower().startswith(_GROUPING):
-                inner = prune(block.body, classes, attributes)
-                if inner:
-                    out.append(f"{block.prelude}{{{inner}}}")
-            else:
-                out.append(f"{block.prelude}{{{block.body}}}")
-        else:
-            kept = [s for s in split_top(block.prelude) if possible(s, classes, attributes)]
-            if kept:
-                out.append(f"{','.join(kept)}{{{block.body}}}")
-    return "".join(out)
+
+    def kept(rule: Block) -> str | None:
+        selectors = [s for s in split_top(rule.prelude) if possible(s, classes, attributes)]
+        return f"{','.join(selectors)}{{{rule.body}}}" if selectors else None
+
+    return _each_rule(css, kept)
 
 
 def _drop_declarations(css: str, unread: set[str]) -> str:
-    out: list[str] = []
-    for block in blocks(css):
-        if block.body is None:
-            out.append(block.prelude + ";")
-        elif block.prelude.startswith("@"):
-            inner = _drop_declarations(block.body, unread) if block.prelude.lower().startswith(_GROUPING) else None
-            if inner is None:
-                out.append(f"{block.prelude}{{{block.body}}}")
-            elif inner:
-                out.append(f"{block.prelude}{{{inner}}}")
-        else:
-            kept = [d for d in split_top(block.body, ";") if not _unread(d, unread)]
-            body = ";".join(kept)
-            if body.strip():
-                out.append(f"{block.prelude}{{{body}}}")
-    return "".join(out)
+    def kept(rule: Block) -> str | None:
+        body = ";".join(d for d in split_top(rule.body or "", ";") if _declared(d) not in unread)
+        return f"{rule.prelude}{{{body}}}" if body.strip() else None
+
+    return _each_rule(css, kept)
 
 
-def _unread(declaration: str, unread: set[str]) -> bool:
+def _declared(declaration: str) -> str | None:
+    """The custom property ``declaration`` sets, if it sets one."""
     match = _DECLARED.match(declaration)
-    return match is not None and match.group(1) in unread
+    return match.group(1) if match else None
 
 
 def drop_unread_properties(sheets: dict[str, str], read_elsewhere: frozenset[str]) -> dict[str, str]:
@@ -226,13 +223,8 @@ def drop_unread_properties(sheets: dict[str, str], read_elsewhere: frozenset[str
     the only reader of another."""
     while True:
         read = {name for css in sheets.values() for name in _READ.findall(css)} | read_elsewhere
-        unread = {
-            m.group(1)
-            for css in sheets.values()
-            for block in _rules(css)
-            for d in split_top(block.body or "", ";")
-            if (m := _DECLARED.match(d)) and m.group(1) not in read
-        }
+        declared = {_declared(d) for css in sheets.values() for rule in _rules(css) for d in split_top(rule.body or "", ";")}
+        unread = {name for name in declared if name is not None and name not in read}
         if not unread:
             return sheets
         sheets = {name: _drop_declarations(css, unread) for name, css in sheets.items()}
