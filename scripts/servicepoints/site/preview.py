@@ -32,17 +32,19 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.livereload import LiveReloadServer, _timestamp
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files, InclusionLevel
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 
 from ..core.errors import SetupError, errors, printable
 from ..core.parallel import OrderedMap, Workers
@@ -92,7 +94,9 @@ class _Hooks(BasePlugin):
         self.written: list[str] = []
         self.pages: list[tuple[str, bool]] = []  # each page's URL in build order, and whether it is hand-written
         self.hand: dict[str, list[dict]] = {}  # what Memory.hand will be after this build
-        self.config, self.files, self.nav, self.env = None, Files([]), None, None
+        self.config, self.files = None, Files([])
+        self.nav: Navigation | None = None
+        self.env: jinja2.Environment | None = None
 
     def on_files(self, files: Files, config) -> Files:
         """After ours (same priority, joined later): every file the build writes; on a rebuild, which pages stay."""
@@ -194,14 +198,17 @@ class Retained:
 
     hooks: _Hooks
     ids: list[str]  # the points the build made pages for, in its order
-    documentation: list = field(default_factory=list)  # the build's documentation files, as mkdocs renders a page
+    documentation: Sequence[File]  # the build's documentation files, as mkdocs renders a page
+    nav: Navigation
+    env: jinja2.Environment
 
     @classmethod
     def of(cls, hooks: _Hooks) -> Retained:
         ours = hooks.ours
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")  # here, on demand
         documentation = hooks.files.documentation_pages(inclusion=InclusionLevel.is_included)
-        return cls(hooks, [p["id"] for p in ours.site.points], documentation)
+        assert hooks.nav is not None and hooks.env is not None  # the build ran on_nav and on_env
+        return cls(hooks, [p["id"] for p in ours.site.points], documentation, hooks.nav, hooks.env)
 
 
 @dataclass
@@ -417,7 +424,7 @@ class Preview:
             file.page.title = page_title(point["name"])
             memory.pages.pop(point["id"], None)  # unknown until written
             _populate_page(file.page, hooks.config, hooks.files)  # as a build reads each page before writing any
-            _build_page(file.page, hooks.config, retained.documentation, hooks.nav, hooks.env)
+            _build_page(file.page, hooks.config, retained.documentation, retained.nav, retained.env)
             memory.pages[point["id"]], memory.entries[point["id"]] = key, ours.entries[n]
             written.append(point["id"])
         return written
@@ -429,6 +436,7 @@ class Preview:
         process = multiprocessing.get_context("fork").Process(target=self._refresh_here, args=work)
         process.start()
         writer.close()
+        assert process.pid is not None  # started
         with contextlib.suppress(OSError):
             os.setpgid(process.pid, process.pid)  # as the child does first: whichever comes first makes the group
         refresh = self._refresh = _Refresh(process)
@@ -476,8 +484,10 @@ class Preview:
         if refresh is None:
             return
         refresh.cancelled = True  # its end is not told, even if it has just ended: what it refreshed is older
+        pid = refresh.process.pid
+        assert pid is not None  # started
         try:
-            os.killpg(refresh.process.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:  # ended
             pass
         except OSError:  # not a group (cannot happen: both sides make it): the process alone, then
