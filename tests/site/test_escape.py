@@ -31,11 +31,10 @@ def _plain_cut(page: str) -> str:
             end = _PLAIN_END_A.search(low, match.end()) if match.group(1) == "a" else None
             if end is not None:
                 cuts.append(end.span())
-    out, at = [], 0
-    for start, stop in sorted(cuts):
-        out.append(page[at : max(at, start)])
-        at = max(at, stop)
-    return "".join(out) + page[at:]
+    kept = [True] * len(page)
+    for start, stop in cuts:  # they may overlap: an unsafe tag inside another's attributes
+        kept[start:stop] = [False] * (stop - start)
+    return "".join(c for c, keep in zip(page, kept, strict=True) if keep)
 
 
 def plain_guard(page: str) -> str:
