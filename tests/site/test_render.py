@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
 import pytest
 
 from conftest import DATA, ROOT, soup
+from servicepoints.core.errors import CODES
+from servicepoints.registry.load import read_registry
+from servicepoints.registry.validate import validate
 from servicepoints.site import search
 from servicepoints.site.escape import md, script_json
-from servicepoints.registry.load import read_registry
-from servicepoints.core.errors import CODES
-from servicepoints.registry.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -73,23 +72,6 @@ def test_jsonld_parses_and_matches_the_record(shipped_site, shipped):
     assert doc["openingHoursSpecification"][0]["opens"] == point["hours"].split(" ")[1][:5]  # schema.org, not OSM
     assert "geo" not in doc  # a town-centre estimate is not the office's position (test_machine_caveats.py)
     assert doc["url"].endswith("/points/aid-minzhong/")
-
-
-def _svg_matrix(svg) -> np.ndarray:
-    size = int(svg["viewbox"].split()[2])
-    image = np.full((size, size), 255, dtype=np.uint8)
-    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)", svg.select_one("path")["d"]):
-        image[int(y), int(x) : int(x) + int(w)] = 0
-    return np.kron(image, np.ones((8, 8), dtype=np.uint8))
-
-
-def test_qr_code_decodes_to_the_page_url(shipped_site):
-    import zxingcpp
-
-    page = soup(shipped_site / "points" / "tm-nantou" / "index.html")
-    (result,) = zxingcpp.read_barcodes(_svg_matrix(page.select_one("svg.sp-qr")))
-    assert result.text.endswith("/points/tm-nantou/")
-    assert result.text == json.loads(page.select_one('script[type="application/ld+json"]').string)["url"]
 
 
 def test_directions_links_use_each_apps_datum():

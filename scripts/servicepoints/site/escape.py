@@ -70,10 +70,21 @@ def _any_case(name: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
 
 
+def _by_first_letter(names: tuple[str, ...]) -> str:
+    """The names as one alternation in any case, branching on their first letter (``[iI](?:[mM][gG]|…)``), behind
+    a look at that letter: most of a page's "<" are turned away by one character class."""
+    rests: dict[str, list[str]] = {}
+    for name in names:
+        rests.setdefault(name[0], []).append(_any_case(name[1:]))
+    branches = [_any_case(first) + (f"(?:{'|'.join(tails)})" if any(tails) else "") for first, tails in rests.items()]
+    return f"(?=[{''.join(first.lower() + first.upper() for first in rests)}])(?:{'|'.join(branches)})"
+
+
 _GUARDED = ("a", "img", "iframe", "embed", "object", "source", "form", "input", "button")
 # An opening tag the guard looks at. Its attributes run to the first ">" outside quotes, as browsers read
-# them: <a title="x>" href="javascript:..."> is one tag with a live href.
-_TAG = re.compile(r"<(" + "|".join(map(_any_case, _GUARDED)) + r""")\b((?:[^>"']+|"[^"]*"|'[^']*')*)>""")
+# them: <a title="x>" href="javascript:..."> is one tag with a live href. The quantifiers are possessive:
+# there is only one way to read a tag, so the scan keeps no way back.
+_TAG = re.compile(r"<(" + _by_first_letter(_GUARDED) + r""")\b((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
 _END_A = re.compile(r"</" + _any_case("a") + r"\s*>")
 # A URL attribute: after whitespace, "/" or the quote that closed the attribute before it (browsers
 # start a new attribute there too), its value quoted or not.
@@ -86,7 +97,19 @@ _URL_ATTR = re.compile(
 def neutralise_links(page: str) -> str:
     """The last guard on every page: a link whose address is not safe becomes its text (the <a> tag and
     the next </a> go), and an image, frame or form pointing at one is dropped. Whatever a template forgot,
-    no ``javascript:`` or ``data:`` address is ever live."""
+    no ``javascript:`` or ``data:`` address is ever live: the page is guarded again after each cut, as a
+    cut can join the text around it into a new tag (``<<a href=…>a href=…>``)."""
+    if not any(_unsafe(attrs) for _, attrs in _TAG.findall(page)):
+        return page  # the usual case: checked, not rebuilt
+    while True:
+        cut = _cut(page)
+        if cut == page:
+            return page
+        page = cut
+
+
+def _cut(page: str) -> str:
+    """``page`` without its unsafe tags (and the </a> after each unsafe <a>)."""
     cuts = []
     for match in _TAG.finditer(page):
         if _unsafe(match.group(2)):
@@ -94,8 +117,6 @@ def neutralise_links(page: str) -> str:
             end = _END_A.search(page, match.end()) if match.group(1).lower() == "a" else None
             if end is not None:
                 cuts.append(end.span())
-    if not cuts:
-        return page  # the usual case: checked, not rebuilt
     out, at = [], 0
     for start, stop in sorted(cuts):
         out.append(page[at : max(at, start)])
