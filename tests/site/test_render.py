@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import jinja2
 import pytest
 
 from conftest import DATA, ROOT, soup
@@ -204,6 +205,7 @@ def test_a_type_with_more_points_than_listed_links_town_sections_and_the_map(tmp
     assert town.select_one("p.sp-listed").get_text() == rest
     assert town.select_one('p.sp-listed a[href="../../map/#town=guzhen&type=trademark-station"]')
 
+
 def test_compiled_templates_are_shared_but_an_edited_one_is_compiled_afresh(tmp_path):
     from servicepoints.site.render import environment
 
@@ -211,3 +213,33 @@ def test_compiled_templates_are_shared_but_an_edited_one_is_compiled_afresh(tmp_
     assert environment(tmp_path).get_template("page.j2").render(n=1) == "1 个网点"
     (tmp_path / "page.j2").write_text("共 {{ n }} 个网点", encoding="utf-8")  # a new environment: a new build
     assert environment(tmp_path).get_template("page.j2").render(n=2) == "共 2 个网点"
+
+
+class _Record(dict):
+    kind = "the class attribute"
+
+
+@pytest.mark.parametrize(
+    ("obj", "name"),
+    [
+        ({"name": "网点"}, "name"),
+        ({"items": "a key"}, "items"),  # a dict's own attribute wins, as in Jinja
+        ({"get": 1}, "get"),
+        ({"name": "网点"}, "missing"),
+        (_Record(kind="a key"), "kind"),  # not a plain dict: Jinja's reading
+        ("text", "upper"),
+        (None, "name"),
+    ],
+)
+def test_templates_read_a_record_as_jinja_does(obj, name):
+    from servicepoints.site.render import environment
+
+    ours, jinjas = environment(ROOT), jinja2.Environment(undefined=jinja2.StrictUndefined)
+    got, expected = ours.getattr(obj, name), jinjas.getattr(obj, name)
+    assert type(got) is type(expected)
+    if isinstance(expected, jinja2.Undefined):
+        assert (got._undefined_obj, got._undefined_name) == (obj, name)
+    else:
+        assert got == expected
+    template = "{{ r[0].NAME is defined }} {{ r[0].NAME is callable }}".replace("NAME", name)
+    assert ours.from_string(template).render(r=[obj]) == jinjas.from_string(template).render(r=[obj])
