@@ -168,6 +168,9 @@ def render_late_page(templates: Path, uri: str, view: dict) -> str:
     return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
 
 
+POINT_PARTS = ("macros", "provenance", "wayfinding")  # _macros.j2, …: what point.html.j2 finds in ``parts``
+
+
 class GeneratedPages:
     """Point, town and type pages rendered from our templates straight to HTML, no Markdown round trip.
 
@@ -186,6 +189,9 @@ class GeneratedPages:
         self.env.globals["link"] = self.link
         self.env.globals["has_page"] = lambda target: target in self.urls  # an instance may have no such page
         self.listed = data.settings.listed  # points a need, town or type page lists in its HTML
+        # The partials a point body calls, made once with the view: imported "with context", they were made
+        # again for every page. They read only the view and their arguments (tests/site/test_render.py).
+        self.point_parts = {name: self.env.get_template(f"_{name}.j2").make_module(dict(view)) for name in POINT_PARTS}
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
         for point in data.points:
@@ -209,6 +215,7 @@ class GeneratedPages:
             extra=_point_extra(point, self.data),
             channels=point_channels(point, self.data, self.view),
             toc=toc,
+            parts=self.point_parts,
             **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
