@@ -12,6 +12,8 @@ from pathlib import Path
 
 import frictionless
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import DATA, TESTS
 from servicepoints.core.place import Place
@@ -80,6 +82,11 @@ def test_ids_are_uuid5_from_our_ids(hsds, points_by_id):
     services = read(hsds, "services.csv")
     assert len(services) == sum(len(p["services"]) for p in named.values() if p["status"] != "unknown")
     assert len({s["id"] for s in services}) == len(services)
+
+
+@given(st.uuids(), st.lists(st.text(), min_size=1, max_size=4))
+def test_an_id_is_the_uuid5_of_its_parts_joined(namespace, parts):
+    assert hsds_id(namespace, *parts) == str(uuid.uuid5(namespace, "/".join(parts)))
 
 
 def test_required_fields_are_filled(hsds):

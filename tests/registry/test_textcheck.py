@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from conftest import fixture, make_registry
 from servicepoints.registry.load import read_registry
+from servicepoints.registry.textcheck import _first_bad_character, bad_character
 from servicepoints.registry.validate import validate
 
 GOOD = fixture("good.yaml").decode()
@@ -63,3 +67,18 @@ def test_text_without_a_declared_maximum_is_held_to_2000_characters(tmp_path, mo
     data = make_registry(tmp_path, {"good.yaml": GOOD.replace("town: 古镇镇", "town: " + "镇" * 2001)})
     problems = validate(read_registry(data), today=dt.date(2026, 1, 1)).problems
     assert ("constraint-error", 4, "town") in [(p.code, p.line, p.field) for p in problems]
+
+
+def test_the_quick_answer_of_bad_character_is_the_character_by_character_one_for_every_code_point():
+    # issue 27: most text is answered by str.isprintable() instead of one unicodedata lookup per character.
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        for multiline in (False, True):
+            assert bad_character(char, multiline) == _first_bad_character(char, multiline), (hex(point), multiline)
+
+
+@given(st.text(), st.booleans())
+@example("第一行\n第二行\u3164", True)
+@example("ａ\u3000b\u200b", False)
+def test_bad_character_finds_the_first_bad_character_in_any_text(text, multiline):
+    assert bad_character(text, multiline) == _first_bad_character(text, multiline)

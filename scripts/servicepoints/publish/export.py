@@ -10,6 +10,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
@@ -26,7 +27,7 @@ from .feed import FEED_NAME, feed_bytes
 from .formats import OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .release import Previous, decide
-from .tables import ALL, cell, derived_records, inert, published_descriptor, table_rows
+from .tables import ALL, FORMULA_START, cell, derived_records, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
@@ -267,22 +268,96 @@ def write_files(files: Mapping[str, bytes], folder: Path) -> None:
 
 
 def _json(value) -> bytes:
-    """Indented JSON, as json.dumps(indent=2) writes it, taken piece by piece: at 20,000 points the encoder's
-    millions of pieces, joined at once, held several times the text itself."""
-    text = io.StringIO()
-    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
-        text.write(piece)
-    text.write("\n")
-    return text.getvalue().encode("utf-8")
+    """Indented JSON, byte for byte as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, and a newline.
+
+    The standard library indents with its pure-Python encoder, a generator per container yielding millions of
+    pieces at 20,000 points; this writes each container as one join of its items (strings escaped by the C
+    escaper json itself uses), several times faster. Our values are dicts with text keys, lists, text, numbers,
+    booleans and None; anything else is json's own TypeError."""
+    return (_indented(value, "\n") + "\n").encode("utf-8")
+
+
+_ESCAPE = json.encoder.encode_basestring  # the C escaper, when there is one, as json.dumps(ensure_ascii=False)
+
+
+def _indented(value, newline: str) -> str:
+    """One value at the indentation ``newline`` (a line feed and the spaces of its level)."""
+    if isinstance(value, str):
+        return _ESCAPE(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        items = [
+            f"{_KEYS.get(k) or _key(k)}: "
+            + (_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner))  # noqa: E721
+            for k, v in value.items()
+        ]
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        items = [_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner) for v in value]  # noqa: E721
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    return _scalar(value)
+
+
+def _key(key) -> str:
+    """A dict key as json writes it: text escaped; None, booleans and numbers turned into text first."""
+    text = _ESCAPE(key) if isinstance(key, str) else _ESCAPE(_scalar(key))
+    if type(key) is str and len(_KEYS) < 10_000:  # noqa: E721 - keys repeat: a field name in every point
+        _KEYS[key] = text
+    return text
+
+
+_KEYS: dict[str, str] = {}
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    return json.JSONEncoder().default(value)  # raises json's own TypeError
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
     """Plain UTF-8, exactly as datapackage.json declares it (no byte-order mark: npm datapackage, Python's csv
     and Node's csv-parse would read it into the first column's name); CRLF as RFC 4180; no live formula.
     Excel users have points.xlsx; the downloads page says how to open the CSV as UTF-8."""
+    text = _csv_text(rows)
+    if _FORMULA_FIRST.match(text) or _FORMULA_CELL.search(text):  # a cell may start like a formula: written
+        # again, every cell through inert()
+        text = _csv_text([[inert(v) for v in row] for row in rows])
+    return text.encode("utf-8")
+
+
+def _csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows([[inert(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8")
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+# How a cell starting with one of tables.FORMULA_START begins in the written text: with that character, or quoted
+# (a carriage return always is; a quoted cell's first character follows its quote, and only " is doubled). Cells
+# begin the text or follow a comma or a line's end. Finding none means inert() would change no cell, so the text
+# written without it is the text; a match (also one inside a quoted cell, or a negative number, which inert()
+# keeps) only costs writing the table again.
+_UNQUOTED = re.escape("".join(c for c in FORMULA_START if c != "\r"))
+_CELL_START = f'(?:[{_UNQUOTED}]|"[{re.escape("".join(FORMULA_START))}])'
+_FORMULA_FIRST = re.compile(_CELL_START)
+_FORMULA_CELL = re.compile("[,\n]" + _CELL_START)
 
 
 GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv

@@ -27,10 +27,12 @@ registry has none that was checked, so the street address is given in the locati
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +92,18 @@ def id_namespace(place: Place) -> uuid.UUID:
 
 def hsds_id(namespace: uuid.UUID, *parts: str) -> str:
     """A stable UUID for one HSDS row, from the table name and our own ids."""
-    return str(uuid.uuid5(namespace, "/".join(parts)))
+    return _uuid5(namespace.bytes, *parts)
+
+
+def _uuid5(namespace: bytes, *parts: str) -> str:
+    """``str(uuid.uuid5(UUID(bytes=namespace), "/".join(parts)))``, made straight from the SHA-1 digest (RFC 4122
+    §4.3: its first 16 bytes, with the version set to 5 and the variant to RFC 4122's) instead of through a UUID
+    object: a third of the cost, for the 200,000 ids of 20,000 points."""
+    digest = bytearray(hashlib.sha1(namespace + "/".join(parts).encode("utf-8")).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50
+    digest[8] = digest[8] & 0x3F | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def hsds_descriptor() -> dict:
@@ -140,24 +153,32 @@ def hsds_tables(data: SiteData, convert: Callable[[list[list[str]]], Any] = lamb
     types = {t["code"]: t for t in data.tables["types"]}
     rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
     base = data.site_url.rstrip("/")
-    ns = id_namespace(data.place)
+    ids = functools.partial(_uuid5, id_namespace(data.place).bytes)
     for p in data.points:
         if not is_inferred(p):
-            _point_rows(p, services, types, base, rows, ns, data.place.name)
+            _point_rows(p, services, types, base, rows, ids, data.place.name)
     out = {}
     for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
         table = rows.pop(resource["name"])
-        out[resource["path"]] = convert([cols] + [[cell(r.get(c)) for c in cols] for r in table])
+        # Most cells are empty (HSDS has many columns we leave out) or text: those skip cell().
+        cells = [["" if (v := r.get(c)) is None else v if type(v) is str else cell(v) for c in cols] for r in table]  # noqa: E721
+        out[resource["path"]] = convert([cols, *cells])
     return out
 
 
 def _point_rows(
-    p: dict, services: dict, types: dict, base: str, rows: dict[str, list[dict]], ns: uuid.UUID, place_name: str
+    p: dict,
+    services: dict,
+    types: dict,
+    base: str,
+    rows: dict[str, list[dict]],
+    ids: Callable[..., str],
+    place_name: str,
 ) -> None:
     """Every HSDS row one point gives: itself as an organization, its location, phones, hours and services."""
     pid = p["id"]
-    org, loc = hsds_id(ns, "organization", pid), hsds_id(ns, "location", pid)
+    org, loc = ids("organization", pid), ids("location", pid)
     kind = types[p["type"]]["name"]
     rows["organization"].append(
         {
@@ -192,7 +213,7 @@ def _point_rows(
     for n, number in enumerate(p["phones"], 1):
         rows["phone"].append(
             {
-                "id": hsds_id(ns, "phone", pid, str(n)),
+                "id": ids("phone", pid, str(n)),
                 "location_id": loc,
                 "organization_id": org,
                 "number": number,
@@ -203,7 +224,7 @@ def _point_rows(
     for n, (start, end, days) in enumerate(schedule_spans(p["hours"]), 1):
         rows["schedule"].append(
             {
-                "id": hsds_id(ns, "schedule", pid, str(n)),
+                "id": ids("schedule", pid, str(n)),
                 "location_id": loc,
                 "timezone": TIMEZONE,
                 "freq": "WEEKLY",
@@ -217,7 +238,7 @@ def _point_rows(
         )
     status = STATUS[p["status"]]
     for code in p["services"] if status else []:
-        sid = hsds_id(ns, "service", pid, code)
+        sid = ids("service", pid, code)
         rows["service"].append(
             {
                 "id": sid,
@@ -230,12 +251,12 @@ def _point_rows(
             }
         )
         rows["service_at_location"].append(
-            {"id": hsds_id(ns, "service_at_location", pid, code), "service_id": sid, "location_id": loc}
+            {"id": ids("service_at_location", pid, code), "service_id": sid, "location_id": loc}
         )
         for area in p.get("area_served") or []:  # who may come: the whole city, or the towns named
             rows["service_area"].append(
                 {
-                    "id": hsds_id(ns, "service_area", pid, code, area),
+                    "id": ids("service_area", pid, code, area),
                     "service_id": sid,
                     "name": area,
                     "description": "全市都可以来办" if area == WHOLE_CITY else f"服务{area}",
@@ -260,7 +281,12 @@ def schedule_spans(text: str | None) -> list[tuple[str, str, str]]:
     Times as HH:MM:SS; 24:00 is written 23:59:59, the last time an HSDS time can hold. Public holidays
     and make-up workdays have no HSDS form (they stay in the schedule's description and notes).
     """
-    return [(_time(a), _time(b), ",".join(days)) for a, b, days in hours.weekly(text)]
+    return list(_schedule_spans(text))
+
+
+@lru_cache(maxsize=4096)  # the same few texts on thousands of points
+def _schedule_spans(text: str | None) -> tuple[tuple[str, str, str], ...]:
+    return tuple((_time(a), _time(b), ",".join(days)) for a, b, days in hours.weekly(text))
 
 
 def _time(hhmm: str) -> str:

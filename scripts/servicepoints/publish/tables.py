@@ -108,6 +108,8 @@ def _text(value) -> str:
 
 def cell(value, delimiter: str = ";") -> str:
     """One value as CSV text: lists joined, numbers in their shortest exact form, None empty."""
+    if type(value) is str:  # noqa: E721 - most values; a subclass goes the long way
+        return value
     if value is None:
         return ""
     if isinstance(value, list):

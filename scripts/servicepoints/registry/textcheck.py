@@ -35,8 +35,21 @@ _NAMED = {
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 
 
+# Printable characters (str.isprintable) that are still refused: the Hangul fillers, letters that show nothing.
+_PRINTABLE_BUT_NAMED = re.compile("[" + "".join(c for c in _NAMED if c.isprintable()) + "]")
+
+
 def bad_character(text: str, multiline: bool = False) -> tuple[int, str, str] | None:
     """The first character an editor should not have typed: (1-based position, code, Chinese name)."""
+    if (text.replace("\n", "") if multiline else text).isprintable() and not _PRINTABLE_BUT_NAMED.search(text):
+        # Nothing to find: every refused category (Cc, Cf, Co, Cn, Cs, Zl, Zp) is one isprintable() refuses too,
+        # and so is every character of _BIDI and of _NAMED but the ones searched for. Most text ends here.
+        return None
+    return _first_bad_character(text, multiline)
+
+
+def _first_bad_character(text: str, multiline: bool) -> tuple[int, str, str] | None:
+    """bad_character, one character at a time."""
     for index, char in enumerate(text, 1):
         if char == "\n" and multiline:
             continue

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import yaml
+from yaml.composer import ComposerError
 
 _Loader: type[yaml.CSafeLoader | yaml.SafeLoader]
 try:
@@ -55,8 +56,7 @@ def decode(raw: bytes) -> str:
 def parse(text: str) -> Parsed:
     """Text to a Parsed record, or a ReadError."""
     try:
-        _check_events(text)
-        node = yaml.compose(text, Loader=_Loader)
+        return _read(text)
     except yaml.MarkedYAMLError as exc:
         line = _line(exc.problem_mark or exc.context_mark)
         if "nesting depth" in str(exc.problem or exc):
@@ -64,12 +64,6 @@ def parse(text: str) -> Parsed:
         raise ReadError("yaml-syntax", line, f"YAML 语法错误：{_explain(exc)}") from None
     except yaml.YAMLError as exc:  # no position known (e.g. a reader error)
         raise ReadError("yaml-syntax", 1, f"YAML 语法错误：{exc}") from None
-    if not isinstance(node, yaml.MappingNode):
-        line = node.start_mark.line + 1 if node else 1
-        raise ReadError("not-a-mapping", line, "文件应由“字段: 值”组成，例如 name: 网点名称。")
-    parsed = Parsed()
-    parsed.values = _mapping(node, parsed.lines, "")
-    return parsed
 
 
 def _too_deep(line: int) -> ReadError:
@@ -84,23 +78,6 @@ class _Mark(Protocol):  # PyYAML's pure and libyaml marks alike
 def _line(mark: _Mark | None) -> int:
     """The 1-based line of a parser mark (the first line when the parser gave none)."""
     return mark.line + 1 if mark else 1
-
-
-def _check_events(text: str) -> None:
-    """One pass over the parser's events (no tree is built yet): anchors and aliases (the alias
-    bomb's tools) are refused where first written, and so is nesting deeper than MAX_DEPTH."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ReadError(
-                "yaml-alias", _line(event.start_mark), "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
-            )
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _too_deep(_line(event.start_mark))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 # PyYAML's wording for the mistakes editors make most, said in Chinese (the original follows).
@@ -121,32 +98,104 @@ def _explain(exc: yaml.MarkedYAMLError) -> str:
     return f"{hint}（{problem}）" if hint else f"{problem}。"
 
 
-def _mapping(node: yaml.MappingNode, lines: dict[str, int], prefix: str) -> dict:
-    out: dict = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise ReadError("yaml-syntax", key_node.start_mark.line + 1, "字段名必须是简单文字。")
-        key = key_node.value
-        line = key_node.start_mark.line + 1
-        if key in out:
-            raise ReadError(
-                "yaml-duplicate-key", line, f"字段 {key} 写了两次（第 {lines[prefix + key]} 行已有），请删去一处。"
-            )
-        lines[prefix + key] = line
-        out[key] = _value(value_node, lines, prefix + key)
-    return out
+class _Frame:
+    """A mapping or list being filled: the path its values' lines are kept under and, for a mapping, the key
+    whose value comes next (None: a key comes next)."""
+
+    __slots__ = ("items", "prefix", "key")
+
+    def __init__(self, items: dict | list, prefix: str) -> None:
+        self.items, self.prefix = items, prefix
+        self.key: str | None = None
 
 
-def _value(node: yaml.Node, lines: dict[str, int], path: str):
-    if isinstance(node, yaml.ScalarNode):
-        if not node.style and node.value in _NULLS:
-            return None
-        return node.value
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            lines[f"{path}.{i}"] = item.start_mark.line + 1
-            items.append(_value(item, lines, f"{path}.{i}"))
-        return items
-    assert isinstance(node, yaml.MappingNode)  # composed nodes are scalars, sequences or mappings
-    return _mapping(node, lines, path + ".")
+_REFUSED_KEY = "\0"  # what a key that is not text is kept as until the record is refused
+_ALIAS = "记录中不能使用 YAML 锚点（&）和别名（*），请把值直接写出来。"
+
+
+def _read(text: str) -> Parsed:
+    """One pass over the parser's events, building the values as they come (no node tree, no tags).
+
+    Anchors and aliases (the alias bomb's tools) are refused where first written, and so is nesting deeper
+    than MAX_DEPTH, as soon as the parser reaches them. What only a whole, well-formed stream can say (two
+    documents, a top level that is not a mapping, then the first key that is not text or is written twice)
+    is said once the parser has read every event without an error, in that order.
+    """
+    parsed, stack = Parsed(), list[_Frame]()
+    documents: list[yaml.Event] = []
+    top: yaml.Event | None = None  # the first document's top-level value
+    mistake: ReadError | None = None
+    loader = _Loader(text)
+    try:
+        while True:
+            event = loader.get_event()
+            value: str | dict | list | None
+            if isinstance(event, yaml.ScalarEvent):
+                if event.anchor:
+                    raise ReadError("yaml-alias", _line(event.start_mark), _ALIAS)
+                value = None if not event.style and event.value in _NULLS else event.value
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if event.anchor:
+                    raise ReadError("yaml-alias", _line(event.start_mark), _ALIAS)
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(_line(event.start_mark))
+                value = {} if isinstance(event, yaml.MappingStartEvent) else []
+            elif isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            elif isinstance(event, yaml.AliasEvent):
+                raise ReadError("yaml-alias", _line(event.start_mark), _ALIAS)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents.append(event)
+                continue
+            elif isinstance(event, yaml.StreamEndEvent) or event is None:
+                break
+            else:
+                continue  # the stream's start, a document's end
+            if not stack:  # a document's top level
+                top, path = top or event, ""
+                if top is event and isinstance(value, dict):
+                    parsed.values = value  # anything else at the top is refused below
+            else:
+                frame = stack[-1]
+                if isinstance(frame.items, list):
+                    path = f"{frame.prefix}.{len(frame.items)}"
+                    parsed.lines[path] = _line(event.start_mark)
+                    frame.items.append(value)
+                elif frame.key is not None:
+                    path = frame.prefix + frame.key
+                    frame.items[frame.key], frame.key = value, None
+                else:
+                    frame.key, mistake = _key(event, frame, parsed.lines, mistake)
+                    if not isinstance(value, dict | list):
+                        continue
+                    path = _REFUSED_KEY
+            if isinstance(value, dict):
+                stack.append(_Frame(value, path + "." if stack else ""))
+            elif isinstance(value, list):
+                stack.append(_Frame(value, path))
+    finally:
+        loader.dispose()
+    if len(documents) > 1:  # in the words of PyYAML's composer, which reads one document
+        said = ComposerError("expected a single document in the stream", None, "but found another document", None)
+        raise ReadError("yaml-syntax", _line(documents[1].start_mark), f"YAML 语法错误：{_explain(said)}")
+    if not isinstance(top, yaml.MappingStartEvent):
+        line = _line(top.start_mark) if top else 1
+        raise ReadError("not-a-mapping", line, "文件应由“字段: 值”组成，例如 name: 网点名称。")
+    if mistake:
+        raise mistake
+    return parsed
+
+
+def _key(event: yaml.Event, frame: _Frame, lines: dict[str, int], mistake: ReadError | None):
+    """A mapping's key: (the key, the first mistake so far). A key must be text, written once."""
+    line = _line(event.start_mark)
+    if not isinstance(event, yaml.ScalarEvent):
+        return _REFUSED_KEY, mistake or ReadError("yaml-syntax", line, "字段名必须是简单文字。")
+    key = event.value
+    path = frame.prefix + key
+    if key in frame.items and mistake is None:
+        message = f"字段 {key} 写了两次（第 {lines[path]} 行已有），请删去一处。"
+        mistake = ReadError("yaml-duplicate-key", line, message)
+    lines[path] = line
+    return key, mistake
