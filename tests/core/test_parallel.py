@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -99,3 +100,20 @@ def test_background_close_stops_a_child_still_working():
     job = Background(lambda: time.sleep(60))
     job.close()
     assert not job.process.is_alive()
+
+
+def frozen(_n: int = 0) -> int:
+    """How many objects the garbage collector leaves alone in the process that runs this."""
+    return gc.get_freeze_count()
+
+
+def test_children_are_forked_with_the_parents_objects_out_of_the_collectors_reach():
+    # A child that collects garbage over the objects it shares with its parent copies every page they sit on.
+    workers = Workers(1)
+    items = OrderedMap(frozen, 1, workers, "frozen")
+    try:
+        assert items.get(0) > 1000  # the worker's inherited heap (the test session's objects) stays frozen
+    finally:
+        workers.close()
+    assert Background(frozen).result() > 1000
+    assert gc.get_freeze_count() == 0  # and this process collects its own objects again

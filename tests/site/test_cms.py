@@ -137,6 +137,13 @@ def test_field_order_follows_the_records_and_falls_back_to_the_schema():
     assert cms.field_order(fields, []) == ["id", "name", "town", "status", "extra"]
 
 
+def test_field_order_goes_with_the_most_records():
+    fields = [{"name": n} for n in ("id", "town", "status")]
+    orders = [["id", "status", "town"]] * 3 + [["id", "town", "status"]] * 2
+    assert cms.field_order(fields, orders) == ["id", "status", "town"]
+    assert cms.field_order(fields, orders[1:]) == ["id", "town", "status"]  # a tie: the schema's order
+
+
 def test_code_lists_are_editable_with_every_column(registry):
     files = next(c for c in _config(registry)["collections"] if c["name"] == "code-lists")["files"]
     assert {f["name"] for f in files} == {"towns", "types", "services"}

@@ -1,9 +1,13 @@
 """The editor's preview (site/preview.py): after records change, the partly rebuilt site is every file, byte for byte,
-what a full build of the same data writes; bad input leaves the last good site served and says why in Chinese."""
+what a full build of the same data writes; bad input leaves the last good site served and says why in Chinese. When
+only records changed, the changed point pages come first and the rest is refreshed in the background: its order, a
+save during it, and its failure are tested here with the refresh held at a gate (forked, like the refresh itself)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+import signal
 import socket
 import threading
 import urllib.request
@@ -36,7 +40,8 @@ def editor(tmp_path, fixed_time, monkeypatch):
     preview = Preview(ROOT / "mkdocs.yml", data, str(ROOT / "servicepoints.yml"), tmp_path / "preview", build_site)
     first = preview.update()
     assert first.kind == "full", first.message
-    return preview
+    yield preview
+    preview.close()
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -44,6 +49,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def assert_same_as_full_build(preview: Preview, tmp_path: Path, name: str) -> None:
+    preview.wait()  # the background refresh, if the last update started one
     full = tmp_path / name
     build_site(ROOT / "mkdocs.yml", preview.data_dir, full, load_settings(str(ROOT / "servicepoints.yml")))
     rebuilt, expected = tree(preview.out_dir), tree(full)
@@ -71,6 +77,128 @@ def test_a_changed_phone_and_name_rebuild_one_point_page_and_equal_a_full_build(
     assert outcome.written == ["aid-minzhong"]
     page = (editor.out_dir / "points/aid-minzhong/index.html").read_text(encoding="utf-8")
     assert "（预览测试）" in page and "0760-87866615" in page
+    assert_same_as_full_build(editor, tmp_path, "full")
+
+
+FORK = multiprocessing.get_context("fork")
+
+
+class Gate:
+    """Holds the background refresh (in its forked process) where Preview._tidy begins, after the dirty build wrote
+    every list, map, search and open-data file and before it removes what it would not write, until opened."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.armed, self.reached, self.open = FORK.Event(), FORK.Event(), FORK.Event()
+        tidy = Preview._tidy
+
+        def held(preview, keep):
+            if self.armed.is_set():
+                self.reached.set()
+                self.open.wait()
+            return tidy(preview, keep)
+
+        monkeypatch.setattr(Preview, "_tidy", held)
+        self.armed.set()
+
+    def wait_reached(self) -> None:
+        assert self.reached.wait(300), "the background refresh never reached the gate"
+
+
+def served(preview: Preview, name: str) -> str:
+    return (preview.out_dir / name).read_text(encoding="utf-8")
+
+
+RENAMED = "中山市民众街道知识产权维权援助服务站（先写页面）"
+
+
+def test_the_point_page_is_written_before_the_lists_and_open_data_are_refreshed(editor, tmp_path, monkeypatch):
+    gate = Gate(monkeypatch)
+    told = []
+    editor.refreshed = told.append
+    edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+    outcome = editor.update()
+    assert outcome.kind == "pages" and outcome.background, outcome.message
+    assert outcome.written == ["aid-minzhong"]
+    assert outcome.message.endswith("；列表页、地图、搜索和开放数据在后台更新。")
+    assert RENAMED in served(editor, "points/aid-minzhong/index.html")
+    gate.wait_reached()  # the refresh has written everything else by now, but is not done
+    assert told == []
+    gate.open.set()
+    done = editor.wait()
+    assert done is not None and done.kind == "refreshed", done
+    assert done.message.startswith("后台更新完成：列表页、地图、搜索和开放数据（保存后 ")
+    assert told == [done]
+    assert RENAMED in served(editor, "opendata/points.csv") and RENAMED in served(editor, "towns/minzhong/index.html")
+    assert_same_as_full_build(editor, tmp_path, "full")
+
+
+def test_before_the_refresh_the_lists_still_show_the_last_build(editor, monkeypatch):
+    """Nothing but the point page is written before update() returns: the refresh, held before it starts, has
+    written no list, map, search or open-data file yet."""
+    before = tree(editor.out_dir)
+    hold = FORK.Event()
+    refresh = Preview._refresh_here
+    monkeypatch.setattr(Preview, "_refresh_here", lambda *args: hold.wait() and refresh(*args))
+    edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+    outcome = editor.update()
+    assert outcome.background
+    now = tree(editor.out_dir)
+    assert sorted(f for f in now if now[f] != before.get(f)) == ["points/aid-minzhong/index.html"]
+    assert RENAMED not in served(editor, "opendata/points.csv")
+    hold.set()
+    assert editor.wait().kind == "refreshed"
+    assert RENAMED in served(editor, "opendata/points.csv")
+
+
+def test_a_save_during_the_refresh_stops_it_and_the_last_refresh_equals_a_full_build(editor, tmp_path, monkeypatch):
+    gate = Gate(monkeypatch)
+    told = []
+    editor.refreshed = told.append
+    path = record(editor, "aid-minzhong")
+    edit(path, "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+    assert editor.update().background
+    first = editor._refresh
+    assert first is not None
+    gate.wait_reached()  # its lists name RENAMED; the next save changes the name again, and another record
+    gate.armed.clear()  # the next refresh runs through
+    edit(path, f"name: {RENAMED}", "name: 民众第二次保存")
+    edit(record(editor, "tm-guzhen"), "town: 古镇镇", "town: 小榄镇")
+    outcome = editor.update()
+    assert outcome.kind == "pages" and sorted(outcome.written) == ["aid-minzhong", "tm-guzhen"], outcome.message
+    assert first.process.exitcode == -signal.SIGKILL  # stopped, not left to write lists of the older data
+    assert "民众第二次保存" in served(editor, "points/aid-minzhong/index.html")
+    assert editor.wait().kind == "refreshed"
+    assert [o.kind for o in told] == ["refreshed"]  # the stopped refresh is never told
+    assert RENAMED not in served(editor, "opendata/points.csv")
+    assert_same_as_full_build(editor, tmp_path, "full")
+
+
+def test_a_failed_refresh_is_said_and_the_next_update_builds_everything(editor, tmp_path, monkeypatch):
+    def broken(preview, keep):  # only a refresh tidies: the full build after it does not
+        raise RuntimeError("磁盘满了")
+
+    monkeypatch.setattr(Preview, "_tidy", broken)
+    edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+    assert editor.update().background
+    failed = editor.wait()
+    assert failed is not None and failed.kind == "failed"
+    assert (
+        failed.message
+        == "后台更新列表页、地图、搜索和开放数据失败（程序错误 RuntimeError：磁盘满了）；正在完整重新生成预览。"
+    )
+    assert editor.changed()  # the server's poll sees a change, so the next update comes without a save
+    assert editor.update().kind == "full"
+    assert_same_as_full_build(editor, tmp_path, "full")
+
+
+def test_a_record_moved_to_another_folder_and_town_comes_first_with_its_new_edit_link(editor, tmp_path):
+    points = editor.data_dir / "points"
+    moved = record(editor, "tm-guzhen")
+    edit(moved, "town: 古镇镇", "town: 小榄镇")
+    moved.rename(points / "centers" / moved.name)
+    outcome = editor.update()
+    assert outcome.background and outcome.written == ["tm-guzhen"], outcome.message
+    assert "points/centers/tm-guzhen.yaml" in served(editor, "points/tm-guzhen/index.html")
     assert_same_as_full_build(editor, tmp_path, "full")
 
 
@@ -144,46 +272,88 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_server_reloads_a_saved_record_and_shows_what_is_wrong_until_it_is_fixed(editor):
-    """serve() as the command runs it: the saved record's page changes, the page carries the reload script; a broken
-    record leaves the last good page, with the problem (escaped) at its top, until the record is fixed."""
-    port, servers, outcomes = free_port(), [], []
-    thread = threading.Thread(target=preview_module.serve, args=(editor, port, outcomes.append, servers.append))
-    thread.daemon = True
-    thread.start()
-    url = f"http://127.0.0.1:{port}/points/aid-minzhong/"
+class Serving:
+    """serve() as the command runs it, in a thread, with every Outcome it echoes."""
 
-    def page_until(condition) -> str:
+    def __init__(self, preview: Preview) -> None:
+        self.port, self.servers, self.outcomes = free_port(), [], []
+        args = (preview, self.port, self.outcomes.append, self.servers.append)
+        self.thread = threading.Thread(target=preview_module.serve, args=args, daemon=True)
+        self.base = f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> Serving:
+        self.thread.start()
+        while not self.servers:
+            self.thread.join(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.servers[0].shutdown()
+        self.thread.join(30)
+
+    def until(self, condition, what: str):
         for _ in range(2400):  # the server polls for saved files, then rebuilds: up to two minutes on a busy machine
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    text = response.read().decode("utf-8")
-                if condition(text):
-                    return text
-            except OSError:
-                pass  # not listening yet
-            thread.join(0.05)
-        raise AssertionError(f"the served page never met the condition; updates: {outcomes}")
+            found = condition()
+            if found:
+                return found
+            self.thread.join(0.05)
+        raise AssertionError(f"{what} never happened; updates: {self.outcomes}")
 
-    try:
-        while not servers:
-            thread.join(0.05)
-        first = page_until(lambda text: True)
+    def page(self, path: str) -> str | None:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=60) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            return None  # not listening yet
+
+    def page_until(self, path: str, condition) -> str:
+        return self.until(lambda: (text := self.page(path)) is not None and condition(text) and text, path)
+
+    def kinds(self) -> list[str]:
+        return [o.kind for o in self.outcomes if o.kind != "refreshed"]  # a refresh ends when it ends
+
+    def poll(self, epoch: int, page: str) -> int:
+        """The reload script's poll from ``page`` showing ``epoch``: the epoch it is told (greater: reload)."""
+        request = urllib.request.Request(f"{self.base}livereload/{epoch}/1", headers={"Referer": self.base + page})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.read())
+
+
+def test_the_server_reloads_a_saved_record_and_shows_what_is_wrong_until_it_is_fixed(editor):
+    """The saved record's page changes, the page carries the reload script; a broken record leaves the last good
+    page, with the problem (escaped) at its top, until the record is fixed."""
+    point = "points/aid-minzhong/"
+    with Serving(editor) as serving:
+        first = serving.page_until(point, lambda text: True)
         assert "livereload" in first and "sp-preview-problem" not in first
         path = record(editor, "aid-minzhong")
         edit(path, "name: 中山市民众街道知识产权维权援助服务站", "name: 民众预览改名")
-        page_until(lambda text: "民众预览改名" in text)
-        assert [o.kind for o in outcomes] == ["pages"]
+        serving.page_until(point, lambda text: "民众预览改名" in text)
+        assert serving.kinds() == ["pages"]
         edit(path, "town: 民众街道", "town: <民众>")
-        served = page_until(lambda text: "sp-preview-problem" in text)
+        served = serving.page_until(point, lambda text: "sp-preview-problem" in text)
         assert "预览未更新" in served and "民众预览改名" in served  # the last good page, the problem above it
         assert "错误 [unknown-town]" in served and "&lt;民众&gt;" in served and "<民众>" not in served
         edit(path, "town: <民众>", "town: 民众街道")
-        page_until(lambda text: "sp-preview-problem" not in text)
-        assert [o.kind for o in outcomes] == ["pages", "refused", "pages"]
-    finally:
-        servers[0].shutdown()
-        thread.join(30)
+        serving.page_until(point, lambda text: "sp-preview-problem" not in text)
+        assert serving.kinds() == ["pages", "refused", "pages"]
+
+
+def test_a_refresh_reloads_the_open_list_pages_but_not_the_point_pages(editor):
+    """The point page reloads after the update that wrote it; when the background refresh ends, a list page open
+    since before reloads, the point page (which no refresh writes) does not."""
+    with Serving(editor) as serving:
+        serving.page_until("points/aid-minzhong/", lambda text: True)
+        edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+        serving.until(lambda: any(o.kind == "refreshed" for o in serving.outcomes), "the refresh")
+        server = serving.servers[0]
+        server.poll_response_timeout = 0.5  # the poll's wait for a reload that does not come
+        updated, now = server.updated, server._visible_epoch
+        assert now > updated  # the refresh's reload
+        assert serving.poll(updated - 1, "points/aid-minzhong/") == now  # shown before the update: reloads
+        assert serving.poll(updated, "points/aid-minzhong/") == updated  # shown since: not reloaded again
+        assert serving.poll(updated, "towns/minzhong/") == now
+        assert serving.poll(now, "towns/minzhong/") == now
 
 
 def test_a_port_in_use_is_one_chinese_line(tmp_path):

@@ -237,3 +237,19 @@ def test_the_site_ships_no_lunr_and_nothing_asks_for_it(shipped_site):
     assert not (shipped_site / material.LUNR).exists()
     for path in [*shipped_site.rglob("*.html"), *shipped_site.rglob("*.js")]:
         assert "/lunr/" not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.lists(JSON_VALUES, max_size=8))
+def test_a_shard_or_document_file_joined_from_its_rows_is_the_lists_json(values):
+    # Each row is serialised once and files are joined from the rows: the bytes and the size that decides a
+    # split must be those of serialising the whole list.
+    parts = [search._json(v) for v in values]
+    assert search._joined(parts) == search._json(values)
+    assert search._joined_size(parts) == len(search._json(values))

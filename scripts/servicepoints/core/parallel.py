@@ -8,10 +8,12 @@ whatever the number of workers (``workers=0`` computes in this process).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import multiprocessing.pool
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .settings import integer_text
@@ -22,6 +24,19 @@ _TASKS: dict[str, Callable[[int], Any]] = {}  # set in the parent just before th
 
 def _run(name: str, start: int, stop: int) -> list:
     return [_TASKS[name](n) for n in range(start, stop)]
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Fork inside this: every object that exists now is moved out of the garbage collector's reach while the
+    children are forked, and given back to it in this process afterwards. A child's collections then never
+    write to those objects' headers, so the memory pages it shares with this process stay shared instead of
+    being copied one by one (about 0.8 s of CPU, most of the workers' cost, at 2,000 points)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def default_workers(count: int, threshold: int = 400, chosen: int | None = None) -> int:
@@ -57,7 +72,8 @@ class Workers:
             global _TASKS
             _TASKS = dict(self.tasks)
             try:
-                pool = self.pool = multiprocessing.get_context("fork").Pool(self.processes, os.nice, (NICE,))
+                with frozen_heap():
+                    pool = self.pool = multiprocessing.get_context("fork").Pool(self.processes, os.nice, (NICE,))
             finally:
                 _TASKS = {}
         return pool.apply_async(_run, (name, start, stop))
@@ -144,7 +160,8 @@ class Background:
         context = multiprocessing.get_context("fork")
         self.reader, writer = context.Pipe(duplex=False)
         self.process = context.Process(target=_background, args=(task, writer), daemon=True)
-        self.process.start()
+        with frozen_heap():
+            self.process.start()
         writer.close()
 
     def result(self) -> Any:

@@ -75,8 +75,10 @@ def needs_view(
         codes = split_list(need["services"], delimiter)
         offering = [p for p in points if p["status"] != "closed" and any(c in p["services"] for c in codes)]
         helping = channels_for([need["code"]], channels or [], delimiter)
-        citywide = [p for p in offering if WHOLE_CITY in (p.get("area_served") or [])]
-        local = [p for p in offering if p not in citywide]
+        citywide: list[dict] = []
+        local: list[dict] = []
+        for p in offering:  # one pass: a membership test per point compared whole records, O(local x citywide)
+            (citywide if WHOLE_CITY in (p.get("area_served") or []) else local).append(p)
         inferred = sum(1 for p in local if p.get("evidence") == "inferred")  # said beside the count
         named = [names.get(c, c) for c in codes]
         out.append(

@@ -15,6 +15,7 @@ whose type select has that one type.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -91,11 +92,11 @@ def field_order(schema_fields: list[dict], key_orders: list[list[str]]) -> list[
     names = [f["name"] for f in schema_fields]
     rank = {n: i for i, n in enumerate(names)}
     before: dict[tuple[str, str], int] = {}
-    for keys in key_orders:
+    for keys, times in Counter(map(tuple, key_orders)).items():  # most records share one order: count each once
         known = [k for k in keys if k in rank]
         for i, a in enumerate(known):
             for b in known[i + 1 :]:
-                before[(a, b)] = before.get((a, b), 0) + 1
+                before[(a, b)] = before.get((a, b), 0) + times
     edges: dict[str, set[str]] = {n: set() for n in names}
     for (a, b), count in before.items():
         if count > before.get((b, a), 0):

@@ -8,8 +8,13 @@ another point. So when only files under ``points/`` changed, a rebuild (a dirty 
 - writes every other page again (home, statistics, completeness, towns, types, needs, map, open data: about 60 pages
   whatever the registry's size) and every data file (map data, open data, search index, sitemap, browser editor);
 - keeps the other point pages as the last build wrote them, and their search entries.
+When the same points remain (records edited, or their files moved), the page the editor looks at comes first: the
+point pages whose record or path changed are written alone, from the last foreground build's mkdocs objects
+(Retained), and the open pages reload; then a forked process makes that rebuild, keeping every point page, in the
+background (Preview's docstring), and the pages reload again when it ends.
 A change to anything else is a full build (``servicepoints build``'s own, into the same folder).
-``tests/site/test_preview.py`` holds every file of a rebuilt site equal to a full build of the same data.
+``tests/site/test_preview.py`` holds every file of a rebuilt site equal to a full build of the same data (after the
+background refresh, which ``Preview.wait`` waits for).
 
 Bad input never reaches the site: the data is read and validated first, and a record that fails (or a YAML syntax
 error) is reported in Chinese while the last good site stays served, with the problem shown on its pages.
@@ -22,19 +27,26 @@ import hashlib
 import html
 import json
 import logging
+import multiprocessing
 import os
+import re
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, MkDocsException
-from mkdocs.livereload import LiveReloadServer
+from mkdocs.livereload import LiveReloadServer, _timestamp
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 
 from ..core.errors import SetupError, errors, printable
 from ..core.parallel import OrderedMap, Workers
@@ -42,12 +54,17 @@ from ..core.settings import Settings, load_settings
 from ..registry.load import Registry, read_registry
 from ..registry.output import problems_text
 from ..registry.validate import Memo, Report, validate
+from . import wayfinding
+from .cms import record_layout
+from .pagepath import page_title
 from .plugin import Preset, ServicepointsPlugin
 from .render import _COMPILED
 
 POLL_SECONDS = 0.15  # how often the server looks for saved files
 HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
 _DIRTY_WARNING = "A 'dirty' build is being performed"  # mkdocs' warning for what a preview rebuild is by design
+_LATER = "列表页、地图、搜索和开放数据"  # what the background refresh writes, as the messages name it
+BACKGROUND_NICE = 10  # the background refresh yields the CPU to the next save's point pages and to the server
 
 
 def page_key(point: dict, paths: tuple[str | None, ...]) -> str:
@@ -68,7 +85,8 @@ class Memory:
 
 class _Hooks(BasePlugin):
     """Joins one build (Preset.attach) after our plugin: on a rebuild, keeps the point pages whose record did not
-    change (mkdocs' dirty build skips a page whose file says it is not modified) and their search entries."""
+    change (mkdocs' dirty build skips a page whose file says it is not modified) and their search entries; keeps
+    what Retained needs to write a point page again without a build."""
 
     def __init__(self, ours: ServicepointsPlugin, memory: Memory | None) -> None:
         super().__init__()
@@ -78,9 +96,13 @@ class _Hooks(BasePlugin):
         self.written: list[str] = []
         self.pages: list[tuple[str, bool]] = []  # each page's URL in build order, and whether it is hand-written
         self.hand: dict[str, list[dict]] = {}  # what Memory.hand will be after this build
+        self.config, self.files = None, Files([])
+        self.nav: Navigation | None = None
+        self.env: jinja2.Environment | None = None
 
     def on_files(self, files: Files, config) -> Files:
         """After ours (same priority, joined later): every file the build writes; on a rebuild, which pages stay."""
+        self.config, self.files = config, files
         self.outputs = {f.dest_uri for f in files if f.inclusion.is_included()}
         self._note_pages(files)
         if self.memory is None:
@@ -102,9 +124,14 @@ class _Hooks(BasePlugin):
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
         return files
 
+    def on_nav(self, nav, config, files):
+        self.nav = nav  # after ours (the type pages attached, the point pages made)
+        return nav
+
     def on_env(self, env, config, files):
         """The theme's templates too are compiled once for the life of the preview."""
         env.bytecode_cache = _COMPILED  # render.py's cache of compiled templates
+        self.env = env
         return env
 
     def _note_pages(self, files: Files) -> None:
@@ -154,16 +181,58 @@ def _key(ours: ServicepointsPlugin, point: dict) -> str:
 class Outcome:
     """What one update did, for the terminal (``message``, Chinese) and the tests."""
 
-    kind: str  # "full", "pages" (a partial rebuild), "unchanged" or "refused" (bad input: the site is as it was)
+    # "full", "pages" (a partial rebuild), "unchanged", "refused" (bad input: the site is as it was), and for the
+    # background refresh after "pages": "refreshed", or "failed" (the next update builds everything)
+    kind: str
     message: str
     seconds: float = 0.0
     written: list[str] = field(default_factory=list)  # point ids whose pages were written (a partial rebuild)
     setup: bool = False  # refused for a broken set-up (settings, data folder, mkdocs.yml), not for bad data
+    background: bool = False  # "pages" only: the rest of the site is being refreshed in the background
+
+
+@dataclass
+class Retained:
+    """The last foreground build's mkdocs objects, kept to write a point page again with no build: its config,
+    files, nav and theme environment, and our plugin (its frames, templates and view). A point page is made from
+    its own record and file path and from what every page is made from (see the module's docstring), so only the
+    records and paths in the plugin are brought up to date before the page is written (Preview._points_first)."""
+
+    hooks: _Hooks
+    ids: list[str]  # the points the build made pages for, in its order
+    documentation: Sequence[File]  # the build's documentation files, as mkdocs renders a page
+    nav: Navigation
+    env: jinja2.Environment
+
+    @classmethod
+    def of(cls, hooks: _Hooks) -> Retained:
+        ours = hooks.ours
+        ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")  # here, on demand
+        documentation = hooks.files.documentation_pages(inclusion=InclusionLevel.is_included)
+        assert hooks.nav is not None and hooks.env is not None  # the build ran on_nav and on_env
+        return cls(hooks, [p["id"] for p in ours.site.points], documentation, hooks.nav, hooks.env)
+
+
+@dataclass
+class _Refresh:
+    """The background refresh: a forked process (its own process group) and the thread that waits for it."""
+
+    process: multiprocessing.process.BaseProcess
+    waiter: threading.Thread | None = None
+    ended: threading.Event = field(default_factory=threading.Event)  # the waiter has reaped the process
+    cancelled: bool = False
+    outcome: Outcome | None = None
 
 
 class Preview:
     """The preview folder and how to bring it up to date with the data. ``full_build`` is the command layer's
-    ``build_site`` (a staged build that replaces the folder whole); partial rebuilds write into the folder."""
+    ``build_site`` (a staged build that replaces the folder whole); partial rebuilds write into the folder.
+
+    When only records changed and every point still has its page, the changed point pages are written first, from
+    the last foreground build's objects (Retained), and ``update`` returns; a forked process then refreshes the rest
+    (a dirty build that keeps every point page), and ``refreshed`` gets its Outcome. A later update stops a refresh
+    still running (its process group is killed) before writing anything: the next refresh writes again everything a
+    refresh writes, and a refresh never writes a point page, so the folder is a full build's once one ends."""
 
     def __init__(
         self,
@@ -184,6 +253,10 @@ class Preview:
         self.known: dict = {}  # record files as read (read_registry), and what validation found in each (Memo)
         self.memo = Memo()
         self._hooks: _Hooks | None = None
+        self.retained: Retained | None = None
+        self.refreshed: Callable[[Outcome], None] = lambda outcome: None  # told when a background refresh ends
+        self._refresh: _Refresh | None = None
+        self._lock = threading.Lock()  # an update, or a refresh's end, at a time
 
     def watched(self) -> list[Path]:
         """Everything a build reads: the data folder, settings, mkdocs.yml, hand-written pages and templates."""
@@ -225,7 +298,8 @@ class Preview:
         start = time.perf_counter()
         self.busy = True
         try:
-            return self._update(start)
+            with self._lock:
+                return self._update(start)
         finally:
             self.busy = False
 
@@ -245,20 +319,28 @@ class Preview:
         if not report.ok:
             shown = problems_text(errors(report.problems), len(registry.records))
             return self._refuse(f"{shown}\n数据有错误，预览仍是上一次通过校验的网站；改好后保存即可。", start)
+        self._stop_refresh()  # whatever comes next writes into the folder a refresh is writing
+        first = partial and self.retained is not None and self.retained.ids == [p["id"] for p in report.points]
         try:
-            if partial:
+            if first:
+                written = self._points_first(registry, report)
+            elif partial:
                 written = self._rebuild(settings, registry, report)
             else:
                 self._full(settings, registry, report)
         except SetupError as exc:
-            self.memory = None  # the folder may be half written: the next update builds it whole
+            self.memory = self.retained = None  # the folder may be half written: the next update builds it whole
             return self._refuse(f"生成预览失败：{printable(exc, limit=1000)}", start, setup=True)
         except Exception as exc:  # a bug, not the editor's input: say so in one line and keep serving
-            self.memory = None
+            self.memory = self.retained = None
             return self._refuse(f"生成预览失败（程序错误 {type(exc).__name__}：{printable(exc, limit=300)}）。", start)
         self.snapshot, self.problem = snapshot, None
         seconds = time.perf_counter() - start
         count = len(report.points)
+        if first:
+            self._start_refresh(settings, registry, report, start)
+            message = f"已更新预览：重建 {len(written)} 个网点页（{seconds:.1f} 秒）；{_LATER}在后台更新。"
+            return Outcome("pages", message, seconds, written, background=True)
         if partial:
             return Outcome(
                 "pages", f"已更新预览：重建 {len(written)} 个网点页和全部列表页（{seconds:.1f} 秒）。", seconds, written
@@ -277,7 +359,7 @@ class Preview:
         return attach
 
     def _full(self, settings: Settings, registry: Registry, report: Report) -> None:
-        self.memory = None
+        self.memory = self.retained = None
         self.full_build(
             self.config_file,
             self.data_dir,
@@ -291,9 +373,11 @@ class Preview:
         extras = {_inside(p, self.out_dir) for p in _files(self.out_dir)} - hooks.outputs
         extras -= hooks.ours.search_files  # written by every build, as the data gives them: not kept as extras
         self._remember(hooks, extras)
+        self.retained = Retained.of(hooks)
 
     def _rebuild(self, settings: Settings, registry: Registry, report: Report) -> list[str]:
-        """A dirty mkdocs build into the served folder: see the module's docstring for what it writes."""
+        """A dirty mkdocs build into the served folder: see the module's docstring for what it writes. As the
+        background refresh, it keeps every point page: _points_first wrote them and brought the memory up to date."""
         memory = self.memory
         assert memory is not None
         try:
@@ -305,7 +389,7 @@ class Preview:
         if not isinstance(ours, ServicepointsPlugin):
             raise SetupError(f"mkdocs 配置 {self.config_file} 的 plugins 中没有 servicepoints，无法生成网点页面")
         ours.preset = Preset(self.data_dir, settings, (registry, report), self._attach(memory))
-        self.memory = None  # until this build is complete
+        self.memory = self.retained = None  # until this build is complete
         try:
             with _dirty_is_expected():
                 mkdocs_build(config, dirty=True)
@@ -315,7 +399,115 @@ class Preview:
         assert hooks is not None
         self._tidy(hooks.outputs | memory.extras | hooks.ours.search_files)
         self._remember(hooks, memory.extras)
+        self.retained = Retained.of(hooks)
         return hooks.written
+
+    def _points_first(self, registry: Registry, report: Report) -> list[str]:
+        """Write the point pages whose record or file path changed, with the last foreground build's objects."""
+        retained, memory = self.retained, self.memory
+        assert retained is not None and memory is not None
+        hooks, ours = retained.hooks, retained.hooks.ours
+        ours.site.points[:] = report.points  # the list every view of the build holds
+        ours.site.paths, ours.site.key_orders = record_layout(registry)
+        way = wayfinding.prepare(registry, ours.site, ours.config.data_dir, ours.config.templates_dir)
+        ours.way.points.clear()
+        ours.way.points.update(way.points)  # the breadcrumbs' names
+        ours.way.record_files.clear()
+        ours.way.record_files.update(way.record_files)  # the edit links
+        written = []
+        for n, point in enumerate(report.points):
+            key = _key(ours, point)
+            if memory.pages.get(point["id"]) == key:
+                continue
+            file = hooks.files.get_file_from_path(ours.generated.point_uri(n))
+            assert file is not None and file.page is not None
+            file.dest_dir = str(self.out_dir)  # a full build wrote into its staging folder (mkdocs caches the path)
+            file.abs_dest_path = os.path.normpath(os.path.join(self.out_dir, file.dest_uri))
+            file.page.title = page_title(point["name"])
+            memory.pages.pop(point["id"], None)  # unknown until written
+            _populate_page(file.page, hooks.config, hooks.files)  # as a build reads each page before writing any
+            _build_page(file.page, hooks.config, retained.documentation, retained.nav, retained.env)
+            memory.pages[point["id"]], memory.entries[point["id"]] = key, ours.entries[n]
+            written.append(point["id"])
+        return written
+
+    def _start_refresh(self, settings: Settings, registry: Registry, report: Report, start: float) -> None:
+        """Refresh everything but the point pages in a forked process, nice'd below this one; a thread waits."""
+        reader, writer = multiprocessing.Pipe(duplex=False)
+        work = (settings, registry, report, writer)
+        process = multiprocessing.get_context("fork").Process(target=self._refresh_here, args=work)
+        process.start()
+        writer.close()
+        assert process.pid is not None  # started
+        with contextlib.suppress(OSError):
+            os.setpgid(process.pid, process.pid)  # as the child does first: whichever comes first makes the group
+        refresh = self._refresh = _Refresh(process)
+        refresh.waiter = threading.Thread(target=self._await_refresh, args=(refresh, reader, start), daemon=True)
+        refresh.waiter.start()
+
+    def _refresh_here(self, settings: Settings, registry: Registry, report: Report, writer) -> None:
+        """In the forked process: the dirty build keeping every point page; sends None, or what went wrong."""
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)  # its workers and jobs join its group, so that stopping it stops them all
+        os.nice(BACKGROUND_NICE)
+        try:
+            self._rebuild(settings, registry, report)
+            writer.send(None)
+        except SetupError as exc:
+            writer.send(printable(exc, limit=1000))
+        except Exception as exc:  # a bug: one line, as update() says it
+            writer.send(f"程序错误 {type(exc).__name__}：{printable(exc, limit=300)}")
+
+    def _await_refresh(self, refresh: _Refresh, reader, start: float) -> None:
+        try:
+            problem = reader.recv()
+        except EOFError:  # killed (stopped by an update, or from outside) before it said anything
+            problem = "后台进程意外结束"
+        refresh.process.join()
+        reader.close()
+        refresh.ended.set()
+        with self._lock:
+            if refresh.cancelled:
+                return
+            seconds = time.perf_counter() - start
+            if problem is None:
+                message = f"后台更新完成：{_LATER}（保存后 {seconds:.1f} 秒）。"
+                refresh.outcome = Outcome("refreshed", message, seconds)
+            else:  # the folder is half refreshed: the next poll sees a change and builds everything
+                self.memory = self.retained = None
+                self.seen = {}
+                message = f"后台更新{_LATER}失败（{problem}）；正在完整重新生成预览。"
+                refresh.outcome = Outcome("failed", message, seconds)
+        self.refreshed(refresh.outcome)
+
+    def _stop_refresh(self) -> None:
+        """Stop a background refresh still running, and its workers: the next one writes all it writes again."""
+        refresh, self._refresh = self._refresh, None
+        if refresh is None:
+            return
+        refresh.cancelled = True  # its end is not told, even if it has just ended: what it refreshed is older
+        pid = refresh.process.pid
+        assert pid is not None  # started
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:  # ended
+            pass
+        except OSError:  # not a group (cannot happen: both sides make it): the process alone, then
+            refresh.process.kill()
+        refresh.ended.wait()  # reaped by its waiter, which then finds it cancelled
+
+    def wait(self) -> Outcome | None:
+        """Wait for the background refresh, if one is running or has run since the last update; its Outcome."""
+        refresh = self._refresh
+        if refresh is None or refresh.waiter is None:
+            return None
+        refresh.waiter.join()
+        return refresh.outcome
+
+    def close(self) -> None:
+        """Stop a background refresh still running (the preview ends)."""
+        with self._lock:
+            self._stop_refresh()
 
     def _tidy(self, keep: set[str]) -> None:
         """Remove what a full build of this data would not write (the pages of records gone), then empty folders."""
@@ -368,11 +560,34 @@ def _dirty_is_expected() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
+_POLL = re.compile(r"/livereload/([0-9]+)/[0-9]+")  # the reload script's long poll: the page's epoch, a request id
+
+
 class _Server(LiveReloadServer):
     """mkdocs' live-reload server (what ``mkdocs serve`` uses): serves the folder, reloads open pages after each
-    update; while the data has errors every page starts with them."""
+    update, and after a background refresh all but the point pages (a refresh never writes one: the page the editor
+    looks at is not reloaded twice); while the data has errors every page starts with them."""
 
     preview: Preview
+    updated = 0  # the epoch of the last update's reload; a refresh's reload comes after it
+
+    def _serve_request(self, environ, start_response):
+        """mkdocs' answer to the reload script's poll, but a point page waits for an update: the page asking is
+        the one the poll's Referer names (the script's own request)."""
+        poll = _POLL.fullmatch(environ["PATH_INFO"])
+        if poll is None:
+            return super()._serve_request(environ, start_response)
+        epoch = int(poll[1])
+        page = urllib.parse.urlsplit(environ.get("HTTP_REFERER") or "").path
+        point = page.startswith(f"{self.mount_path}points/")
+
+        def due() -> bool:
+            return self._visible_epoch > epoch and (not point or self.updated > epoch)
+
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        with self._epoch_cond:
+            self._epoch_cond.wait_for(due, timeout=self.poll_response_timeout)
+            return [b"%d" % (self._visible_epoch if due() else epoch)]  # its own epoch: the script polls again
 
     def _inject_js_into_html(self, content, epoch):
         content = super()._inject_js_into_html(content, epoch)
@@ -397,10 +612,20 @@ def serve(
     what it reads; ``echo`` gets each update's outcome, ``ready`` the server before it starts."""
 
     def builder() -> None:
+        server.updated = server._wanted_epoch  # what the pages see once this update ends
         echo(preview.update())
+
+    def refreshed(outcome: Outcome) -> None:
+        """The lists, map, search and open data are new now (or the next poll rebuilds everything): reload."""
+        echo(outcome)
+        with server._epoch_cond:
+            if server._visible_epoch == server._wanted_epoch:  # else an update is running: it reloads at its end
+                server._visible_epoch = server._wanted_epoch = _timestamp()
+                server._epoch_cond.notify_all()
 
     server = _Server(builder=builder, host="127.0.0.1", port=port, root=str(preview.out_dir))
     server.preview = preview
+    preview.refreshed = refreshed
     server.build_delay = 0.05  # the editor saves once; a burst of saves is still one rebuild
     # The preview polls what it reads itself (Preview.changed, against the files as they were when the last update
     # began, so nothing saved during a rebuild is missed); mkdocs' watcher would be one more walk of the same files,
@@ -428,3 +653,4 @@ def serve(
     finally:
         stop.set()
         server.shutdown()
+        preview.close()

@@ -108,10 +108,12 @@ def _file_name(key: str) -> str:
     return "-".join(f"{ord(c):x}" for c in key)
 
 
-def _shards(index: dict[str, tuple[list[int], list[int], list[int]]]) -> tuple[dict[str, list], set[str]]:
-    """The terms grouped by shard key, each group under SHARD_BYTES unless one prefix cannot be split further."""
+def _shards(index: dict[str, tuple[list[int], list[int], list[int]]]) -> tuple[dict[str, bytes], set[str]]:
+    """The terms grouped by shard key, each group's JSON under SHARD_BYTES unless one prefix cannot be split
+    further. Each term's row is made once: a group's JSON is its rows' joined (``_joined``)."""
     split: set[str] = set()
-    groups: dict[str, list] = {}
+    groups: dict[str, bytes] = {}
+    rows: dict[str, bytes] = {}
     pending = [sorted(index)]
     while pending:
         terms = pending.pop()
@@ -119,22 +121,34 @@ def _shards(index: dict[str, tuple[list[int], list[int], list[int]]]) -> tuple[d
         for term in terms:
             by_key.setdefault(shard_key(term, split), []).append(term)
         for key, members in by_key.items():
-            rows = [[t, *(postings(ids) for ids in index[t])] for t in members]
-            if len(_json(rows)) > SHARD_BYTES and any(len(t) > len(key) for t in members):
+            for t in members:
+                if t not in rows:
+                    rows[t] = _json([t, *(postings(ids) for ids in index[t])])
+            parts = [rows[t] for t in members]
+            if _joined_size(parts) > SHARD_BYTES and any(len(t) > len(key) for t in members):
                 split.add(key)
                 pending.append(members)
             else:
-                groups[key] = rows
+                groups[key] = _joined(parts)
     return groups, split
 
 
-def _chunks(docs: list[list]) -> list[int]:
+def _joined(parts: list[bytes]) -> bytes:
+    """The JSON array of these JSON values: what ``_json`` gives for the list of them."""
+    return b"[" + b",".join(parts) + b"]"
+
+
+def _joined_size(parts: list[bytes]) -> int:
+    return sum(map(len, parts)) + max(len(parts) - 1, 0) + 2  # the commas between them and the brackets
+
+
+def _chunks(docs: list[bytes]) -> list[int]:
     """The first document of each document file: a file is cut before the document that would take it over
     CHUNK_BYTES, so a long Markdown section does not make every result near it cost its bytes."""
     starts: list[int] = []
     size = CHUNK_BYTES
     for n, doc in enumerate(docs):
-        length = len(_json(doc)) + 1
+        length = len(doc) + 1
         if size + length > CHUNK_BYTES:
             starts.append(n)
             size = 0
@@ -146,7 +160,7 @@ def build(entries: list[dict], config: dict) -> dict[str, bytes]:
     """Every search file's path (under the site) and bytes, from the index entries in order: each
     ``{location, title, text}`` and optionally ``boost`` (a need page's), Material's or ours."""
     index: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    docs: list[list] = []
+    docs: list[bytes] = []  # each document's JSON
     articles: dict[str, int] = {}
     sections: dict[str, int] = {}
     boosts: dict[str, float] = {}
@@ -167,14 +181,14 @@ def build(entries: list[dict], config: dict) -> dict[str, bytes]:
         for term, times in Counter(tokens(entry["text"])).items():
             if term not in titled:
                 index.setdefault(term, ([], [], []))[1 if times > 1 else 2].append(n)
-        docs.append([location, display(entry["title"]), display(entry["text"]), parent])
+        docs.append(_json([location, display(entry["title"]), display(entry["text"]), parent]))
     groups, split = _shards(index)
     files: dict[str, bytes] = {}
     for key in sorted(groups):
-        files[f"{TERMS_DIR}/{_file_name(key)}.json"] = _json(groups[key])
+        files[f"{TERMS_DIR}/{_file_name(key)}.json"] = groups[key]
     starts = _chunks(docs)
     for n, (start, end) in enumerate(zip(starts, [*starts[1:], len(docs)], strict=True)):
-        files[f"{DOCS_DIR}/{n}.json"] = _json(docs[start:end])
+        files[f"{DOCS_DIR}/{n}.json"] = _joined(docs[start:end])
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(path.encode() + b"\0" + files[path] + b"\0")
