@@ -272,46 +272,88 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_server_reloads_a_saved_record_and_shows_what_is_wrong_until_it_is_fixed(editor):
-    """serve() as the command runs it: the saved record's page changes, the page carries the reload script; a broken
-    record leaves the last good page, with the problem (escaped) at its top, until the record is fixed."""
-    port, servers, outcomes = free_port(), [], []
-    thread = threading.Thread(target=preview_module.serve, args=(editor, port, outcomes.append, servers.append))
-    thread.daemon = True
-    thread.start()
-    url = f"http://127.0.0.1:{port}/points/aid-minzhong/"
+class Serving:
+    """serve() as the command runs it, in a thread, with every Outcome it echoes."""
 
-    def page_until(condition) -> str:
+    def __init__(self, preview: Preview) -> None:
+        self.port, self.servers, self.outcomes = free_port(), [], []
+        args = (preview, self.port, self.outcomes.append, self.servers.append)
+        self.thread = threading.Thread(target=preview_module.serve, args=args, daemon=True)
+        self.base = f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> Serving:
+        self.thread.start()
+        while not self.servers:
+            self.thread.join(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.servers[0].shutdown()
+        self.thread.join(30)
+
+    def until(self, condition, what: str):
         for _ in range(2400):  # the server polls for saved files, then rebuilds: up to two minutes on a busy machine
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    text = response.read().decode("utf-8")
-                if condition(text):
-                    return text
-            except OSError:
-                pass  # not listening yet
-            thread.join(0.05)
-        raise AssertionError(f"the served page never met the condition; updates: {outcomes}")
+            found = condition()
+            if found:
+                return found
+            self.thread.join(0.05)
+        raise AssertionError(f"{what} never happened; updates: {self.outcomes}")
 
-    try:
-        while not servers:
-            thread.join(0.05)
-        first = page_until(lambda text: True)
+    def page(self, path: str) -> str | None:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=60) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            return None  # not listening yet
+
+    def page_until(self, path: str, condition) -> str:
+        return self.until(lambda: (text := self.page(path)) is not None and condition(text) and text, path)
+
+    def kinds(self) -> list[str]:
+        return [o.kind for o in self.outcomes if o.kind != "refreshed"]  # a refresh ends when it ends
+
+    def poll(self, epoch: int, page: str) -> int:
+        """The reload script's poll from ``page`` showing ``epoch``: the epoch it is told (greater: reload)."""
+        request = urllib.request.Request(f"{self.base}livereload/{epoch}/1", headers={"Referer": self.base + page})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.read())
+
+
+def test_the_server_reloads_a_saved_record_and_shows_what_is_wrong_until_it_is_fixed(editor):
+    """The saved record's page changes, the page carries the reload script; a broken record leaves the last good
+    page, with the problem (escaped) at its top, until the record is fixed."""
+    point = "points/aid-minzhong/"
+    with Serving(editor) as serving:
+        first = serving.page_until(point, lambda text: True)
         assert "livereload" in first and "sp-preview-problem" not in first
         path = record(editor, "aid-minzhong")
         edit(path, "name: 中山市民众街道知识产权维权援助服务站", "name: 民众预览改名")
-        page_until(lambda text: "民众预览改名" in text)
-        assert [o.kind for o in outcomes if o.kind != "refreshed"] == ["pages"]
+        serving.page_until(point, lambda text: "民众预览改名" in text)
+        assert serving.kinds() == ["pages"]
         edit(path, "town: 民众街道", "town: <民众>")
-        served = page_until(lambda text: "sp-preview-problem" in text)
+        served = serving.page_until(point, lambda text: "sp-preview-problem" in text)
         assert "预览未更新" in served and "民众预览改名" in served  # the last good page, the problem above it
         assert "错误 [unknown-town]" in served and "&lt;民众&gt;" in served and "<民众>" not in served
         edit(path, "town: <民众>", "town: 民众街道")
-        page_until(lambda text: "sp-preview-problem" not in text)
-        assert [o.kind for o in outcomes if o.kind != "refreshed"] == ["pages", "refused", "pages"]
-    finally:
-        servers[0].shutdown()
-        thread.join(30)
+        serving.page_until(point, lambda text: "sp-preview-problem" not in text)
+        assert serving.kinds() == ["pages", "refused", "pages"]
+
+
+def test_a_refresh_reloads_the_open_list_pages_but_not_the_point_pages(editor):
+    """The point page reloads after the update that wrote it; when the background refresh ends, a list page open
+    since before reloads, the point page (which no refresh writes) does not."""
+    with Serving(editor) as serving:
+        serving.page_until("points/aid-minzhong/", lambda text: True)
+        edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+        serving.until(lambda: any(o.kind == "refreshed" for o in serving.outcomes), "the refresh")
+        server = serving.servers[0]
+        server.poll_response_timeout = 0.5  # the poll's wait for a reload that does not come
+        updated, now = server.updated, server._visible_epoch
+        assert now > updated  # the refresh's reload
+        assert serving.poll(updated - 1, "points/aid-minzhong/") == now  # shown before the update: reloads
+        assert serving.poll(updated, "points/aid-minzhong/") == updated  # shown since: not reloaded again
+        assert serving.poll(updated, "towns/minzhong/") == now
+        assert serving.poll(now, "towns/minzhong/") == now
 
 
 def test_a_port_in_use_is_one_chinese_line(tmp_path):

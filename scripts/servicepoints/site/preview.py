@@ -29,9 +29,11 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -558,11 +560,34 @@ def _dirty_is_expected() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
+_POLL = re.compile(r"/livereload/([0-9]+)/[0-9]+")  # the reload script's long poll: the page's epoch, a request id
+
+
 class _Server(LiveReloadServer):
     """mkdocs' live-reload server (what ``mkdocs serve`` uses): serves the folder, reloads open pages after each
-    update; while the data has errors every page starts with them."""
+    update, and after a background refresh all but the point pages (a refresh never writes one: the page the editor
+    looks at is not reloaded twice); while the data has errors every page starts with them."""
 
     preview: Preview
+    updated = 0  # the epoch of the last update's reload; a refresh's reload comes after it
+
+    def _serve_request(self, environ, start_response):
+        """mkdocs' answer to the reload script's poll, but a point page waits for an update: the page asking is
+        the one the poll's Referer names (the script's own request)."""
+        poll = _POLL.fullmatch(environ["PATH_INFO"])
+        if poll is None:
+            return super()._serve_request(environ, start_response)
+        epoch = int(poll[1])
+        page = urllib.parse.urlsplit(environ.get("HTTP_REFERER") or "").path
+        point = page.startswith(f"{self.mount_path}points/")
+
+        def due() -> bool:
+            return self._visible_epoch > epoch and (not point or self.updated > epoch)
+
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        with self._epoch_cond:
+            self._epoch_cond.wait_for(due, timeout=self.poll_response_timeout)
+            return [b"%d" % (self._visible_epoch if due() else epoch)]  # its own epoch: the script polls again
 
     def _inject_js_into_html(self, content, epoch):
         content = super()._inject_js_into_html(content, epoch)
@@ -587,6 +612,7 @@ def serve(
     what it reads; ``echo`` gets each update's outcome, ``ready`` the server before it starts."""
 
     def builder() -> None:
+        server.updated = server._wanted_epoch  # what the pages see once this update ends
         echo(preview.update())
 
     def refreshed(outcome: Outcome) -> None:
