@@ -14,9 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, soup
-from servicepoints.site import cms
 from servicepoints.publish.completeness import completeness
 from servicepoints.registry.load import allowed_services, read_registry
+from servicepoints.site import cms
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,12 @@ def test_built_admin_page_loads_only_local_files(shipped_site):
     script = (shipped_site / "assets" / "servicepoints-cms.js").read_text(encoding="utf-8")
     loaded = re.findall(r'assets \+ "([^"]+)"', script)
     assert sorted(loaded) == sorted(
-        ["vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "servicepoints-geo.js", "vendor/decap-cms/decap-cms.js"]
+        [
+            "vendor/leaflet/leaflet.css",
+            "vendor/leaflet/leaflet.js",
+            "servicepoints-geo.js",
+            "vendor/decap-cms/decap-cms.js",
+        ]
     )
     for name in loaded:
         assert (shipped_site / "assets" / name).is_file(), name

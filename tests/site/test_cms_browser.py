@@ -357,7 +357,8 @@ def test_5_a_click_on_the_picker_map_stores_that_point_as_wgs84(browser, admin, 
     box.scroll_into_view_if_needed()
     wait_for(
         browser,
-        "() => document.querySelector('[data-sp-picker-ready]').querySelectorAll('img.leaflet-tile-loaded').length >= 4",
+        "() => document.querySelector('[data-sp-picker-ready]')"
+        ".querySelectorAll('img.leaflet-tile-loaded').length >= 4",
     )
     # The pin starts on the record's position: WGS-84 shifted to GCJ-02 for the Amap tiles.
     pin = box.evaluate(

@@ -188,7 +188,11 @@ def test_without_a_login_admin_explains_and_offers_no_login_button(shipped_site)
     routes = page.select_one("#other-routes").find_next("ul").get_text()
     assert "在代码仓库中提议题" in routes and "用填报表" in routes and "发邮件" not in routes
     links = {a["href"] for a in page.select("main a")}
-    assert {"../guide/#oauth", "../coordinator/", "https://github.com/zs-ip-servicepoints/servicepoints/issues/new"} <= links
+    assert {
+        "../guide/#oauth",
+        "../coordinator/",
+        "https://github.com/zs-ip-servicepoints/servicepoints/issues/new",
+    } <= links
     for href in links:
         if not href.startswith(("http", "#", "mailto:", "tel:")):
             assert (shipped_site / "admin" / href.split("#")[0] / "index.html").resolve().is_file(), href

@@ -11,7 +11,15 @@ from conftest import soup
 from servicepoints.core.geo import gcj02_to_bd09, wgs84_to_gcj02
 from servicepoints.site.links import map_links, search_query
 
-TOWN = {"id": "x", "name": "某镇某站", "town": "小榄镇", "lat": 22.67, "lon": 113.25, "precision": "town", "address": ""}
+TOWN = {
+    "id": "x",
+    "name": "某镇某站",
+    "town": "小榄镇",
+    "lat": 22.67,
+    "lon": 113.25,
+    "precision": "town",
+    "address": "",
+}
 
 
 def _numbers(url: str) -> list[str]:

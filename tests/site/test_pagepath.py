@@ -19,8 +19,8 @@ def build_with_plugin(data: Path, out: Path, monkeypatch=None):
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from servicepoints.site.plugin import Preset
     from servicepoints.core.settings import Settings
+    from servicepoints.site.plugin import Preset
 
     config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(out), strict=True)
     plugin = config.plugins["servicepoints"]

@@ -19,10 +19,19 @@ from conftest import ROOT, synthetic_site
 from servicepoints.site import material, search
 
 ENTRIES = [
-    {"location": "find/register-trademark/", "title": "我要办\u200b：\u200b商标\u200b注册", "text": "申请\u200b商标 TM", "boost": 20},
+    {
+        "location": "find/register-trademark/",
+        "title": "我要办\u200b：\u200b商标\u200b注册",
+        "text": "申请\u200b商标 TM",
+        "boost": 20,
+    },
     {"location": "guide/", "title": "编辑\u200b指南", "text": "<p>\u200b小榄镇\u200b的\u200b网点</p> 网点"},
     {"location": "guide/#a", "title": "商标", "text": "x &amp; y"},
-    {"location": "points/tm-xiaolan/", "title": "小榄镇\u200b商标\u200b品牌", "text": "小榄镇 测试\u200b路\u200b12\u200b号"},
+    {
+        "location": "points/tm-xiaolan/",
+        "title": "小榄镇\u200b商标\u200b品牌",
+        "text": "小榄镇 测试\u200b路\u200b12\u200b号",
+    },
 ]
 
 
@@ -84,7 +93,9 @@ def test_the_bytes_do_not_depend_on_the_process(tmp_path):
     runs = {
         subprocess.run(
             [sys.executable, "-c", script],
-            input=json.dumps([*ENTRIES, {"location": "x/", "title": "商标\u200b商业\u200b商品\u200b商务", "text": "商人"}]),
+            input=json.dumps(
+                [*ENTRIES, {"location": "x/", "title": "商标\u200b商业\u200b商品\u200b商务", "text": "商人"}]
+            ),
             capture_output=True,
             text=True,
             check=True,

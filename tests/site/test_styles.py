@@ -92,7 +92,7 @@ def test_words_are_what_a_template_or_script_could_write_as_a_class():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list('.{}[]():;,"\'/*@ -_abcmd=x\\')), max_size=80))
+@given(st.text(alphabet=st.sampled_from(list(".{}[]():;,\"'/*@ -_abcmd=x\\")), max_size=80))
 def test_any_text_is_cut_without_an_error_and_a_second_cut_changes_nothing(css):
     once = styles.prune(css, CLASSES, INDIGO)
     assert styles.prune(once, CLASSES, INDIGO) == once
@@ -122,7 +122,9 @@ def test_pages_link_our_cut_and_the_theme_originals_are_gone(shipped_site):
     assert not set(theme) & set(shipped) and not any(name.endswith(".map") for name in shipped)
     for page in ["index.html", "points/tm-xiaolan/index.html", "find/register-trademark/index.html", "404.html"]:
         links = [a["href"] for a in soup(shipped_site / page).select('link[rel="stylesheet"]')]
-        ours = [href.rsplit("/", 1)[1] for href in links if "/stylesheets/" in href or href.startswith("assets/stylesheets")]
+        ours = [
+            href.rsplit("/", 1)[1] for href in links if "/stylesheets/" in href or href.startswith("assets/stylesheets")
+        ]
         assert sorted(ours) == shipped, page
     main = next(folder.glob("main.*.min.css")).read_text(encoding="utf-8")
     assert ".md-typeset .admonition" in main and ".md-search-result__item" in main

@@ -33,7 +33,9 @@ def _classes(css: str) -> set[str]:
 
 def test_every_class_a_running_page_carries_keeps_the_theme_styles_for_it(shipped_site):
     theme = set().union(*(_classes(p.read_text(encoding="utf-8")) for p in material.installed_stylesheets()))
-    kept = set().union(*(_classes(p.read_text(encoding="utf-8")) for p in (shipped_site / material.STYLESHEETS).iterdir()))
+    kept = set().union(
+        *(_classes(p.read_text(encoding="utf-8")) for p in (shipped_site / material.STYLESHEETS).iterdir())
+    )
     seen: dict[str, str] = {}
     with serving(shipped_site) as url, chrome() as browser:
         for width, elder in ((390, True), (1280, False)):

@@ -1,1 +1,2 @@
-"""site: the website (the mkdocs plugin, pages, map, search, wayfinding, glossary, escaping, counts, QR, browser editor)."""
+"""site: the website (the mkdocs plugin, pages, map, search, wayfinding, glossary, escaping, counts, QR, browser
+editor)."""

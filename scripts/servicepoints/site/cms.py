@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urlparse
 
-from ..core.place import Place
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import DATE_TEXT, HOURS_PATTERN
 from ..registry.load import allowed_services
@@ -31,7 +30,12 @@ DATA_ROOT = "data"  # the data folder, relative to the repository root (what the
 SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
 CODE_LISTS = ("towns", "types", "services")
 PICKER_FIELD = "location_picker"  # the form's map (not a record field): see _picker_field
-POSITION_FIELDS = ("lat", "lon", "crs", "precision")  # the picker goes after the last of these  # the code lists editors may change in the browser
+POSITION_FIELDS = (
+    "lat",
+    "lon",
+    "crs",
+    "precision",
+)  # the picker goes after the last of these  # the code lists editors may change in the browser
 PRIVATE_FIELDS = (
     ("contact", "联系人", "网点内部联系人的姓名或职务。"),
     ("phone", "内部电话", "只供编辑组联系用的电话。"),
@@ -153,7 +157,9 @@ def _scalar_widget(field: dict, required: bool) -> dict:
     return spec | {"widget": "text" if long_text else "string"}
 
 
-def _point_field(field: dict, kind: str, descriptor: Descriptor, tables: dict[str, list[dict]], offered: list[str]) -> dict:
+def _point_field(
+    field: dict, kind: str, descriptor: Descriptor, tables: dict[str, list[dict]], offered: list[str]
+) -> dict:
     """One point-record field as a Decap widget for the collection of type ``kind``."""
     name = field["name"]
     required = bool(field.get("constraints", {}).get("required"))
@@ -367,7 +373,9 @@ def _code_lists(descriptor: Descriptor) -> dict:
 
 def covered_fields(config: dict) -> dict[str, set[str]]:
     """Collection name -> the top-level field names its form edits (for the coverage test)."""
-    return {c["name"]: {f["name"] for f in c.get("fields", []) if f["name"] != PICKER_FIELD} for c in config["collections"]}
+    return {
+        c["name"]: {f["name"] for f in c.get("fields", []) if f["name"] != PICKER_FIELD} for c in config["collections"]
+    }
 
 
 def edit_url(site_url: str, type_code: str, point_id: str) -> str:

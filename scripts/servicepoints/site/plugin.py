@@ -21,32 +21,32 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
-from . import glossary, mapview, material, search, styles, wayfinding
+from ..core.errors import SetupError
+from ..core.parallel import Background, OrderedMap, Workers, default_workers
+from ..core.settings import Settings, check_site_url, load_settings
+from ..publish.export import describe_files, make_files, opendata_plan
 from ..publish.feed import FEED_NAME
 from ..publish.release import Previous, read_previous
+from ..registry.holidays import browser_json
+from ..registry.load import Registry, read_registry
+from ..registry.model import SiteData
+from ..registry.output import problems_text
+from ..registry.validate import Report, validate
+from . import glossary, mapview, material, search, styles, wayfinding
 from .cms import admin_files, parse_repo, record_layout
 from .corrections import fill_guide
 from .escape import neutralise_links
-from ..publish.export import describe_files, make_files, opendata_plan
-from ..registry.holidays import browser_json
-from ..registry.load import Registry, read_registry
-from ..core.errors import SetupError
-from ..registry.model import SiteData
-from ..registry.output import problems_text
 from .pagepath import Frames, GeneratedPage, install, page_title
-from ..core.parallel import Background, OrderedMap, Workers, default_workers
 from .render import (
     LATE_PAGES,
-    environment,
     GeneratedPages,
+    environment,
     late_view,
     render_late_page,
     render_pages,
     site_view,
     with_problem_codes,
 )
-from ..core.settings import Settings, check_site_url, load_settings
-from ..registry.validate import Report, validate
 
 BODIES_AHEAD = 1000  # point bodies the workers may render ahead of the writer (about 40 KB each)
 POINTS_CHUNK = 50  # point bodies a worker renders per task

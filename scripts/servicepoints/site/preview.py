@@ -120,7 +120,7 @@ class _Hooks(BasePlugin):
             # Hand-written pages are made from docs/, mkdocs.yml, the code lists and settings, never from records:
             # kept too. Every generated page but the kept point pages is written again.
             kept = file.src_uri in kept_uris or file.generated_by is None
-            setattr(file, "is_modified", _NOT_MODIFIED if kept else _MODIFIED)
+            file.is_modified = _NOT_MODIFIED if kept else _MODIFIED
         # The point bodies: only the pages written need one, so they are rendered here when asked for.
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
         return files
@@ -530,7 +530,7 @@ class Preview:
         for path in _files(self.out_dir):
             if _inside(path, self.out_dir) not in keep:
                 os.unlink(path)
-        for folder, dirs, files in os.walk(self.out_dir, topdown=False):
+        for folder, _dirs, _files_here in os.walk(self.out_dir, topdown=False):
             if folder != str(self.out_dir) and not os.listdir(folder):
                 os.rmdir(folder)
 
@@ -550,8 +550,8 @@ def _files(root: Path | str) -> Iterator[str]:
     if os.path.isfile(root):
         yield str(root)
         return
-    for folder, dirs, files in os.walk(root):
-        for name in files:
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
             yield os.path.join(folder, name)
 
 
@@ -615,7 +615,7 @@ class _Server(LiveReloadServer):
             "max-height:50vh;overflow:auto;background:#fff3f3;color:#7a0000;border-bottom:3px solid #b00;"
             'padding:1em;font:14px/1.5 monospace;white-space:pre-wrap">'
             f"<strong>预览未更新：</strong>\n{html.escape(problem)}</div>"
-        ).encode("utf-8")
+        ).encode()
         at = content.find(b"<body")
         at = content.find(b">", at) + 1 if at >= 0 else 0
         return content[:at] + banner + content[at:]

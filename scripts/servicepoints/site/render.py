@@ -16,24 +16,24 @@ from ..core import hours
 from ..core.errors import CODES
 from ..publish.catalog import schema_org_dataset, temporal_coverage
 from ..publish.changes import LEVEL_TEXT, LEVELS, RULES
-from ..publish.feed import FEED_NAME
-from .cms import point_links
 from ..publish.completeness import completeness
-from .counts import Counts, inferred_reason, need_query, query
-from .escape import link, md, script_json
 from ..publish.export import SQLITE_NAME
+from ..publish.feed import FEED_NAME
 from ..publish.formats import GROUPS
 from ..publish.hsds import caveats as hsds_caveats
 from ..publish.tables import coverage
-from ..registry.freshness import is_fresh
-from .links import map_links
 from ..registry.descriptor import Descriptor
+from ..registry.freshness import is_fresh
 from ..registry.load import allowed_services
-from .mapview import hours_index, map_parts
-from .material import segment
 from ..registry.model import SiteData
 from ..registry.needs import channels_for, needs_for_services, needs_view
 from ..registry.provenance import OWN_POSITION, is_inferred, own_position, providers, status_basis
+from .cms import point_links
+from .counts import Counts, inferred_reason, need_query, query
+from .escape import link, md, script_json
+from .links import map_links
+from .mapview import hours_index, map_parts
+from .material import segment
 from .pagepath import Body, Toc
 from .qr import qr_svg
 

@@ -161,12 +161,15 @@ def possible(selector: str, classes: frozenset[str], attributes: Attributes | No
                 return True
             inside = selector[i + 1 : end]
             name = _FUNCTION_NAME.search("".join(outside)) if c == "(" else None
-            if name and name.group(1).lower() in _ANY_OF:
-                if not any(possible(part, classes, attributes) for part in split_top(inside)):
-                    return False
-            if c == "[" and (test := _EQUALS.fullmatch(inside.strip())) and test.group(1) in attributes:
-                if test.group(2).strip("\"'") not in attributes[test.group(1)]:
-                    return False
+            if (
+                name
+                and name.group(1).lower() in _ANY_OF
+                and not any(possible(part, classes, attributes) for part in split_top(inside))
+            ):
+                return False
+            test = _EQUALS.fullmatch(inside.strip()) if c == "[" else None
+            if test and test.group(1) in attributes and test.group(2).strip("\"'") not in attributes[test.group(1)]:
+                return False
             outside.append(" ")
             i = end + 1
         else:
@@ -223,7 +226,9 @@ def drop_unread_properties(sheets: dict[str, str], read_elsewhere: frozenset[str
     the only reader of another."""
     while True:
         read = {name for css in sheets.values() for name in _READ.findall(css)} | read_elsewhere
-        declared = {_declared(d) for css in sheets.values() for rule in _rules(css) for d in split_top(rule.body or "", ";")}
+        declared = {
+            _declared(d) for css in sheets.values() for rule in _rules(css) for d in split_top(rule.body or "", ";")
+        }
         unread = {name for name in declared if name is not None and name not in read}
         if not unread:
             return sheets
