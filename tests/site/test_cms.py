@@ -6,10 +6,12 @@ import copy
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA, PLANTED_PRIVATE_PHONE, soup
 from servicepoints.site import cms
@@ -238,6 +240,22 @@ def test_gitlab_correction_link():
     query = parse_qs(url.query)
     assert query["issue[title]"] == ["更正网点信息：某站（a-b）"]
     assert "记录文件：data/points/x/a-b.yaml" in query["issue[description]"][0]
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # any text UTF-8 can hold
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=TEXT, point_id=TEXT, path=TEXT, page_url=TEXT, host=st.sampled_from(["github", "gitlab"]))
+@example(name="A+B 站 {id}", point_id="a b&c=d%", path="data/x y.yaml", page_url="https://s/?q=1#x", host="github")
+def test_correction_link_is_the_whole_text_encoded(name, point_id, path, page_url, host):
+    """Its fixed text is encoded once per build (cms._query_value): the link is the one urlencode gives."""
+    repo = cms.parse_repo("https://github.com/zs/sp" if host == "github" else "https://gitlab.com/zs/sp")
+    values = {"name": name, "id": point_id, "path": path, "url": page_url}
+    title, body = cms.CORRECTION_TITLE.format(**values), cms.CORRECTION_BODY.format(**values)
+    query = {"title": title, "body": body} if host == "github" else {"issue[title]": title, "issue[description]": body}
+    new = "https://github.com/zs/sp/issues/new?" if host == "github" else "https://gitlab.com/zs/sp/-/issues/new?"
+    assert cms.correction_url(repo, {"name": name, "id": point_id}, path, page_url) == new + urlencode(query)
 
 
 def _recount(records: list[dict]) -> dict[str, set[str]]:

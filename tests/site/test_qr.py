@@ -117,3 +117,10 @@ def test_a_symbol_that_does_not_read_back_is_made_with_the_scored_mask(monkeypat
 
     monkeypatch.setattr(zxingcpp, "create_barcode", lambda *a, **k: Misread() if "data_mask" in k else make(*a, **k))
     assert qr.matrix(url) == _scored(url)
+
+
+def test_the_largest_code_is_drawn_whole():
+    url = "https://example.org/points/" + "a1-" * 760 + "z/"  # 2,309 bytes: version 40, 177 modules a side
+    svg = qr.qr_svg.__wrapped__(url)
+    assert svg_modules(svg).shape == (177 + 2 * qr.QUIET,) * 2
+    assert decoded(svg) == url

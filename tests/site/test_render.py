@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import re
 
+import jinja2
 import pytest
 
-from conftest import DATA, ROOT, soup
+from conftest import DATA, ROOT, build, soup
 from servicepoints.core.errors import CODES
 from servicepoints.registry.load import read_registry
 from servicepoints.registry.validate import validate
-from servicepoints.site import search
+from servicepoints.site import render, search
 from servicepoints.site.escape import md, script_json
+from servicepoints.site.pagepath import Toc
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +206,7 @@ def test_a_type_with_more_points_than_listed_links_town_sections_and_the_map(tmp
     assert town.select_one("p.sp-listed").get_text() == rest
     assert town.select_one('p.sp-listed a[href="../../map/#town=guzhen&type=trademark-station"]')
 
+
 def test_compiled_templates_are_shared_but_an_edited_one_is_compiled_afresh(tmp_path):
     from servicepoints.site.render import environment
 
@@ -211,3 +214,66 @@ def test_compiled_templates_are_shared_but_an_edited_one_is_compiled_afresh(tmp_
     assert environment(tmp_path).get_template("page.j2").render(n=1) == "1 个网点"
     (tmp_path / "page.j2").write_text("共 {{ n }} 个网点", encoding="utf-8")  # a new environment: a new build
     assert environment(tmp_path).get_template("page.j2").render(n=2) == "共 2 个网点"
+
+
+class _Record(dict):
+    kind = "the class attribute"
+
+
+@pytest.mark.parametrize(
+    ("obj", "name"),
+    [
+        ({"name": "网点"}, "name"),
+        ({"items": "a key"}, "items"),  # a dict's own attribute wins, as in Jinja
+        ({"get": 1}, "get"),
+        ({"name": "网点"}, "missing"),
+        (_Record(kind="a key"), "kind"),  # not a plain dict: Jinja's reading
+        ("text", "upper"),
+        (None, "name"),
+    ],
+)
+def test_templates_read_a_record_as_jinja_does(obj, name):
+    from servicepoints.site.render import environment
+
+    ours, jinjas = environment(ROOT), jinja2.Environment(undefined=jinja2.StrictUndefined)
+    got, expected = ours.getattr(obj, name), jinjas.getattr(obj, name)
+    assert type(got) is type(expected)
+    if isinstance(expected, jinja2.Undefined):
+        assert (got._undefined_obj, got._undefined_name) == (obj, name)
+    else:
+        assert got == expected
+    template = "{{ r[0].NAME is defined }} {{ r[0].NAME is callable }}".replace("NAME", name)
+    assert ours.from_string(template).render(r=[obj]) == jinjas.from_string(template).render(r=[obj])
+
+
+def test_point_parts_made_once_render_as_imported_with_context(tmp_path, monkeypatch):
+    """point.html.j2 gets _macros, _provenance and _wayfinding made once per build (render.POINT_PARTS). Each
+    shipped point's body must equal the template importing them "with context" on every page, as it did."""
+    source = (ROOT / "site_templates" / "pages" / "point.html.j2").read_text(encoding="utf-8")
+    parts = re.compile(r"\{% set na, badge, area_text = .*? %\}\n\{% set provenance, wayfinding = .*? %\}\n")
+    imported = (
+        '{% from "_macros.j2" import na, badge, area_text with context %}\n'
+        '{% import "_provenance.j2" as provenance with context %}\n'
+        '{% import "_wayfinding.j2" as wayfinding with context %}\n'
+    )
+    assert len(parts.findall(source)) == 1
+    compared: list[str] = []
+    made_once = render.GeneratedPages.point
+
+    def point(self, n):
+        body, entry = made_once(self, n)
+        template = self.env.from_string(parts.sub(lambda _: imported, source))
+        toc = Toc(self.permalink)
+        record = self.data.points[n]
+        extra, channels = render._point_extra(record, self.data), render.point_channels(record, self.data, self.view)
+        html = template.render(point=record, extra=extra, channels=channels, toc=toc, **self.view)
+        compared.append(record["id"] if html != body.html else "")
+        return body, entry
+
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    monkeypatch.setattr(render.GeneratedPages, "point", point)
+    try:
+        build(DATA, tmp_path / "site")
+    except jinja2.TemplateError as exc:  # a partial reading something beyond the view and its arguments
+        pytest.fail(f"a point part needs the page's context: {exc}")
+    assert len(compared) > 40 and [c for c in compared if c] == []

@@ -15,9 +15,11 @@ whose type select has that one type.
 
 from __future__ import annotations
 
+import functools
+import string
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import quote_plus, urlparse
 
 from ..core.place import Place
 from ..registry.descriptor import Descriptor
@@ -471,17 +473,35 @@ def admin_files(data, env, site_name: str) -> dict[str, str]:
 CORRECTION_BODY = NAME_LINE + ASK + "\n（议题是公开的，请不要填写个人手机号等不宜公开的信息。）\n"
 
 
+CORRECTION_TITLE = "更正网点信息：{name}（{id}）"
+
+
 def correction_url(repo: Repo | None, point: dict, path: str, page_url: str) -> str | None:
     """A new-issue link on the git host, title and body filled in; None without a repository."""
-    from urllib.parse import urlencode
-
     if repo is None:
         return None
-    title = f"更正网点信息：{point['name']}（{point['id']}）"
-    body = CORRECTION_BODY.format(name=point["name"], id=point["id"], path=path, url=page_url)
+    values = {"name": point["name"], "id": point["id"], "path": path, "url": page_url}
+    title, body = _query_value(CORRECTION_TITLE, values), _query_value(CORRECTION_BODY, values)
     if repo.host == "github":
-        return f"{repo.url}/issues/new?" + urlencode({"title": title, "body": body})
-    return f"{repo.url}/-/issues/new?" + urlencode({"issue[title]": title, "issue[description]": body})
+        return f"{repo.url}/issues/new?title={title}&body={body}"
+    return f"{repo.url}/-/issues/new?{quote_plus('issue[title]')}={title}&{quote_plus('issue[description]')}={body}"
+
+
+def _query_value(template: str, values: dict[str, str]) -> str:
+    """``template.format(**values)`` as urlencode writes a value (quote_plus). Every point page's link holds the
+    same long text around its own few values: that text is encoded once, and as encoding goes character by
+    character, the pieces join into the very string encoding the whole would give."""
+    return "".join(text + (quote_plus(values[field]) if field else "") for text, field in _encoded_pieces(template))
+
+
+@functools.cache
+def _encoded_pieces(template: str) -> list[tuple[str, str | None]]:
+    pieces = []
+    for text, field, spec, conversion in string.Formatter().parse(template):
+        if spec or conversion:
+            raise ValueError(f"{template!r}: only plain fields, such as {{name}}")
+        pieces.append((quote_plus(text), field))
+    return pieces
 
 
 def point_links(data, point: dict, page_url: str) -> dict:

@@ -84,7 +84,9 @@ _GUARDED = ("a", "img", "iframe", "embed", "object", "source", "form", "input", 
 # An opening tag the guard looks at. Its attributes run to the first ">" outside quotes, as browsers read
 # them: <a title="x>" href="javascript:..."> is one tag with a live href. The quantifiers are possessive:
 # there is only one way to read a tag, so the scan keeps no way back.
-_TAG = re.compile(r"<(" + _by_first_letter(_GUARDED) + r""")\b((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
+_ATTRIBUTES = r"""\b((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>"""
+_TAG = re.compile(r"<(" + _by_first_letter(_GUARDED) + ")" + _ATTRIBUTES)
+_TAG_ATTRIBUTES = re.compile(r"<" + _by_first_letter(_GUARDED) + _ATTRIBUTES)  # the same tags, attributes only
 _END_A = re.compile(r"</" + _any_case("a") + r"\s*>")
 # A URL attribute: after whitespace, "/" or the quote that closed the attribute before it (browsers
 # start a new attribute there too), its value quoted or not.
@@ -99,7 +101,7 @@ def neutralise_links(page: str) -> str:
     the next </a> go), and an image, frame or form pointing at one is dropped. Whatever a template forgot,
     no ``javascript:`` or ``data:`` address is ever live: the page is guarded again after each cut, as a
     cut can join the text around it into a new tag (``<<a href=…>a href=…>``)."""
-    if not any(_unsafe(attrs) for _, attrs in _TAG.findall(page)):
+    if not any(map(_unsafe, _TAG_ATTRIBUTES.findall(page))):
         return page  # the usual case: checked, not rebuilt
     while True:
         cut = _cut(page)

@@ -25,11 +25,15 @@ MASK = 2  # data mask 010 of ISO/IEC 18004: a module is switched where its colum
 _DARK = re.compile(rb"\x00+")
 
 
+_SIDE = 177  # modules on a side of the largest QR code (version 40)
+_START = [f"M{x + QUIET} " for x in range(_SIDE)]  # a run's start and its width, written once here
+_WIDTH = [f"h{w}v1h-{w}z" for w in range(_SIDE + 1)]
+
+
 @functools.lru_cache(maxsize=1 << 15)
 def _row(y: int, row: bytes) -> str:
-    return "".join(
-        f"M{m.start() + QUIET} {y + QUIET}h{m.end() - m.start()}v1h-{m.end() - m.start()}z" for m in _DARK.finditer(row)
-    )
+    at = str(y + QUIET)
+    return "".join([_START[m.start()] + at + _WIDTH[m.end() - m.start()] for m in _DARK.finditer(row)])
 
 
 def matrix(url: str) -> list[bytes]:
@@ -48,7 +52,7 @@ def qr_svg(url: str) -> str:
     """SVG of ``url``'s QR code with a four-module quiet zone, error correction M; drawn once per URL."""
     rows = matrix(url)
     size = len(rows) + 2 * QUIET
-    path = "".join(_row(y, row) for y, row in enumerate(rows))
+    path = "".join([_row(y, row) for y, row in enumerate(rows)])
     return (
         f'<svg class="sp-qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
         f'aria-label="本页网址的二维码" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'

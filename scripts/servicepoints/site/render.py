@@ -59,13 +59,29 @@ class _Compiled(jinja2.BytecodeCache):
 
 
 _COMPILED = _Compiled()
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja reads ``point.name`` as an attribute first and, when that fails, as an item. Our templates read
+    records, which are dicts, so each read raised and caught an AttributeError: a fifth of a point body's
+    template time. A dict's key is read directly here; a name that is also a dict attribute (``items``,
+    ``get``…) and anything that is not a plain dict are read as Jinja reads them, so every result is the same."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass  # not there: Jinja's own reading says so (StrictUndefined)
+        return super().getattr(obj, attribute)
 
 
 def environment(templates: Path) -> jinja2.Environment:
     """Our page templates' environment. A template is read once per environment (``auto_reload`` off: a build
     never edits one), not checked on disk at each of the thousands of pages that import it."""
     # Markdown heading anchors look like Jinja comments ({#id}), so comments are {## ... ##}.
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         auto_reload=False,
@@ -152,6 +168,9 @@ def render_late_page(templates: Path, uri: str, view: dict) -> str:
     return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
 
 
+POINT_PARTS = ("macros", "provenance", "wayfinding")  # _macros.j2, …: what point.html.j2 finds in ``parts``
+
+
 class GeneratedPages:
     """Point, town and type pages rendered from our templates straight to HTML, no Markdown round trip.
 
@@ -170,6 +189,9 @@ class GeneratedPages:
         self.env.globals["link"] = self.link
         self.env.globals["has_page"] = lambda target: target in self.urls  # an instance may have no such page
         self.listed = data.settings.listed  # points a need, town or type page lists in its HTML
+        # The partials a point body calls, made once with the view: imported "with context", they were made
+        # again for every page. They read only the view and their arguments (tests/site/test_render.py).
+        self.point_parts = {name: self.env.get_template(f"_{name}.j2").make_module(dict(view)) for name in POINT_PARTS}
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
         for point in data.points:
@@ -193,6 +215,7 @@ class GeneratedPages:
             extra=_point_extra(point, self.data),
             channels=point_channels(point, self.data, self.view),
             toc=toc,
+            parts=self.point_parts,
             **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
