@@ -120,7 +120,8 @@ class _Hooks(BasePlugin):
             # Hand-written pages are made from docs/, mkdocs.yml, the code lists and settings, never from records:
             # kept too. Every generated page but the kept point pages is written again.
             kept = file.src_uri in kept_uris or file.generated_by is None
-            file.is_modified = _NOT_MODIFIED if kept else _MODIFIED
+            # mypy refuses an assignment to a method; setattr is the way
+            setattr(file, "is_modified", _NOT_MODIFIED if kept else _MODIFIED)  # noqa: B010
         # The point bodies: only the pages written need one, so they are rendered here when asked for.
         ours.bodies = OrderedMap(ours.generated.point, len(ours.site.points), Workers(0), "points")
         return files
