@@ -8,9 +8,10 @@ import zipfile
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from servicepoints.publish import xlsx
 from servicepoints.publish.export import zip_bytes
 from servicepoints.publish.xlsx import Sheet, column_letter, sheet_titles, text_width, workbook_members
 
@@ -127,3 +128,25 @@ def test_any_text_and_numbers_read_back_as_written(rows):
     read = [[c.value for c in row] for row in workbook["t"].iter_rows(min_row=2, max_row=len(rows) + 1, max_col=2)]
     expected = [[_as_stored(v) if isinstance(v, str) else v for v in row] for row in rows]
     assert read == [[v if v != "" else None for v in row] for row in expected]
+
+
+# Issue 27: a text cell skips the escaping when there is nothing to escape, and widths are measured column by
+# column; both give what the plain rules give, on any text.
+@given(_TEXT.filter(bool), st.sampled_from([xlsx.PLAIN, xlsx.OPEN_TEXT]))
+@example("名称 ", xlsx.PLAIN)
+@example("a\n", xlsx.PLAIN)
+@example("\u3000a", xlsx.PLAIN)
+@example("a_x0041_<b>", xlsx.PLAIN)
+def test_a_text_cell_keeps_its_edge_spaces_and_escapes_what_it_must(text, style):
+    space = ' xml:space="preserve"' if re.search(r"^\s|\s$", text) else ""
+    s = f' s="{style}"' if style else ""
+    assert xlsx._cell("B7", text, style) == f'<c r="B7"{s} t="inlineStr"><is><t{space}>{xlsx._text(text)}</t></is></c>'
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), _TEXT, st.integers(), st.floats(0, 1e6)), min_size=3, max_size=3)))
+def test_each_column_is_as_wide_as_its_widest_value(rows):
+    header = ["a", "名称", "long header"]
+    xml = xlsx._sheet_xml(Sheet("t", header, rows))
+    widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([0-9.]+)"', xml)]
+    widest = [max(text_width(v) for v in [h, *(row[n] for row in rows)]) for n, h in enumerate(header)]
+    assert widths == [min(max(w + 2, 8), 60) for w in widest]

@@ -193,6 +193,8 @@ def test_a_failed_refresh_is_said_and_the_next_update_builds_everything(editor, 
 
 def test_a_record_moved_to_another_folder_and_town_comes_first_with_its_new_edit_link(editor, tmp_path):
     points = editor.data_dir / "points"
+    edit(record(editor, "aid-minzhong"), "name: 中山市民众街道知识产权维权援助服务站", f"name: {RENAMED}")
+    assert editor.update().written == ["aid-minzhong"]  # the other records' files as known: tm-guzhen's too
     moved = record(editor, "tm-guzhen")
     edit(moved, "town: 古镇镇", "town: 小榄镇")
     moved.rename(points / "centers" / moved.name)

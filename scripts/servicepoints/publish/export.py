@@ -424,15 +424,15 @@ def xlsx_columns(data: SiteData, resource: dict) -> list[tuple[str, str, str, Ca
 
 
 def _getter(name: str, field: dict, delimiter: str):
+    kind = float if field["type"] == "number" else int if field["type"] == "integer" else None
+
     def value(record: dict):
         v = record.get(name)
-        if v in (None, "", []):
+        if v is None or v == "" or v == []:
             return None
-        if field["type"] == "number":
-            return float(v)
-        if field["type"] == "integer":
-            return int(v)
-        return cell(v, delimiter)
+        if kind is not None:
+            return kind(v)
+        return v if type(v) is str else cell(v, delimiter)  # noqa: E721 - most values are text
 
     return value
 
@@ -461,7 +461,8 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
-        rows = [[_inert(get(r)) for _, _, _, get in columns] for r in records[resource["name"]]]
+        getters = [get for _, _, _, get in columns]
+        rows = [[_inert(get(r)) for get in getters] for r in records[resource["name"]]]
         sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
         if len(sheets) == 1:
             sheets.append(None)  # the field sheet, second, once every table is described
@@ -480,7 +481,7 @@ def _label_getter(name: str, labels: dict) -> Callable[[dict], str | None]:
 
 def _inert(value):
     """Text as a spreadsheet must show it (never a formula, see tables.inert); numbers as they are."""
-    return inert(value) if isinstance(value, str) else value
+    return inert(value) if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def _pk(resource: dict) -> list[str]:

@@ -20,7 +20,7 @@ _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # (A carriage return is kept the same way: XML would read it as a line feed.)
 _NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns wide in a spreadsheet
-_EDGE_SPACE = re.compile(r"^\s|\s$")
+_PLAIN_TEXT = re.compile("[^\x00-\x08\x0b-\x1f\ufffe\uffff&<>_]*")  # nothing _text() would change
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -86,8 +86,9 @@ def _cell(ref: str, value, style: int = PLAIN) -> str:
     if value is None or value == "":  # an empty cell
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, str):
-        space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        text = value if _PLAIN_TEXT.fullmatch(value) else _text(value)
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"not a cell value: {value!r}")
     if value != value or value in (float("inf"), float("-inf")):
@@ -111,13 +112,16 @@ def _style(sheet: Sheet, column: int) -> int:
 def _sheet_xml(sheet: Sheet) -> str:
     columns = len(sheet.header)
     letters = [column_letter(n) for n in range(1, columns + 1)]
-    widths = [text_width(h) for h in sheet.header]
     for row in sheet.rows:
         if len(row) != columns:
             raise ValueError(f"{sheet.title}: a row of {len(row)} cells under {columns} headers")
-        widths = [max(w, text_width(v)) for w, v in zip(widths, row, strict=True)]
     if sheet.widths is not None:
         widths = list(sheet.widths)
+    else:  # column by column: the widest of the header and every value
+        values = zip(*sheet.rows, strict=True) if sheet.rows else ([] for _ in sheet.header)
+        widths = [
+            max([text_width(h), *map(text_width, column)]) for h, column in zip(sheet.header, values, strict=True)
+        ]
     styles = [_style(sheet, n) for n in range(1, columns + 1)]
     cols = "".join(
         f'<col min="{n}" max="{n}" width="{min(max(w + 2, 8), 60)}"{_col_style(st)} customWidth="1"/>'
