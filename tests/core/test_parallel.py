@@ -117,3 +117,14 @@ def test_children_are_forked_with_the_parents_objects_out_of_the_collectors_reac
         workers.close()
     assert Background(frozen).result() > 1000
     assert gc.get_freeze_count() == 0  # and this process collects its own objects again
+
+
+def test_a_heap_frozen_before_stays_frozen_after_a_fork():
+    # The build command freezes its registry for the process's life (cli.build_cmd).
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        assert Background(frozen).result() >= before
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()
