@@ -94,6 +94,11 @@ MISTAKES = [
     (lambda d: _points_field(d, "status")["x-labels"].update({"open": 1}), "x-labels → open 应是文字"),
     (lambda d: _points_field(d, "crs").update({"x-visibility": "private"}), "只能是 public、input、related"),
     (lambda d: _points_field(d, "phones").update({"x-item-pattern": "(["}), "x-item-pattern 不是正则表达式"),
+    # Table Schema keys our own checks read: a wrong type there was a crash (a TypeError, or frictionless' FieldError)
+    (lambda d: _points_field(d, "name")["constraints"].update({"maxLength": "120"}), "maxLength 应是整数"),
+    (lambda d: _points_field(d, "name")["constraints"].update({"required": "yes"}), "required 应是true 或 false"),
+    (lambda d: _points_field(d, "name").update({"type": "text"}), "name → type 只能是 any、array"),
+    (lambda d: _points_field(d, "name").update({"constraints": []}), "name → constraints 应是对象"),
 ]
 
 
@@ -133,7 +138,7 @@ def test_the_registry_and_site_data_hold_the_descriptor():
     assert isinstance(registry.descriptor, Descriptor) and registry.descriptor.raw == SHIPPED
 
 
-_KEYS = st.sampled_from(sorted(extension_keys()) + ["x-other", "x-list-delimitor", "name"])
+_KEYS = st.sampled_from(sorted(extension_keys()) + ["x-other", "x-list-delimitor", "name", "type", "constraints"])
 _VALUES = st.one_of(
     st.booleans(),
     st.text(max_size=8),

@@ -197,6 +197,7 @@ TYPES = {
     "array": ("列表（[…]）", lambda v: isinstance(v, list)),
     "string": ('文字（"…"）', lambda v: isinstance(v, str)),
     "boolean": ("true 或 false", lambda v: isinstance(v, bool)),
+    "integer": ("整数", lambda v: isinstance(v, int) and not isinstance(v, bool)),
 }
 KEYWORDS = {"$schema", "$comment", "title", "description", "type"} | {
     "enum",
