@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, fixture, make_registry
+from servicepoints import build
 from servicepoints.cli import main
 
 
@@ -218,3 +220,13 @@ def test_a_mistyped_option_is_offered_the_near_one():
     result = run("validate", "--formt", "json")
     assert result.exit_code == 2
     assert "没有 --formt 这个选项（是不是 --format？）" in result.output
+
+
+def test_build_freezes_the_checked_registry_only_while_it_builds(tmp_path, monkeypatch):
+    # Full collections skip the registry while pages are made; a caller in the same process gets its collector back.
+    during = []
+    monkeypatch.setattr(build, "build_site", lambda *args, **kwargs: during.append(gc.get_freeze_count()))
+    result = run("build", "--data", str(DATA), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert during and during[0] > 0
+    assert gc.get_freeze_count() == 0

@@ -231,7 +231,10 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
     # each full collection while the pages are made (about a tenth of the build's CPU in collections that freed
     # nothing, at 20,000 points).
     gc.freeze()
-    build_site(Path(config_file), data_dir, out_dir, settings, checked=(registry, report))
+    try:
+        build_site(Path(config_file), data_dir, out_dir, settings, checked=(registry, report))
+    finally:
+        gc.unfreeze()  # for a caller that goes on in this process (the tests run commands in theirs)
     click.echo(f"已生成 {out_dir}/：{len(report.points)} 个网点。")
 
 
