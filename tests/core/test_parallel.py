@@ -120,11 +120,11 @@ def test_children_are_forked_with_the_parents_objects_out_of_the_collectors_reac
 
 
 def test_a_heap_frozen_before_stays_frozen_after_a_fork():
-    # The build command freezes its registry for the process's life (cli.build_cmd).
+    # The build command freezes its registry while it builds (cli.build_cmd). Frozen objects that die leave the
+    # count, so only "still frozen" is asserted, not the exact number.
     gc.freeze()
     try:
-        before = gc.get_freeze_count()
-        assert Background(frozen).result() >= before
-        assert gc.get_freeze_count() >= before > 0
+        assert Background(frozen).result() > 1000
+        assert gc.get_freeze_count() > 1000  # not given back to the collector by the fork
     finally:
         gc.unfreeze()
