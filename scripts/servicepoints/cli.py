@@ -227,7 +227,7 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
         click.echo(output.problems_text(report.problems, _count(registry)), err=True)
         click.echo(f"数据有错误，未生成网站；{out_dir} 保持原样。", err=True)
         sys.exit(1)
-    # The registry and its report live until this process ends: the garbage collector need not walk them again at
+    # The registry and its report live while the site is built: the garbage collector need not walk them again at
     # each full collection while the pages are made (about a tenth of the build's CPU in collections that freed
     # nothing, at 20,000 points).
     gc.freeze()

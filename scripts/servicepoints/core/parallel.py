@@ -32,7 +32,7 @@ def frozen_heap() -> Iterator[None]:
     children are forked, and given back to it in this process afterwards. A child's collections then never
     write to those objects' headers, so the memory pages it shares with this process stay shared instead of
     being copied one by one (about 0.8 s of CPU, most of the workers' cost, at 2,000 points). A heap frozen
-    before (the build command's registry, kept for the process's life) stays frozen."""
+    before (the build command's registry, while the site is built) stays frozen."""
     kept = gc.get_freeze_count() > 0
     gc.freeze()
     try:

@@ -28,14 +28,9 @@ from .corrections import ASK, NAME_LINE, contact, point_mail
 
 DATA_ROOT = "data"  # the data folder, relative to the repository root (what the git backend sees)
 SCHEMA_COMMENT = "yaml-language-server: $schema=../../point.schema.json"
-CODE_LISTS = ("towns", "types", "services")
+CODE_LISTS = ("towns", "types", "services")  # the code lists editors may change in the browser
 PICKER_FIELD = "location_picker"  # the form's map (not a record field): see _picker_field
-POSITION_FIELDS = (
-    "lat",
-    "lon",
-    "crs",
-    "precision",
-)  # the picker goes after the last of these  # the code lists editors may change in the browser
+POSITION_FIELDS = ("lat", "lon", "crs", "precision")  # the picker goes after the last of these
 PRIVATE_FIELDS = (
     ("contact", "联系人", "网点内部联系人的姓名或职务。"),
     ("phone", "内部电话", "只供编辑组联系用的电话。"),
