@@ -30,6 +30,7 @@ import copy
 import functools
 import hashlib
 import json
+import operator
 import uuid
 from collections.abc import Callable
 from functools import cache, lru_cache
@@ -146,23 +147,31 @@ def hsds_paths() -> list[str]:
     return list(Descriptor(hsds_descriptor()).by_path())
 
 
-def hsds_tables(data: SiteData, convert: Callable[[list[list[str]]], Any] = lambda rows: rows) -> dict[str, Any]:
-    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them; or what
-    ``convert`` makes of them (the file's bytes), each table's rows let go once converted."""
+def hsds_rows(data: SiteData) -> dict[str, list[dict[str, str]]]:
+    """HSDS table name (``organization`` …) -> its rows, each a dict of the columns we fill, every value text as the
+    CSV holds it (tables.cell)."""
     services = {s["code"]: s for s in data.tables["services"]}
     types = {t["code"]: t for t in data.tables["types"]}
-    rows: dict[str, list[dict]] = {name: [] for name in PUBLISHED}
+    rows: dict[str, list[dict[str, str]]] = {name: [] for name in PUBLISHED}
     base = data.site_url.rstrip("/")
     ids = functools.partial(_uuid5, id_namespace(data.place).bytes)
     for p in data.points:
         if not is_inferred(p):
             _point_rows(p, services, types, base, rows, ids, data.place.name)
+    return rows
+
+
+def hsds_tables(data: SiteData, convert: Callable[[list[list[str]]], Any] = lambda rows: rows) -> dict[str, Any]:
+    """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them; or what
+    ``convert`` makes of them (the file's bytes), each table's rows let go once converted."""
+    rows = hsds_rows(data)
     out = {}
     for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
-        table = rows.pop(resource["name"])
-        # Most cells are empty (HSDS has many columns we leave out) or text: those skip cell().
-        cells = [["" if (v := r.get(c)) is None else v if type(v) is str else cell(v) for c in cols] for r in table]  # noqa: E721
+        # A row's cells in the columns' order, "" where we fill nothing (most of HSDS's columns): each row merged
+        # onto the blank row and its cells picked in order, both in C.
+        blank, pick = dict.fromkeys(cols, ""), operator.itemgetter(*cols)
+        cells = list(map(list, map(pick, map(blank.__or__, rows.pop(resource["name"])))))
         out[resource["path"]] = convert([cols, *cells])
     return out
 
@@ -183,11 +192,11 @@ def _point_rows(
     rows["organization"].append(
         {
             "id": org,
-            "name": p["name"],
-            "alternate_name": p["alternate_name"],
-            "description": p["description"] or f"{p['town'] or place_name}的{kind}。",
-            "email": p["email"],
-            "website": p["website"],
+            "name": cell(p["name"]),
+            "alternate_name": cell(p["alternate_name"]),
+            "description": cell(p["description"]) or f"{p['town'] or place_name}的{kind}。",
+            "email": cell(p["email"]),
+            "website": cell(p["website"]),
             "uri": f"{base}/points/{pid}/",
         }
     )
@@ -202,10 +211,10 @@ def _point_rows(
             "location_type": "physical",
             "url": f"{base}/points/{pid}/",
             "organization_id": org,
-            "name": p["name"],
+            "name": cell(p["name"]),
             "description": where,
-            "latitude": position[0] if position else None,
-            "longitude": position[1] if position else None,
+            "latitude": cell(position[0]) if position else "",
+            "longitude": cell(position[1]) if position else "",
             "external_identifier": pid,
             "external_identifier_type": "servicepoints point id",
         }
@@ -216,24 +225,24 @@ def _point_rows(
                 "id": ids("phone", pid, str(n)),
                 "location_id": loc,
                 "organization_id": org,
-                "number": number,
+                "number": cell(number),
                 "type": "voice",
             }
         )
-    text = hours.describe(p["hours"]) if p["hours"] else None
+    text = cell(hours.describe(p["hours"])) if p["hours"] else ""
     for n, (start, end, days) in enumerate(schedule_spans(p["hours"]), 1):
         rows["schedule"].append(
             {
                 "id": ids("schedule", pid, str(n)),
                 "location_id": loc,
-                "timezone": TIMEZONE,
+                "timezone": cell(TIMEZONE),
                 "freq": "WEEKLY",
                 "wkst": "MO",
                 "byday": days,
                 "opens_at": start,
                 "closes_at": end,
                 "description": text,
-                "notes": p["hours"],
+                "notes": cell(p["hours"]),
             }
         )
     status = STATUS[p["status"]]
@@ -243,11 +252,11 @@ def _point_rows(
             {
                 "id": sid,
                 "organization_id": org,
-                "name": services[code]["name"],
-                "description": services[code]["description"],
+                "name": cell(services[code]["name"]),
+                "description": cell(services[code]["description"]),
                 "status": status,
-                "email": p["email"],
-                "url": p["website"],
+                "email": cell(p["email"]),
+                "url": cell(p["website"]),
             }
         )
         rows["service_at_location"].append(
@@ -258,7 +267,7 @@ def _point_rows(
                 {
                     "id": ids("service_area", pid, code, area),
                     "service_id": sid,
-                    "name": area,
+                    "name": cell(area),
                     "description": "全市都可以来办" if area == WHOLE_CITY else f"服务{area}",
                 }
             )
