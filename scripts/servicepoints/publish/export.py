@@ -6,7 +6,6 @@ Everything is built in memory as bytes; the same registry and release date give 
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import gc
 import hashlib
@@ -23,6 +22,7 @@ from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, own_position
 from .catalog import dcat_catalog, temporal_coverage
 from .completeness import completeness
+from .csvfile import csv_bytes, records_csv_bytes
 from .database import POSITION_NOTE, geopackage_bytes, position_note, sqlite_bytes
 from .feed import FEED_NAME, feed_bytes
 from .formats import OpenDataFile
@@ -57,7 +57,7 @@ def opendata_plan(data: SiteData, previous: Previous | None = None) -> Plan:
     if previous is not None:
         release()  # now, so that a release dated before the previous one stops the build before any page
     # The HSDS files, made together: as bytes their rows are a third of the memory (40 of 130 MB at 20,000 points).
-    hsds = functools.cache(lambda: hsds_tables(data, csv_bytes))
+    hsds = functools.cache(lambda: hsds_tables(data, records_csv_bytes))
     package = ["datapackage.json", *(f"{name}.csv" for name in published.names)]
     delimiter = published.list_delimiter
 
@@ -348,63 +348,6 @@ def _scalar(value) -> str:
             return "Infinity" if value > 0 else "-Infinity"
         return float.__repr__(value)
     return json.JSONEncoder().default(value)  # raises json's own TypeError
-
-
-def csv_bytes(rows: list[list[str]]) -> bytes:
-    """Plain UTF-8, exactly as datapackage.json declares it (no byte-order mark: npm datapackage, Python's csv
-    and Node's csv-parse would read it into the first column's name); CRLF as RFC 4180; no live formula.
-    Excel users have points.xlsx; the downloads page says how to open the CSV as UTF-8."""
-    body = _csv_body(rows)
-    if _may_start_formula(body):  # a cell may start like a formula: written again, every cell through inert()
-        body = _csv_body([[inert(v) for v in row] for row in rows])
-    return body
-
-
-def _csv_body(rows: list[list[str]]) -> bytes:
-    """The UTF-8 of what ``csv.writer(lineterminator="\r\n")`` writes of ``rows``.
-
-    Rows of text in which no cell needs quoting (none holds a comma, a quote, a CR or a LF, and no row is one
-    cell: the writer quotes a lone empty cell) are each one join, which is what the writer writes of them and
-    several times faster. Whether a cell holds a comma or a line end is counted on the joined text: those
-    characters stand there only as separators exactly when the counts match. Anything else goes through the
-    csv module."""
-    if rows and min(map(len, rows)) > 1:
-        try:
-            body = ("\r\n".join(map(",".join, rows)) + "\r\n").encode("utf-8")
-        except TypeError:  # a cell that is not text: the csv module writes it as it does
-            pass
-        else:
-            lines = len(rows)
-            if (
-                b'"' not in body
-                and body.count(b"\n") == lines
-                and body.count(b"\r") == lines
-                and body.count(b",") == sum(map(len, rows)) - lines
-            ):
-                return body
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-# How a cell starting with one of tables.FORMULA_START begins in the written text: with that character, or quoted
-# (a carriage return always is; a quoted cell's first character follows its quote). Cells begin the text or follow
-# a comma or a line feed. In the bytes (the characters are ASCII, which UTF-8 never uses inside another character)
-# every unquoted start is turned into "=" and a line feed into ",", so one search finds them all. Finding none
-# means inert() would change no cell, so the text written without it is the text; a match (also one inside a quoted
-# cell, or a negative number, which inert() keeps) only costs writing the table again.
-_UNQUOTED = "".join(c for c in FORMULA_START if c != "\r").encode("ascii")
-_STARTS = bytes.maketrans(b"\n" + _UNQUOTED, b"," + b"=" * len(_UNQUOTED))
-
-
-def _may_start_formula(body: bytes) -> bool:
-    """Whether some cell of CSV ``body`` starts with a character of FORMULA_START."""
-    marked = body.translate(_STARTS)
-    if marked.startswith(b"=") or b",=" in marked:
-        return True
-    if b'"' not in body:
-        return False
-    return marked.startswith((b'"=', b'"\r')) or b',"=' in marked or b',"\r' in marked
 
 
 GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv

@@ -161,19 +161,25 @@ def hsds_rows(data: SiteData) -> dict[str, list[dict[str, str]]]:
     return rows
 
 
-def hsds_tables(data: SiteData, convert: Callable[[list[list[str]]], Any] = lambda rows: rows) -> dict[str, Any]:
+def hsds_tables(
+    data: SiteData, convert: Callable[[list[str], list[dict[str, str]]], Any] | None = None
+) -> dict[str, Any]:
     """File name (``organizations.csv`` …) -> header plus rows, columns exactly as HSDS 3.0 lists them; or what
-    ``convert`` makes of them (the file's bytes), each table's rows let go once converted."""
+    ``convert`` makes of the columns and the table's rows (csvfile.records_csv_bytes: the file's bytes), each
+    table's rows let go once converted."""
     rows = hsds_rows(data)
     out = {}
     for resource in Descriptor(hsds_descriptor()).resources:
         cols = [f["name"] for f in resource["schema"]["fields"]]
-        # A row's cells in the columns' order, "" where we fill nothing (most of HSDS's columns): each row merged
-        # onto the blank row and its cells picked in order, both in C.
-        blank, pick = dict.fromkeys(cols, ""), operator.itemgetter(*cols)
-        cells = list(map(list, map(pick, map(blank.__or__, rows.pop(resource["name"])))))
-        out[resource["path"]] = convert([cols, *cells])
+        out[resource["path"]] = (convert or _cells)(cols, rows.pop(resource["name"]))
     return out
+
+
+def _cells(columns: list[str], records: list[dict[str, str]]) -> list[list[str]]:
+    """The header, then each record's cells in the columns' order, "" where we fill nothing (most of HSDS's
+    columns): each record merged onto the blank row and its cells picked in order, both in C."""
+    blank, pick = dict.fromkeys(columns, ""), operator.itemgetter(*columns)
+    return [columns, *map(list, map(pick, map(blank.__or__, records)))]
 
 
 def _point_rows(
