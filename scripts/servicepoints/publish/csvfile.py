@@ -8,7 +8,7 @@ import csv
 import io
 import itertools
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .tables import FORMULA_START, inert
 
@@ -38,6 +38,11 @@ def _csv_body(rows: Sequence[Sequence[str]]) -> bytes:
             body = _unquoted(lines, sum(map(len, rows)))
             if body is not None:
                 return body
+    return _written(rows)
+
+
+def _written(rows: Iterable[Sequence[str]]) -> bytes:
+    """What the csv module writes of ``rows``, as UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -81,24 +86,21 @@ def records_csv_bytes(columns: list[str], records: Sequence[dict[str, str]]) -> 
     When every record fills the same columns (a key outside ``columns`` makes no cell) with text, each line is one
     ``str.format_map`` of a template holding those columns, in C, so no row is made unless a cell needs quoting;
     anything else goes the plain way."""
-    rows = _rows(columns, records)
     first = records[0] if records else {}
     named = len(columns) > 1 and all(c.isidentifier() for c in columns) and first.keys() <= set(columns)
     if not named or set(map(len, records)) != {len(first)}:
-        return csv_bytes(list(rows))
+        return csv_bytes(list(_rows(columns, records)))
     if not set(map(type, itertools.chain.from_iterable(r.values() for r in records))) <= {str}:
-        return csv_bytes(list(rows))
+        return csv_bytes(list(_rows(columns, records)))
     template = ",".join("{" + c + "}" if c in first else "" for c in columns)
     try:
         lines = [",".join(columns), *map(template.format_map, records)]
     except KeyError:  # a record lacks a column the first fills
-        return csv_bytes(list(rows))
+        return csv_bytes(list(_rows(columns, records)))
     body = _unquoted(lines, len(columns) * len(lines))
     if body is None:  # a cell to quote: the csv module writes the rows
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-        body = buffer.getvalue().encode("utf-8")
-    return csv_bytes(list(rows)) if _may_start_formula(body) else body
+        body = _written(_rows(columns, records))
+    return csv_bytes(list(_rows(columns, records))) if _may_start_formula(body) else body
 
 
 def _rows(columns: list[str], records: Sequence[dict[str, str]]) -> Iterator[Sequence[str]]:
