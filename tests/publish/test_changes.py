@@ -124,7 +124,8 @@ def test_changes_are_keyed_by_the_primary_key_field_by_field_and_summarised_in_c
 
 
 def _plain_table_changes(old, new, old_rows, new_rows) -> dict:
-    """table_changes by the plain rule: every row a record, every field of every common row compared."""
+    """The rows' part of table_changes by the plain rule: every row a record, every field of every common row
+    compared."""
 
     def keyed(rows, key):
         header, *body = rows
@@ -146,14 +147,9 @@ def _plain_table_changes(old, new, old_rows, new_rows) -> dict:
         }
         if fields:
             changed.append({"key": dict(zip(key, k, strict=True)), "fields": fields})
-    return {
-        "title": resource.get("title", resource["name"]),
-        "primary_key": key,
-        "added": [dict(zip(key, k, strict=True)) for k in sorted(after.keys() - before.keys())],
-        "removed": [dict(zip(key, k, strict=True)) for k in sorted(before.keys() - after.keys())],
-        "changed": changed,
-        "fields_added": [f for f in new_fields if f not in old_fields],
-        "fields_removed": [f for f in old_fields if f not in new_fields],
+    keys = {"added": after.keys() - before.keys(), "removed": before.keys() - after.keys()}
+    return {what: [dict(zip(key, k, strict=True)) for k in sorted(found)] for what, found in keys.items()} | {
+        "changed": changed
     }
 
 
@@ -190,9 +186,10 @@ def test_a_tables_changes_are_what_the_plain_rule_finds(old_rows, new_rows, key,
 
     old = resource(old_rows) if present in ("both", "old") else None
     new = resource(new_rows) if present in ("both", "new") else None
-    assert _outcome(table_changes, old, new, old_rows, new_rows) == _outcome(
-        _plain_table_changes, old, new, old_rows, new_rows
-    )
+    made = _outcome(table_changes, old, new, old_rows, new_rows)
+    if isinstance(made, dict):  # the rows' part of the changes: the rest does not read them
+        made = {what: made[what] for what in ("added", "removed", "changed")}
+    assert made == _outcome(_plain_table_changes, old, new, old_rows, new_rows)
 
 
 def _outcome(function, *args):
