@@ -28,14 +28,22 @@ def plain(columns: list[str], records: list[dict]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-@given(st.lists(RECORD, max_size=6), st.sampled_from([COLUMNS, ["id", "name"], ["id"], ["a-b", "id"], ["id", "id"]]))
+@given(
+    st.lists(RECORD, max_size=6),
+    st.sampled_from([COLUMNS, ["id", "name"], ["id"], ["a-b", "id"], ["id", "id"], ["i,d", "name"], ["{}", "id"]]),
+)
 @example([{"id": "a", "name": "b"}, {"id": "c", "name": "d"}], COLUMNS)  # every record fills the same columns
 @example([{"id": "a", "name": "b"}, {"id": "c", "note": "d"}], COLUMNS)  # not the same ones
 @example([{"id": "a", "name": "b"}, {"id": "c"}], COLUMNS)
 @example([{"id": "a", "extra": "b"}, {"id": "c", "extra": "d"}], COLUMNS)  # a key that is no column
+@example([{"id": "a", "extra": "b"}, {"id": "c", "name": "d"}], COLUMNS)  # … where another record fills one
 @example([{"id": "a", "name": "MO,TU"}], COLUMNS)  # a cell to quote
 @example([{"id": "a", "name": "=1"}], COLUMNS)  # a formula
 @example([{"id": "{name}", "name": "}"}], COLUMNS)  # braces are text, not a template
 @example([{"id": ""}], ["id"])  # a lone empty cell
+@example([{"id": 'a"b', "name": "x"}, {"id": "c", "name": "d,e"}, {"id": "c", "name": "d,e"}], COLUMNS)
+@example([{"id": "a", "name": "x"}], ["i,d", "name"])  # a header to quote
+@example([{}, {}], COLUMNS)  # records that fill nothing
+@example([{"id": "{}", "name": "{0}"}], ["{}", "id"])
 def test_records_are_written_as_the_plain_rule_writes_them(records, columns):
     assert records_csv_bytes(columns, records) == plain(columns, records)

@@ -8,6 +8,7 @@ import csv
 import io
 import itertools
 import operator
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from .tables import FORMULA_START, inert
@@ -83,24 +84,37 @@ def records_csv_bytes(columns: list[str], records: Sequence[dict[str, str]]) -> 
     """csv_bytes of ``columns`` as the header and, under it, each record's value in each column ("" where it has
     none), for records of text (HSDS's tables: hsds.hsds_tables).
 
-    When every record fills the same columns (a key outside ``columns`` makes no cell) with text, each line is one
-    ``str.format_map`` of a template holding those columns, in C, so no row is made unless a cell needs quoting;
-    anything else goes the plain way."""
+    When every record fills the same columns (a key outside ``columns`` makes no cell) with text, the table is
+    written column by column: each filled column read in C, a column with a cell to quote quoted once per distinct
+    text (as the csv module quotes it), and each line one ``str.format`` of a template of the columns, in C, so no
+    row is made; anything else goes the plain way."""
     first = records[0] if records else {}
-    named = len(columns) > 1 and all(c.isidentifier() for c in columns) and first.keys() <= set(columns)
-    if not named or set(map(len, records)) != {len(first)}:
+    if len(columns) < 2 or not first.keys() <= set(columns) or set(map(len, records)) != {len(first)}:
         return csv_bytes(list(_rows(columns, records)))
-    if not set(map(type, itertools.chain.from_iterable(r.values() for r in records))) <= {str}:
-        return csv_bytes(list(_rows(columns, records)))
-    template = ",".join("{" + c + "}" if c in first else "" for c in columns)
+    filled = [c for c in columns if c in first]
     try:
-        lines = [",".join(columns), *map(template.format_map, records)]
+        cells = [list(map(operator.itemgetter(c), records)) for c in filled]
     except KeyError:  # a record lacks a column the first fills
         return csv_bytes(list(_rows(columns, records)))
-    body = _unquoted(lines, len(columns) * len(lines))
-    if body is None:  # a cell to quote: the csv module writes the rows
-        body = _written(_rows(columns, records))
+    if not set(map(type, itertools.chain(columns, *cells))) <= {str}:
+        return csv_bytes(list(_rows(columns, records)))
+    template = ",".join("{}" if c in first else "" for c in columns)  # "{}" and "" are no text a cell could be
+    lines = map(template.format, *map(_quoted, cells)) if filled else itertools.repeat(template, len(records))
+    body = ("\r\n".join([",".join(_quoted(columns)), *lines]) + "\r\n").encode("utf-8")
     return csv_bytes(list(_rows(columns, records))) if _may_start_formula(body) else body
+
+
+_TO_QUOTE = re.compile('[,"\r\n]')  # the delimiter, the quote and the line terminator's characters
+
+
+def _quoted(column: list[str]) -> list[str]:
+    """Each cell as the csv module writes it in a row of two or more cells: a cell holding a comma, a quote or a
+    line end quoted (its quotes doubled), the rest as they are. Looked for in the joined column, then done once per
+    distinct text that needs it, by the csv module itself."""
+    if not _TO_QUOTE.search("".join(column)):
+        return column
+    quoted = {text: _written([["", text]]).decode("utf-8")[1:-2] for text in set(filter(_TO_QUOTE.search, column))}
+    return list(map(quoted.get, column, column))
 
 
 def _rows(columns: list[str], records: Sequence[dict[str, str]]) -> Iterator[Sequence[str]]:
