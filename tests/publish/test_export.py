@@ -510,6 +510,19 @@ def test_files_written_as_they_are_made_are_the_files_made_in_memory(tmp_path):
     assert set(written) == {p for p in on_disk if not (tmp_path / "opendata" / p).is_dir()}
     plan = opendata_plan(site)
     assert describe_files(plan, written) == describe_files(plan, in_memory)
+    # Each file is checked as it is made: the downloads page, SHA256SUMS and the catalogue say what the bytes are.
+    folder = tmp_path / "opendata"
+    truth = {name: (len(b), hashlib.sha256(b).hexdigest()) for name in written if (b := (folder / name).read_bytes())}
+    assert {d["name"]: (d["bytes"], d["sha256"]) for d in describe_files(plan, written)} == truth
+    sums = dict(reversed(line.split("  ")) for line in written["SHA256SUMS"].decode().splitlines())
+    assert sums == {name: digest for name, (_, digest) in truth.items() if name != "SHA256SUMS"}
+    catalogue = json.loads(written["catalog.jsonld"])
+    datasets = catalogue["dcat:dataset"] if isinstance(catalogue["dcat:dataset"], list) else [catalogue["dcat:dataset"]]
+    found = [d for dataset in datasets for d in dataset["dcat:distribution"]]
+    assert found and all(
+        (int(d["dcat:byteSize"]["@value"]), d["spdx:checksum"]["spdx:checksumValue"]["@value"]) == truth[d["dct:title"]]
+        for d in found
+    )
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ..core.dates import real_date
 from ..core.place import Place
-from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, OpenDataFile
+from .formats import EU_FILE_TYPE, IANA_MEDIA_TYPE, Checked, OpenDataFile
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -56,7 +55,7 @@ def _licence(descriptor: dict) -> dict:
     return node | {"dct:title": title} if title else node
 
 
-def _distribution(entry: OpenDataFile, body: bytes, base: str, licence: dict) -> dict:
+def _distribution(entry: OpenDataFile, checked: Checked, base: str, licence: dict) -> dict:
     name, fmt = entry.name, entry.format
     conforms = {"dct:conformsTo": _iri(entry.conforms_to, "dct:Standard")} if entry.conforms_to else {}
     return conforms | {
@@ -67,19 +66,19 @@ def _distribution(entry: OpenDataFile, body: bytes, base: str, licence: dict) ->
         "dcat:accessURL": {"@id": base},
         "dcat:mediaType": _iri(f"{IANA_MEDIA_TYPE}{fmt.media_type}", "dct:MediaType"),
         "dct:format": _iri(f"{EU_FILE_TYPE}{fmt.eu_file_type}", "dct:MediaTypeOrExtent"),
-        "dcat:byteSize": {"@value": str(len(body)), "@type": "xsd:nonNegativeInteger"},
+        "dcat:byteSize": {"@value": str(checked.size), "@type": "xsd:nonNegativeInteger"},
         "dct:license": licence,
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-            "spdx:checksumValue": {"@value": hashlib.sha256(body).hexdigest(), "@type": "xsd:hexBinary"},
+            "spdx:checksumValue": {"@value": checked.sha256, "@type": "xsd:hexBinary"},
         },
     }
 
 
 def dcat_catalog(
     descriptor: dict,
-    distributions: list[tuple[OpenDataFile, bytes]],
+    distributions: list[tuple[OpenDataFile, Checked]],
     site_url: str,
     place: Place,
     coverage: tuple[str, str] | None = None,
@@ -118,7 +117,8 @@ def dcat_catalog(
             "vcard:hasURL": {"@id": site_url},
         },
         "dcat:distribution": [
-            _distribution(entry, body, base, licence) for entry, body in sorted(distributions, key=lambda d: d[0].name)
+            _distribution(entry, checked, base, licence)
+            for entry, checked in sorted(distributions, key=lambda d: d[0].name)
         ],
     }
     if coverage:

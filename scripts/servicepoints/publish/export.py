@@ -8,11 +8,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from .completeness import completeness
 from .csvfile import csv_bytes, records_csv_bytes
 from .database import POSITION_NOTE, geopackage_bytes, position_note, sqlite_bytes
 from .feed import FEED_NAME, feed_bytes
-from .formats import OpenDataFile
+from .formats import Checked, Made, OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .release import Previous, decide
 from .tables import ALL, FORMULA_START, cell, inert, published_descriptor, table_rows
@@ -210,16 +209,16 @@ def opendata_plan(data: SiteData, previous: Previous | None = None) -> Plan:
     return plan
 
 
-def _distributions(plan: Plan, files: Mapping[str, bytes]) -> list[tuple[OpenDataFile, bytes]]:
+def _distributions(plan: Plan, files: Made) -> list[tuple[OpenDataFile, Checked]]:
     """The catalogue's distributions among the files made so far."""
-    return [(plan[name], files[name]) for name in files if plan[name].in_catalogue]
+    return [(plan[name], files.checked[name]) for name in files if plan[name].in_catalogue]
 
 
-def make_files(plan: Plan, folder: Path | None = None) -> Mapping[str, bytes]:
+def make_files(plan: Plan, folder: Path | None = None) -> Made:
     """``name -> bytes`` for every file of the plan, SHA256SUMS last. Given a ``folder``, each file is written
     there as soon as it is made and read back when asked for (Written), so the bytes of every file are never
     all in memory at once."""
-    files: MutableMapping[str, bytes] = {} if folder is None else Written(folder)
+    files: Made = InMemory() if folder is None else Written(folder)
     with _collector_paused():
         for name, entry in plan.items():
             files[name] = entry.make(files)
@@ -242,19 +241,33 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Written(MutableMapping[str, bytes]):
+class InMemory(dict, Made):
+    """Made files held in memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked = {}
+
+    def __setitem__(self, name: str, body: bytes) -> None:
+        self.checked[name] = Checked.of(body)
+        super().__setitem__(name, body)
+
+
+class Written(Made):
     """Files written into ``folder`` as they are set, in that order; a file's bytes are read from the folder
     each time they are asked for. Over 100 MB at 20,000 points that the open-data job need not hold."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.names: dict[str, None] = {}
+        self.checked = {}
 
     def __setitem__(self, name: str, body: bytes) -> None:
         path = _inside(self.folder, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
         self.names[name] = None
+        self.checked[name] = Checked.of(body)
 
     def __getitem__(self, name: str) -> bytes:
         if name not in self.names:
@@ -547,11 +560,9 @@ def zip_bytes(members: dict[str, bytes], release: str) -> bytes:
     return buffer.getvalue()
 
 
-def sha256sums(files: Mapping[str, bytes]) -> bytes:
+def sha256sums(files: Made) -> bytes:
     """``sha256sum -c`` format, every file but itself, sorted by name."""
-    lines = [
-        f"{hashlib.sha256(body).hexdigest()}  {name}" for name, body in sorted(files.items()) if name != "SHA256SUMS"
-    ]
+    lines = [f"{files.checked[name].sha256}  {name}" for name in sorted(files) if name != "SHA256SUMS"]
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
@@ -564,12 +575,12 @@ def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def describe_files(plan: Plan, files: Mapping[str, bytes]) -> list[dict]:
+def describe_files(plan: Plan, files: Made) -> list[dict]:
     """Name, group, rank, purpose, standard, format, media type, catalogue membership, size and sha256 of
     each file, in the order the files were made."""
     out = []
-    for name, body in files.items():
-        entry = plan[name]
+    for name in files:
+        entry, checked = plan[name], files.checked[name]
         out.append(
             {
                 "name": name,
@@ -580,9 +591,9 @@ def describe_files(plan: Plan, files: Mapping[str, bytes]) -> list[dict]:
                 "format": entry.format.title,
                 "mediatype": entry.format.media_type,
                 "in_catalogue": entry.in_catalogue,
-                "bytes": len(body),
-                "size": size_text(len(body)),
-                "sha256": hashlib.sha256(body).hexdigest(),
+                "bytes": checked.size,
+                "size": size_text(checked.size),
+                "sha256": checked.sha256,
             }
         )
     return out

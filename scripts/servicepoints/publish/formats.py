@@ -8,7 +8,8 @@ planned (``format_of`` refuses it) instead of being labelled plain text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -56,7 +57,28 @@ def format_of(name: str) -> Format:
 # The downloads page's groups, in page order.
 GROUPS = {"main": "主要文件", "table": "各张表格（CSV）", "meta": "说明和元数据", "hsds": "Open Referral HSDS 3.0 格式"}
 
-Make = Callable[[Mapping[str, bytes]], bytes]
+
+class Made(MutableMapping[str, bytes]):
+    """The files made so far, in the order they were made, each checked (size, SHA-256) as it is set: the
+    catalogue, SHA256SUMS and the downloads page read ``checked`` instead of reading and hashing the files again."""
+
+    checked: dict[str, Checked]
+
+
+Make = Callable[[Made], bytes]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the catalogue, SHA256SUMS and the downloads page say of a made file: its size and SHA-256, found once
+    when the file is made (export.make_files) instead of by each of them reading it back."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Checked:
+        return cls(len(body), hashlib.sha256(body).hexdigest())
 
 
 @dataclass(frozen=True)
