@@ -247,22 +247,30 @@ def test_templates_read_a_record_as_jinja_does(obj, name):
 
 
 def test_point_parts_made_once_render_as_imported_with_context(tmp_path, monkeypatch):
-    """point.html.j2 gets _macros, _provenance and _wayfinding made once per build (render.POINT_PARTS). Each
-    shipped point's body must equal the template importing them "with context" on every page, as it did."""
+    """point.html.j2 gets its partials made once per build (render.POINT_PARTS). Each shipped point's body must equal
+    the template importing them "with context" on every page, as it did."""
     source = (ROOT / "site_templates" / "pages" / "point.html.j2").read_text(encoding="utf-8")
-    parts = re.compile(r"\{% set na, badge, area_text = .*? %\}\n\{% set provenance, wayfinding = .*? %\}\n")
+    parts = re.compile(
+        r"\{% set na, badge, area_text = .*? %\}\n\{% set provenance, wayfinding = .*? %\}\n"
+        r"\{% set open_badge, hours_script, channel_list = .*? %\}\n"
+    )
     imported = (
         '{% from "_macros.j2" import na, badge, area_text with context %}\n'
         '{% import "_provenance.j2" as provenance with context %}\n'
         '{% import "_wayfinding.j2" as wayfinding with context %}\n'
+        '{% from "_open_now.j2" import open_badge, hours_script with context %}\n'
+        '{% from "_channels.j2" import channel_list with context %}\n'
+        '{% from "_correction.j2" import correction with context %}\n'
     )
-    assert len(parts.findall(source)) == 1
+    correction = re.compile(r"\bparts\.correction\.correction\(")
+    assert len(parts.findall(source)) == 1 and len(correction.findall(source)) == 1
+    assert set(render.POINT_PARTS) == {"macros", "provenance", "wayfinding", "open_now", "channels", "correction"}
     compared: list[str] = []
     made_once = render.GeneratedPages.point
 
     def point(self, n):
         body, entry = made_once(self, n)
-        template = self.env.from_string(parts.sub(lambda _: imported, source))
+        template = self.env.from_string(correction.sub("correction(", parts.sub(lambda _: imported, source)))
         toc = Toc(self.permalink)
         record = self.data.points[n]
         extra, channels = render._point_extra(record, self.data), render.point_channels(record, self.data, self.view)

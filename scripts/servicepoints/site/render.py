@@ -168,7 +168,7 @@ def render_late_page(templates: Path, uri: str, view: dict) -> str:
     return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
 
 
-POINT_PARTS = ("macros", "provenance", "wayfinding")  # _macros.j2, …: what point.html.j2 finds in ``parts``
+POINT_PARTS = ("macros", "provenance", "wayfinding", "open_now", "channels", "correction")  # parts.NAME: _NAME.j2
 
 
 class GeneratedPages:
