@@ -285,3 +285,24 @@ def test_point_parts_made_once_render_as_imported_with_context(tmp_path, monkeyp
     except jinja2.TemplateError as exc:  # a partial reading something beyond the view and its arguments
         pytest.fail(f"a point part needs the page's context: {exc}")
     assert len(compared) > 40 and [c for c in compared if c] == []
+
+
+def test_every_generated_page_template_is_loaded_before_the_workers_fork(tmp_path, monkeypatch):
+    """GeneratedPages loads every template its pages use (render.PAGE_TEMPLATES, POINT_PARTS) when it is made, before
+    the plugin forks its workers, so they inherit them compiled: here nothing may be loaded after that."""
+    made = render.GeneratedPages.__init__
+
+    def init(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+
+        def nothing_more(environment, template):
+            raise jinja2.TemplateError(f"{template} was loaded after GeneratedPages was made")
+
+        self.env.loader.get_source = nothing_more  # the same loader: Jinja's cache is keyed by it
+
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    monkeypatch.setattr(render.GeneratedPages, "__init__", init)
+    out = build(DATA, tmp_path / "site")
+    assert len(list(out.glob("points/*/index.html"))) > 40
+    for kind in ("towns", "types", "find"):
+        assert list(out.glob(f"{kind}/*/index.html")), kind
