@@ -306,3 +306,28 @@ def test_every_generated_page_template_is_loaded_before_the_workers_fork(tmp_pat
     assert len(list(out.glob("points/*/index.html"))) > 40
     for kind in ("towns", "types", "find"):
         assert list(out.glob(f"{kind}/*/index.html")), kind
+
+
+def test_point_channels_kept_by_type_and_services_are_each_points_own(tmp_path, monkeypatch):
+    """GeneratedPages.point_channels keeps point_channels() by the point's type and services: for points of one type
+    with each service alone (and none), it must give what point_channels() gives each of them."""
+    made: list[render.GeneratedPages] = []
+    init = render.GeneratedPages.__init__
+
+    def kept(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(render.GeneratedPages, "__init__", kept)
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    build(DATA, tmp_path / "site")
+    pages = made[-1]
+    services = [s["code"] for s in pages.data.tables["services"]]
+    seen = set()
+    for point in pages.data.points:
+        for codes in ([], *([code] for code in services)):
+            variant = {**point, "services": codes}
+            plain = render.point_channels(variant, pages.data, pages.view)
+            assert pages.point_channels(variant) == plain, (point["id"], codes)
+            seen.add(json.dumps(plain, sort_keys=True))
+    assert len(seen) > 2  # the services lead to different channels, so a wrong key would show

@@ -199,6 +199,7 @@ class GeneratedPages:
             self.env.get_template(name)  # kept in the environment's cache (auto_reload is off)
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
+        self.channels: dict[tuple[str, tuple[str, ...]], list[dict]] = {}  # see point_channels
         for point in data.points:
             self.by_town.setdefault(point["town"], []).append(point)
             self.by_type.setdefault(point["type"], []).append(point)
@@ -218,12 +219,20 @@ class GeneratedPages:
         html = self.env.get_template("point.html.j2").render(
             point=point,
             extra=_point_extra(point, self.data),
-            channels=point_channels(point, self.data, self.view),
+            channels=self.point_channels(point),
             toc=toc,
             parts=self.point_parts,
             **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
+
+    def point_channels(self, point: dict) -> list[dict]:
+        """point_channels(), kept by what it reads of the point, its type and services: most points of a type list
+        the same services."""
+        key = (point["type"], tuple(point["services"]))
+        if key not in self.channels:
+            self.channels[key] = point_channels(point, self.data, self.view)
+        return self.channels[key]
 
     def town(self, town: dict) -> Body:
         """A section per type with the town's first ``listed`` points of it; the totals are stated whole."""
