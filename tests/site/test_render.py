@@ -308,6 +308,15 @@ def test_every_generated_page_template_is_loaded_before_the_workers_fork(tmp_pat
         assert list(out.glob(f"{kind}/*/index.html")), kind
 
 
+def test_opening_hours_kept_per_text_are_as_made_afresh_after_a_build(shipped_site, shipped):
+    """render._opening_hours keeps its lists (one per hours text, shared by every point with those hours): nothing
+    may change one after it is made, or later pages would carry another point's change."""
+    hours_texts = {p["hours"] for p in shipped[1]}
+    assert render._opening_hours.cache_info().currsize >= len(hours_texts - {None}) > 0
+    for text in hours_texts:
+        assert render._opening_hours(text) == render._opening_hours.__wrapped__(text), text
+
+
 def test_point_channels_kept_by_type_and_services_are_each_points_own(tmp_path, monkeypatch):
     """GeneratedPages.point_channels keeps point_channels() by the point's type and services: for points of one type
     with each service alone (and none), it must give what point_channels() gives each of them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections import Counter
@@ -506,6 +507,7 @@ def _jsonld(point: dict, url: str, data: SiteData) -> dict:
     return doc
 
 
+@functools.lru_cache(maxsize=1024)  # hours repeat across points; the JSON-LD only serialises the list
 def _opening_hours(text: str | None) -> list[dict]:
     return [
         {
