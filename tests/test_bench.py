@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 
@@ -88,3 +89,7 @@ def test_the_table_has_each_extra_column_and_judges_the_targets(bench):
     assert "CPU ratio at 2,000 points 1.20 (≤1.3: met)" in text
     assert "CPU ratio at 20,000 points 2.00 (≤1.3: missed)" in text
     assert "300 MiB largest process, 650 MiB tree PSS, 700 MiB tree RSS" in text
+    assert "SERVICEPOINTS_CACHE=off" not in text  # no uncached run, no sentence about one
+    rows[0]["uncached"] = dataclasses.asdict(bench.Run(9.0, 7.0, 300.0, 400.0, 350.0, 6.9, 2.5))
+    text = bench.fmt(rows, planted, None, info, 3, intake)
+    assert "as a fresh clone's first build runs: 2,000 points: 7.0 s of CPU, 1.40× bare's median" in text

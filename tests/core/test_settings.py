@@ -34,6 +34,7 @@ VALID = {
     "cms_auth_url": "https://auth.example.cn/",
     "cms_app_id": "a1b2c3",
     "workers": "2",
+    "cache": "off",
     "listed": "5",
     "corrections_email": "bianji@example.cn",
     "corrections_phone": "0760-88888888",
@@ -84,6 +85,7 @@ BAD = {
     "cms_app_id": "a b",
     "licence": "CC BY",
     "workers": "²",
+    "cache": "no",
     "listed": "201",  # a list that long would put a page over 200 KB again (issue 27)
     "stale_days": "１０",
     "corrections_email": "bianji@example.cn?cc=x@example.cn",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicepoints.core.weburl import url_problem
+from servicepoints.core.weburl import _spaced, _spaced_slowly, url_problem
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,15 @@ def test_any_text_is_a_problem_or_fine_never_an_exception(text):
         assert (
             "@" not in text.split("/")[2] and text.split("/")[2].isascii() and text.startswith(("http://", "https://"))
         )
+
+
+def test_the_quick_answer_for_spaces_and_hidden_characters_is_the_one_character_by_character():
+    # issue 27: most addresses are answered by str.isprintable() instead of a category lookup per character.
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        assert _spaced(char) == _spaced_slowly(char), hex(point)
+
+
+@given(st.text(max_size=20))
+def test_spaces_and_hidden_characters_are_found_anywhere_in_a_text(text):
+    assert _spaced(text) == _spaced_slowly(text)

@@ -147,3 +147,68 @@ def test_the_theme_serves_our_search_worker_under_materials_name():
     assert 'new URL("search/search_index.json", config.base)' in bundle
     result = _bundle_source("src/templates/assets/javascripts/components/search/result/index.ts")
     assert "items.slice(0, 10)" in result and "round(items.length)" in result  # what servicepoints-search.js rewrites
+
+
+def _tokenizer():
+    import jieba
+
+    return jieba.Tokenizer()
+
+
+def test_the_cached_dictionary_is_jiebas_own_table(tmp_path, monkeypatch):
+    """load_dictionary: the first build fills the tokenizer as jieba does and keeps its table; the next one
+    reads the same table back, word for word, in the same order, with the same sum, without jieba's loader."""
+    from servicepoints.core.cache import Cache
+
+    cache = Cache.in_project(tmp_path)
+    own = _tokenizer()
+    material.load_dictionary(cache, own)
+    assert own.initialized and (cache.folder / "jieba-words").is_file()
+    again = _tokenizer()
+    monkeypatch.setattr(again, "initialize", lambda *a: pytest.fail("jieba's own loader ran"))
+    material.load_dictionary(cache, again)
+    assert again.initialized and again.total == own.total
+    assert list(again.FREQ.items()) == list(own.FREQ.items())
+    text = "中山市小榄镇知识产权维权援助服务站提供商标注册咨询"
+    assert list(again.cut(text)) == list(own.cut(text))
+
+
+def test_a_damaged_or_foreign_cached_dictionary_is_made_again_by_jieba(tmp_path, monkeypatch):
+    from servicepoints.core.cache import Cache
+
+    cache = Cache.in_project(tmp_path)
+    material.load_dictionary(cache, _tokenizer())
+    entry = cache.folder / "jieba-words"
+    whole = entry.read_bytes()
+    for damaged in (whole[:-3], whole[:80], whole.replace("中".encode(), b"\xff\xfe\xfd", 1)):
+        entry.write_bytes(damaged)
+        assert _filled_by_jieba(cache, monkeypatch)
+    assert entry.read_bytes() == whole  # kept again, whole
+    monkeypatch.setattr(material.metadata, "version", lambda name: "0.0.0")  # another jieba: not its table
+    assert _filled_by_jieba(cache, monkeypatch)
+
+
+def _filled_by_jieba(cache, monkeypatch) -> bool:
+    """Whether load_dictionary, from ``cache``, had jieba's own loader fill a new tokenizer (and it was filled)."""
+    tokenizer, ran = _tokenizer(), []
+    own = tokenizer.initialize
+    monkeypatch.setattr(tokenizer, "initialize", lambda *a: ran.append(1) or own())
+    material.load_dictionary(cache, tokenizer)
+    return ran == [1] and tokenizer.initialized and len(tokenizer.FREQ) > 300_000
+
+
+def test_no_cache_or_another_dictionary_is_left_to_jieba(tmp_path):
+    from servicepoints.core.cache import Cache
+
+    off = Cache.in_project(tmp_path, enabled=False)
+    tokenizer = _tokenizer()
+    material.load_dictionary(off, tokenizer)
+    assert tokenizer.initialized and not (tmp_path / ".cache").exists()
+    words = tmp_path / "words.txt"
+    words.write_text("小榄镇 100 ns\n商标 50 n\n", encoding="utf-8")
+    import jieba
+
+    custom = jieba.Tokenizer(str(words))
+    material.load_dictionary(Cache.in_project(tmp_path), custom)
+    assert custom.FREQ == {"小": 0, "小榄": 0, "小榄镇": 100, "商": 0, "商标": 50} and custom.total == 150
+    assert not (tmp_path / ".cache").exists()

@@ -14,7 +14,7 @@ from conftest import DATA, ROOT, fixture, make_registry
 from servicepoints.site import pagepath
 
 
-def build_with_plugin(data: Path, out: Path, monkeypatch=None):
+def build_with_plugin(data: Path, out: Path, monkeypatch=None, **settings):
     """A strict mkdocs build with our plugin; returns the plugin instance (its state is on it)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -24,7 +24,7 @@ def build_with_plugin(data: Path, out: Path, monkeypatch=None):
 
     config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(out), strict=True)
     plugin = config.plugins["servicepoints"]
-    plugin.preset = Preset(data, Settings(release_date="2026-01-01"))
+    plugin.preset = Preset(data, Settings(release_date="2026-01-01", **settings))
     build(config)
     return config, plugin
 
@@ -71,6 +71,34 @@ def test_two_builds_are_byte_identical_with_and_without_workers(every_page_check
     one, two = _tree(first), _tree(tmp_path / "site")
     assert one.keys() == two.keys()
     assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_builds_are_byte_identical_with_the_cache_off_cold_or_warm(every_page_checked, tmp_path, monkeypatch):
+    """The project's cache (compiled templates, jieba's table) changes how fast a build is, never a byte."""
+    from servicepoints.core import cache as cache_module
+    from servicepoints.site import plugin as plugin_module
+
+    first = _tree(every_page_checked[0])
+    folder = tmp_path / "cache"
+    kept = []
+
+    def in_project(cls, project, enabled=True):
+        kept.append(enabled)
+        return cls(folder if enabled else None)
+
+    monkeypatch.setattr(plugin_module.Cache, "in_project", classmethod(in_project))
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    for run, setting in enumerate(["off", "on", "on"]):  # no cache, then the folder empty, then filled
+        build_with_plugin(DATA, tmp_path / f"site{run}", cache=setting)
+        if run == 1:
+            filled = {p.name: p.read_bytes() for p in folder.iterdir()}
+            assert any(name.startswith("template-") for name in filled)
+        tree = _tree(tmp_path / f"site{run}")
+        assert tree.keys() == first.keys()
+        assert [name for name in first if first[name] != tree[name]] == []
+    assert kept == [False, True, True]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == filled  # the warm build used it, made nothing new
+    assert cache_module.FOLDER.parts == (".cache", "servicepoints")
 
 
 # No page loses content: sampled point, town and type pages as the Markdown path rendered them (the templates

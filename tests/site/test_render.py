@@ -340,3 +340,46 @@ def test_point_channels_kept_by_type_and_services_are_each_points_own(tmp_path, 
             assert pages.point_channels(variant) == plain, (point["id"], codes)
             seen.add(json.dumps(plain, sort_keys=True))
     assert len(seen) > 2  # the services lead to different channels, so a wrong key would show
+
+
+def _env(cache: render._Compiled | None, templates: dict, **options) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.DictLoader(templates), bytecode_cache=cache, **options)
+
+
+def test_compiled_templates_are_kept_for_the_next_build(tmp_path, monkeypatch):
+    """A template compiled once is read back in the next process from the project's cache, not compiled."""
+    from servicepoints.core.cache import Cache
+
+    templates = {"t.html": "{% for x in items %}<b>{{ x }}</b>{% endfor %}"}
+    first = render._Compiled()
+    first.keep_in(Cache.in_project(tmp_path))
+    assert _env(first, templates).get_template("t.html").render(items=[1, 2]) == "<b>1</b><b>2</b>"
+    assert len(list((tmp_path / ".cache" / "servicepoints").glob("template-*"))) == 1
+    later = render._Compiled()  # a new process: nothing in memory
+    later.keep_in(Cache.in_project(tmp_path))
+    env = _env(later, templates)
+    monkeypatch.setattr(env, "compile", lambda *a, **k: pytest.fail("compiled again"))
+    assert env.get_template("t.html").render(items=[3]) == "<b>3</b>"
+
+
+def test_a_template_is_compiled_again_when_its_source_or_the_options_change(tmp_path):
+    """The compiled code depends on the source and on how the environment reads it (whitespace control,
+    delimiters, escaping): an entry made under other options or from another source is never used."""
+    from servicepoints.core.cache import Cache
+
+    source = "<# c #>{% if x %}\n  {{ x }}\n{% endif %}\n"
+    cache = Cache.in_project(tmp_path)
+    cases = [
+        ({"t": source}, {}),
+        ({"t": source}, {"trim_blocks": True, "lstrip_blocks": True}),
+        ({"t": source}, {"comment_start_string": "<#", "comment_end_string": "#>"}),
+        ({"t": source}, {"autoescape": True}),
+        ({"t": source.replace("x }}", "x }}!")}, {}),
+    ]
+    expected = [_env(None, t, **o).get_template("t").render(x="<i>") for t, o in cases]  # no cache at all
+    assert len(set(expected)) == len(cases)  # each case compiles to other code
+    for (templates, options), output in zip(cases * 2, expected * 2, strict=True):  # the second time: all kept
+        compiled = render._Compiled()  # each as a new process would: only the folder carries over
+        compiled.keep_in(cache)
+        assert _env(compiled, templates, **options).get_template("t").render(x="<i>") == output
+    assert len(list(cache.folder.glob("template-*"))) == len(cases) - 1  # the edited source replaced its entry

@@ -23,6 +23,7 @@ from .errors import SetupError, printable
 
 TILES = ("gaode", "tianditu", "osm")
 REPO_HOSTS = ("github", "gitlab")
+CACHE = ("on", "off")
 MAX_WORKERS = 64  # forked build workers; more is a typo, not a machine
 MAX_LISTED = 200  # more cards than this would put a listing page over 200 KB again
 # 审图号 as printed on Chinese maps: GS(2024)1234号, GS京(2022)1061号, 粤S(2023)045号.
@@ -160,6 +161,10 @@ class Settings:
         None, "GitLab: the OAuth application id (public)", _pattern(r"[A-Za-z0-9_-]{1,128}", " 应是字母、数字、_ 和 -")
     )
     workers: int | None = setting(None, f"forked build workers (0–{MAX_WORKERS}; 0: none; unset: by size)")
+    # Compiled templates and the search's word list, kept between builds beside mkdocs.yml (core/cache.py).
+    cache: str = setting(
+        "on", "keep what every build makes the same in .cache/servicepoints/: on or off", _one_of(CACHE)
+    )
     # How many points a need, town or type page lists in its HTML (the rest: the map, the open data and,
     # on need pages, the finder's nearest-first list); every total on those pages is still stated whole.
     listed: int = setting(60, f"points a need, town or type page lists; totals stay whole (0–{MAX_LISTED})")

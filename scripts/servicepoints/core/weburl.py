@@ -42,7 +42,7 @@ def url_problem(text: str) -> str | None:
 def _split(text: str) -> tuple[str, str, str] | None:
     """(scheme, netloc, host) of an http(s) address with no space or control character anywhere (the
     pages escape what the path holds); None for anything else."""
-    if not isinstance(text, str) or not text or any(c.isspace() or unicodedata.category(c)[0] in "CZ" for c in text):
+    if not isinstance(text, str) or not text or _spaced(text):
         return None
     try:
         parts = urlsplit(text)
@@ -53,6 +53,18 @@ def _split(text: str) -> tuple[str, str, str] | None:
     if parts.scheme not in ("http", "https") or not host or not text.lower().startswith(parts.scheme + "://"):
         return None
     return parts.scheme, parts.netloc, host
+
+
+def _spaced(text: str) -> bool:
+    """A space, or a control, format or separator character (Unicode categories C and Z), anywhere in the text."""
+    if text.isprintable() and " " not in text:
+        return False  # isprintable() refuses every such character but the ASCII space: most addresses end here
+    return _spaced_slowly(text)
+
+
+def _spaced_slowly(text: str) -> bool:
+    """_spaced, one character at a time."""
+    return any(c.isspace() or unicodedata.category(c)[0] in "CZ" for c in text)
 
 
 def _lookalike(label: str) -> bool:

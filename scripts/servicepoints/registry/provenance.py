@@ -64,11 +64,17 @@ def source_fields(descriptor: Descriptor) -> dict[str, dict]:
 
 
 def check_provenance(
-    record: Record, descriptor: Descriptor, today: dt.date, domains: list[str] | None = None
+    record: Record,
+    descriptor: Descriptor,
+    today: dt.date,
+    domains: list[str] | None = None,
+    spec: dict[str, dict] | None = None,
 ) -> list[Problem]:
     """Every provenance problem of one record. ``domains``: the allow-list of source sites (source_domains.csv);
-    None when the registry has no such table (then nothing is checked against it)."""
-    out = _sources_problems(record, source_fields(descriptor), today) + _reported_problems(record)
+    None when the registry has no such table (then nothing is checked against it). ``spec``: source_fields of the
+    descriptor, when the caller made it once for every record."""
+    spec = spec if spec is not None else source_fields(descriptor)
+    out = _sources_problems(record, spec, today) + _reported_problems(record)
     out += _inferred_problems(record, descriptor) + _status_date_problems(record)
     if domains is not None:
         out += _domain_problems(record, domains)

@@ -174,7 +174,7 @@ def _table_passes(registry: Registry, resource: dict, derived: dict[str, list]) 
     checks = [_column_check(f) for f in fields]
     if None in checks:
         return False
-    if any(all(v is None for v in row) for row in rows):  # rows hold None for an empty cell, never ""
+    if [None] * len(names) in rows:  # rows hold None for an empty cell, never ""
         return False  # a blank row
     columns = dict(zip(names, zip(*rows, strict=True) if rows else [() for _ in fields], strict=True))
     if not all(check(columns[n]) for check, n in zip(checks, names, strict=True)):  # type: ignore[misc]

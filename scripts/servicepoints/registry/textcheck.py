@@ -99,10 +99,13 @@ def finite_number(text: str) -> float | None:
     return float(text)
 
 
-def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
-    """Every text value of a record (list items and nested values too; not the private block)."""
+def text_problems(record: Record, fields: dict[str, dict], screen: TextScreen | None = None) -> list[Problem]:
+    """Every text value of a record (list items and nested values too; not the private block). ``screen``: values
+    it finds clean are passed over (the same problems, sooner)."""
     out: list[Problem] = []
     for key, value in record.values.items():
+        if screen is not None and screen.clean(key, value):
+            continue
         spec = fields.get(key, {})
         label = f"{spec.get('title', key)}（{key}）" if spec else key
         multiline = bool(spec.get("x-multiline"))
@@ -148,6 +151,69 @@ def text_problems(record: Record, fields: dict[str, dict]) -> list[Problem]:
             msg = f"{label}应是{kind}（不能写成科学计数法、无穷大或非数字，整数部分最多 3 位）。"
             out.append(Problem(record.file, record.line(key), "type-error", msg, record.id, key))
     return out
+
+
+class TextScreen:
+    """A quick answer to "would text_problems find nothing in this value?" (issue 27: it is asked of every value of
+    every record, and almost all are fine). True only when the rule would find nothing; anything else (a line break,
+    a long text, a nested list, a value that fails) is False and left to text_problems, which says what is wrong.
+    tests/registry/test_textcheck.py holds the two to the same answer."""
+
+    def __init__(self, fields: dict[str, dict]) -> None:
+        self.fields = fields
+        self.rules: dict[str, tuple] = {}  # key -> what the rule asks of its value, made on first use
+
+    def _rule(self, key: str) -> tuple:
+        spec = self.fields.get(key, {})
+        most = min(spec.get("constraints", {}).get("maxLength") or TEXT_MAX, XLSX_CELL)
+        kind = spec.get("type")
+        number = kind in ("number", "integer")
+        scalar = spec.get("format") == "uri" or kind == "date" or spec.get("x-format") == "partial-date" or number
+        rule = self.rules[key] = (most, spec, scalar, bool(spec.get("x-list")), key != "services")
+        return rule
+
+    def clean(self, key: str, value) -> bool:
+        if value is None:
+            return True
+        most, spec, scalar, listed, unique = self.rules.get(key) or self._rule(key)
+        if isinstance(value, str):
+            return _plain(value, most) and (not scalar or _scalar_clean(value, spec))
+        if not isinstance(value, list):
+            return False
+        texts = []
+        for item in value:
+            if isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, dict) and not listed:
+                texts += item
+                texts += (v for v in item.values() if v is not None)
+            else:
+                return False  # a number, a list in a list, a mapping in a list of text
+        if not all(isinstance(t, str) and _plain(t, most) for t in texts):
+            return False
+        if listed:
+            joined = sum(len(v) + 1 for v in value)
+            return joined <= XLSX_CELL and (not unique or len(set(value)) == len(value))
+        return True
+
+
+def _plain(text: str, most: int) -> bool:
+    """Printable, named-invisible-free, not blank and no longer than ``most``: text_rule finds nothing."""
+    return text.isprintable() and len(text) <= most and bool(text.strip()) and not _PRINTABLE_BUT_NAMED.search(text)
+
+
+def _scalar_clean(value: str, spec: dict) -> bool:
+    """The checks text_problems makes of one text value beyond the text rule, passed."""
+    kind = spec.get("type")
+    if spec.get("format") == "uri" and url_problem(value):
+        return False
+    if kind == "date" and real_date(value) is None:
+        return False
+    if spec.get("x-format") == "partial-date" and ISO_DATE.fullmatch(value) and real_date(value) is None:
+        return False
+    if kind in ("number", "integer"):
+        return finite_number(value) is not None and not (kind == "integer" and "." in value)
+    return True
 
 
 def found_any(problems: list[Problem], key: str) -> bool:

@@ -21,10 +21,10 @@ from .freshness import too_old
 from .holidays import check_holidays
 from .load import WHOLE_CITY, Record, Registry, allowed_services, display_path, record_stem
 from .needs import check_needs
-from .provenance import check_provenance, public_sources, source_domains
+from .provenance import check_provenance, public_sources, source_domains, source_fields
 from .suggest import did_you_mean
 from .tablecheck import check_package
-from .textcheck import finite_number, text_problems
+from .textcheck import TextScreen, finite_number, text_problems
 
 HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
 SHAPE_NAMES = {"list": "列表", "dict": "一组字段"}
@@ -99,12 +99,15 @@ def validate(
     allowed = allowed_services(registry.descriptor, registry.tables)
     towns = {t["name"] for t in registry.tables["towns"]}
     domains = source_domains(registry.tables)
+    # Made once here, not for each record (issue 27).
+    screen, sources = TextScreen(fields), source_fields(descriptor)
+    offered = set().union(*allowed.values())
 
     def each(record: Record) -> list[Problem]:
-        found = _shape_problems(record, fields, lists) + text_problems(record, fields)
-        found += _record_problems(record, allowed, today, stale_days, registry.place)
+        found = _shape_problems(record, fields, lists) + text_problems(record, fields, screen)
+        found += _record_problems(record, allowed, offered, today, stale_days, registry.place)
         found += _area_problems(record, towns)
-        return found + check_provenance(record, registry.descriptor, today, domains)
+        return found + check_provenance(record, descriptor, today, domains, sources)
 
     checked_before = memo.checked if memo is not None else {}
     now: dict[int, tuple[Record, list[Problem]]] = {}
@@ -185,7 +188,7 @@ def _area_problems(record: Record, towns: set[str]) -> list[Problem]:
 
 
 def _record_problems(
-    record: Record, allowed: dict[str, list[str]], today: dt.date, stale_days: int, place: Place
+    record: Record, allowed: dict[str, list[str]], offered: set[str], today: dt.date, stale_days: int, place: Place
 ) -> list[Problem]:
     out = []
     rid, values = record.id, record.values
@@ -195,7 +198,7 @@ def _record_problems(
         msg = f"编号“{rid}”与文件名“{filename}”不一致：请把文件改名为 {rid}.yaml，或把编号改为 {stem}。"
         out.append(Problem(record.file, record.line("id"), "id-filename-mismatch", msg, rid, "id"))
     out += _location_problems(record, place)
-    out += _service_problems(record, allowed)
+    out += _service_problems(record, allowed, offered)
     out += _date_problems(record, today, stale_days)
     text = values.get("hours")
     if isinstance(text, str) and hours.parse(text) is None:
@@ -231,14 +234,14 @@ def _location_problems(record: Record, place: Place) -> list[Problem]:
     return []
 
 
-def _service_problems(record: Record, allowed: dict[str, list[str]]) -> list[Problem]:
+def _service_problems(record: Record, allowed: dict[str, list[str]], offered: set[str]) -> list[Problem]:
+    """A service some type offers, on a point of a type that does not (``offered``: every type's services)."""
     services, type_code = record.values.get("services"), record.values.get("type")
     if not isinstance(services, list) or not isinstance(type_code, str) or type_code not in allowed:
         return []
-    known = set().union(*allowed.values())
     out = []
     for i, code in enumerate(services):
-        if isinstance(code, str) and code in known and code not in allowed[type_code]:
+        if isinstance(code, str) and code in offered and code not in allowed[type_code]:
             ok = "、".join(sorted(allowed[type_code]))
             msg = f"服务项目“{code}”不是 {type_code} 类型网点提供的服务。该类型可提供：{ok}。"
             out.append(
@@ -266,14 +269,25 @@ def public_points(registry: Registry) -> list[dict]:
     """Typed public records, WGS-84, sorted by id; input-only fields and private blocks dropped."""
     lists = registry.descriptor.list_fields("points")
     fields = registry.descriptor.visible_fields("points", "public", "related")
+    names = [f["name"] for f in fields]
+    # _typed returns any other field's value as it is: each record's values are taken whole, then these changed.
+    typed = [(f["name"], f, f["name"] in lists) for f in fields if _changes(f, f["name"] in lists)]
     points = []
     for record in registry.records:
-        point = {f["name"]: _typed(record.values.get(f["name"]), f, f["name"] in lists) for f in fields}
+        get = record.values.get
+        point = {name: get(name) for name in names}
+        for name, spec, is_list in typed:
+            point[name] = _typed(point[name], spec, is_list)
         if point["lat"] is not None and point["lon"] is not None:
             lat, lon = geo.to_wgs84(point["lat"], point["lon"], record.values.get("crs"))
             point["lat"], point["lon"] = round(lat, 7), round(lon, 7)
         points.append(point)
     return sorted(points, key=lambda p: p["id"])
+
+
+def _changes(spec: dict, is_list: bool) -> bool:
+    """Whether _typed can return anything but the value it is given, for this field."""
+    return is_list or spec["type"] in ("array", "number", "integer")
 
 
 def _typed(value, spec: dict, is_list: bool):

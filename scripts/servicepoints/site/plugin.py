@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
+from ..core.cache import Cache
 from ..core.errors import SetupError
 from ..core.parallel import Background, OrderedMap, Workers, default_workers
 from ..core.settings import Settings, check_site_url, load_settings
@@ -38,6 +39,7 @@ from .corrections import fill_guide
 from .escape import neutralise_links
 from .pagepath import Frames, GeneratedPage, install, page_title
 from .render import (
+    COMPILED,
     LATE_PAGES,
     GeneratedPages,
     environment,
@@ -141,7 +143,9 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
-        material.keep_whole(glossary.search_words(self.site.tables))  # before anything is segmented (or forked)
+        cache = Cache.in_project(base, settings.cache == "on")
+        COMPILED.keep_in(cache)  # our templates' and the theme's compiled code, kept for the next build
+        material.keep_whole(glossary.search_words(self.site.tables), cache)  # before anything is segmented (or forked)
         self.stylesheets = _stylesheets(config, self.templates)
         if self.preset is not None and self.preset.attach is not None:
             self.preset.attach(config, self)
@@ -291,6 +295,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
 
     def on_env(self, env, config, files):
         self._late_view()  # mkdocs copies the files next: they must all be there
+        env.bytecode_cache = COMPILED  # the theme's templates, compiled once (and kept, see on_config)
         install(env, self.frames)
         env.globals["servicepoints_stylesheets"] = [(sheet.theme, sheet.name) for sheet in self.stylesheets]
         return env

@@ -59,7 +59,6 @@ from . import wayfinding
 from .cms import record_layout
 from .pagepath import page_title
 from .plugin import Preset, ServicepointsPlugin
-from .render import _COMPILED
 
 POLL_SECONDS = 0.15  # how often the server looks for saved files
 HOOKS = "servicepoints-preview"  # the name the preview's hooks join the build's plugins under
@@ -131,9 +130,7 @@ class _Hooks(BasePlugin):
         return nav
 
     def on_env(self, env, config, files):
-        """The theme's templates too are compiled once for the life of the preview."""
-        env.bytecode_cache = _COMPILED  # render.py's cache of compiled templates
-        self.env = env
+        self.env = env  # its templates compiled once for the life of the preview (our plugin's on_env)
         return env
 
     def _note_pages(self, files: Files) -> None:

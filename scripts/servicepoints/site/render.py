@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 from collections import Counter
@@ -14,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from ..core import hours
+from ..core.cache import Cache
 from ..core.errors import CODES
 from ..publish.catalog import schema_org_dataset, temporal_coverage
 from ..publish.changes import LEVEL_TEXT, LEVELS, RULES
@@ -44,22 +46,82 @@ NEED_BOOST = 20  # a need page outranks the point pages sharing its words (the s
 
 
 class _Compiled(jinja2.BytecodeCache):
-    """Compiled templates, kept for the process: a build makes several environments (pages, generated pages,
-    the editor, the late pages), each of which would compile the same templates again. Jinja checks an entry
-    against its template's source, so an edited template is compiled afresh."""
+    """Compiled templates, kept for the process and, once ``keep_in`` names one, in the project's cache for
+    the next build (core/cache.py). A build makes several environments (pages, generated pages, the editor,
+    the late pages, the theme's), each of which would compile the same templates again.
+
+    An entry is found by the template's name and file and the environment's compiling options (a template
+    read with other delimiters or escaping compiles to other code); Jinja checks it against the template's
+    source and its own and Python's versions, so an edited template is compiled afresh."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
+        self.kept = Cache(None)
+        self.in_folder: set[str] = set()  # entries known to be in the kept folder
+
+    def keep_in(self, cache: Cache) -> None:
+        if cache.folder != self.kept.folder:
+            self.in_folder = set()
+        self.kept = cache
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
+        entry = _entry(bucket)
+        code = self.code.get(entry)
+        if code is None:
+            code = self.kept.get(entry, _made_from(bucket))
+            self.in_folder.add(entry)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+            if bucket.code is not None:
+                self.code[entry] = code
+                if entry not in self.in_folder:  # compiled in this process before the folder was named
+                    self._keep(bucket, entry, code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        entry, code = _entry(bucket), bucket.bytecode_to_string()
+        self.code[entry] = code
+        self._keep(bucket, entry, code)
+
+    def _keep(self, bucket: jinja2.bccache.Bucket, entry: str, code: bytes) -> None:
+        self.kept.put(entry, _made_from(bucket), code)
+        self.in_folder.add(entry)
 
 
-_COMPILED = _Compiled()
+def _entry(bucket: jinja2.bccache.Bucket) -> str:
+    env = bucket.environment
+    options = (
+        bucket.key,
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        sorted(env.extensions),
+        env.optimized,
+        env.is_async,
+        _named(env.autoescape),
+        _named(env.finalize),
+        _named(env.code_generator_class),
+    )
+    return "template-" + hashlib.sha256(repr(options).encode()).hexdigest()
+
+
+def _named(value) -> str:
+    return repr(value) if value is None or isinstance(value, bool) else f"{value.__module__}.{value.__qualname__}"
+
+
+def _made_from(bucket: jinja2.bccache.Bucket) -> bytes:
+    return f"jinja2 {jinja2.__version__} {bucket.checksum}".encode()
+
+
+COMPILED = _Compiled()
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
@@ -86,7 +148,7 @@ def environment(templates: Path) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         auto_reload=False,
-        bytecode_cache=_COMPILED,
+        bytecode_cache=COMPILED,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -171,7 +233,7 @@ def render_late_page(templates: Path, uri: str, view: dict) -> str:
 
 POINT_PARTS = ("macros", "provenance", "wayfinding", "open_now", "channels", "correction")  # parts.NAME: _NAME.j2
 # The generated pages' templates and what they import beyond POINT_PARTS, compiled when GeneratedPages is made: the
-# worker processes forked after it inherit them, where each compiled its own (about 0.085 s of CPU a worker).
+# worker processes forked after it inherit them, where each made its own (compiled: about 0.085 s of CPU a worker).
 PAGE_TEMPLATES = ("point.html.j2", "town.html.j2", "type.html.j2", "need.html.j2", "_counts.j2")
 
 
