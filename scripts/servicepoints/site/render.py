@@ -221,9 +221,10 @@ class _LinkedPoints:
         return point | {"links": point_links(self.data, point, _page_url(self.data, point))}
 
 
-def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes]) -> dict:
-    """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium)."""
-    return opendata_view(data, downloads, opendata) | {"map": map_parts(data)}
+def late_view(data: SiteData, downloads: list[dict], opendata: Mapping[str, bytes], cache: Cache | None = None) -> dict:
+    """What LATE_PAGES see besides site_view(): the open-data files and the map's parts (folium; ``cache``:
+    the project's, where they may be kept)."""
+    return opendata_view(data, downloads, opendata) | {"map": map_parts(data, cache)}
 
 
 def render_late_page(templates: Path, uri: str, view: dict) -> str:
