@@ -41,15 +41,17 @@ def build_site(
     settings: Settings,
     checked: tuple[Registry, Report] | None = None,
     attach: Callable[..., None] | None = None,
+    config: MkDocsConfig | None = None,
 ) -> None:
     """Run mkdocs (strict) with the servicepoints plugin reading ``data_dir``; write ``out_dir`` atomically.
 
     ``checked``: the registry and its validation report when the caller has them already,
     so the plugin does not read and validate everything a second time. ``attach``: the editor's preview
-    (site/preview.py), which learns from this build what its partial rebuilds may keep.
+    (site/preview.py), which learns from this build what its partial rebuilds may keep. ``config``:
+    ``config_file`` as check_output loaded it, used by this one build (a build changes it).
     Raises SetupError (nothing written, nothing removed) for an output folder we may not replace.
     """
-    config = _config(config_file)
+    config = config if config is not None else _config(config_file)
     settings.check()
     out_dir = check_out_dir(out_dir, protected_paths(config, data_dir, settings), _package_name(data_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -73,10 +75,12 @@ def build_site(
     _swap(staging, out_dir)
 
 
-def check_output(config_file: Path, data_dir: Path, out_dir: Path, settings: Settings) -> Path:
-    """Refuse (SetupError) an output folder a build may not replace, before any work is done."""
+def check_output(config_file: Path, data_dir: Path, out_dir: Path, settings: Settings) -> MkDocsConfig:
+    """Refuse (SetupError) an output folder a build may not replace, before any work is done; return the
+    loaded config, for the build that follows (build_site's ``config``)."""
     config = _config(config_file)
-    return check_out_dir(out_dir, protected_paths(config, data_dir, settings), _package_name(data_dir))
+    check_out_dir(out_dir, protected_paths(config, data_dir, settings), _package_name(data_dir))
+    return config
 
 
 def _config(config_file: Path) -> MkDocsConfig:

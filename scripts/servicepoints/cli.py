@@ -221,7 +221,7 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
     """校验数据，然后生成网站和开放数据；数据有错时什么也不写。"""
     from .build import build_site, check_output
 
-    check_output(Path(config_file), data_dir, out_dir, load_settings(settings_file))
+    config = check_output(Path(config_file), data_dir, out_dir, load_settings(settings_file))
     registry, report, settings = _checked(data_dir, settings_file)
     if not report.ok:
         click.echo(output.problems_text(report.problems, _count(registry)), err=True)
@@ -232,7 +232,7 @@ def build_cmd(data_dir: Path, settings_file: str, out_dir: Path, config_file: st
     # nothing, at 20,000 points).
     gc.freeze()
     try:
-        build_site(Path(config_file), data_dir, out_dir, settings, checked=(registry, report))
+        build_site(Path(config_file), data_dir, out_dir, settings, checked=(registry, report), config=config)
     finally:
         gc.unfreeze()  # for a caller that goes on in this process (the tests run commands in theirs)
     click.echo(f"已生成 {out_dir}/：{len(report.points)} 个网点。")

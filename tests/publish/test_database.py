@@ -9,6 +9,8 @@ import sqlite3
 
 import pytest
 import sqlite_utils
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import gpkg_features, gpkg_geometry, soup
 from servicepoints.publish.database import NO_POSITION, gpkg_point, sqlite_bytes, table_sql
@@ -139,3 +141,30 @@ def test_geopackage_has_one_feature_per_record_and_says_why_one_has_no_geometry(
     for ident, (position, note, _) in features.items():
         assert (position is None) == (note is not None), ident
         assert note is None or note in NO_POSITION.values(), ident
+
+
+KINDS = ["string", "integer", "number", "boolean", "year", "date"]
+CELLS = {
+    "string": st.text(max_size=3),
+    "date": st.sampled_from(["", "2026-01-01"]),
+    "integer": st.sampled_from(["", "0", "-7", "12"]),
+    "year": st.sampled_from(["", "1999"]),
+    "number": st.sampled_from(["", "22.5", "-0.0", "1e3", "113"]),
+    "boolean": st.sampled_from(["", "true", "false"]),
+}
+
+
+@given(
+    st.lists(st.sampled_from(KINDS), min_size=1, max_size=4).flatmap(
+        lambda kinds: st.tuples(st.just(kinds), st.lists(st.tuples(*(CELLS[k] for k in kinds)).map(list), max_size=4))
+    )
+)
+def test_cells_are_typed_column_by_column_as_cell_by_cell(table):
+    """sqlite_bytes and geopackage_bytes type each column at once (text in C): the values _typed gives each
+    cell, the same type too (SQLite stores 1 and 1.0 apart)."""
+    from servicepoints.publish.database import _typed, _typed_columns
+
+    kinds, rows = table
+    columns = _typed_columns(rows, kinds)
+    plain = [[_typed(row[n], kind) for row in rows] for n, kind in enumerate(kinds)]
+    assert [[(type(v), v) for v in column] for column in columns] == [[(type(v), v) for v in c] for c in plain]

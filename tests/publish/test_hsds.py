@@ -17,7 +17,21 @@ from hypothesis import strategies as st
 
 from conftest import DATA, TESTS
 from servicepoints.core.place import Place
-from servicepoints.publish.hsds import SPEC, hsds_id, id_namespace, schedule_spans
+from servicepoints.core.settings import Settings
+from servicepoints.publish.hsds import (
+    SPEC,
+    hsds_descriptor,
+    hsds_id,
+    hsds_rows,
+    hsds_tables,
+    id_namespace,
+    schedule_spans,
+)
+from servicepoints.publish.tables import cell
+from servicepoints.registry.descriptor import Descriptor
+from servicepoints.registry.load import read_registry
+from servicepoints.registry.model import SiteData
+from servicepoints.registry.validate import validate
 
 NS = id_namespace(Place.from_descriptor(json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))))
 OFFICIAL = TESTS / "specs" / "hsds-3.0" / "datapackage.json"
@@ -228,3 +242,22 @@ def test_hsds_validator_is_a_judge_that_can_say_no(hsds):
     broken = first | {"latitude": "22.5°N", "id": "tm-xiaolan"}
     [result] = bulk_validate([(name, broken)], "location.json", schemas)
     assert sorted(e["column"] for e in result["errors"]) == ["id", "latitude"]
+
+
+def test_each_table_is_its_rows_cells_in_the_columns_order_as_text():
+    """hsds_tables picks each row's cells in C (export's CSV joins them as they are): the same as reading every
+    column of every row of hsds_rows, empty where a row has no such column, non-text through tables.cell."""
+    registry = read_registry(DATA)
+    points = validate(registry).points
+    named = next(p for p in points if p["evidence"] != "inferred" and p["lat"] is not None)
+    # The shipped records have no own position and no e-mail: one that has both, as numbers and text.
+    placed = dict(named, id="placed", precision="exact", email="a@x.test", website="https://x.test/a")
+    site = SiteData(registry.descriptor, registry.tables, [*points, placed], Settings(), "https://x.test/")
+    rows, tables = hsds_rows(site), hsds_tables(site)
+    resources = Descriptor(hsds_descriptor()).resources
+    assert list(tables) == [r["path"] for r in resources]
+    for resource in resources:
+        columns = [f["name"] for f in resource["schema"]["fields"]]
+        plain = [[cell(r.get(c)) for c in columns] for r in rows[resource["name"]]]
+        assert tables[resource["path"]] == [columns, *plain], resource["name"]
+    assert {len(rows[name]) > 0 for name in ("organization", "location", "phone", "schedule", "service")} == {True}

@@ -144,9 +144,39 @@ def test_a_text_cell_keeps_its_edge_spaces_and_escapes_what_it_must(text, style)
 
 
 @given(st.lists(st.lists(st.one_of(st.none(), _TEXT, st.integers(), st.floats(0, 1e6)), min_size=3, max_size=3)))
+@example([["abcdefghij", "甲", 1], ["中文中文中文", "x", None]])  # a shorter text can be wider: CJK counts twice
 def test_each_column_is_as_wide_as_its_widest_value(rows):
     header = ["a", "名称", "long header"]
     xml = xlsx._sheet_xml(Sheet("t", header, rows))
     widths = [float(w) for w in re.findall(r'<col min="\d+" max="\d+" width="([0-9.]+)"', xml)]
     widest = [max(text_width(v) for v in [h, *(row[n] for row in rows)]) for n, h in enumerate(header)]
     assert widths == [min(max(w + 2, 8), 60) for w in widest]
+
+
+_VALUE = st.one_of(st.none(), st.just(""), _TEXT, st.sampled_from(["a", "b", " a", "=1", "a&b"]), st.integers(-3, 3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(_VALUE, st.floats(-3, 3), st.sampled_from([1, 1.0, 0, 0.0, -0.0])), min_size=3, max_size=3)
+    ),
+    st.booleans(),
+)
+@example([["a", 1, 1.0], ["a", 1.0, 1]], False)  # equal numbers of another type are other cells (1 == 1.0)
+@example([["", None, "x"], [None, "", "x"]], True)  # empty cells of a protected sheet keep their style
+@example([], False)
+def test_the_cells_are_what_the_plain_rule_writes_cell_by_cell(rows, protect):
+    """_sheet_xml writes a column's cells once per distinct text and joins the rows in C: the same XML as writing
+    every cell with _cell, row by row."""
+    sheet = Sheet("t", ["a", "b", "c"], rows, protect=protect, locked=frozenset({1}), numbers=frozenset({3}))
+    styles = [xlsx._style(sheet, n) for n in (1, 2, 3)]
+    plain = "".join(
+        f'<row r="{r}">'
+        + "".join(xlsx._cell(f"{letter}{r}", v, st) for letter, v, st in zip("ABC", row, styles, strict=True))
+        + "</row>"
+        for r, row in enumerate(rows, 2)
+    )
+    xml = xlsx._sheet_xml(sheet)
+    data = xml[xml.index("</row>") + len("</row>") : xml.index("</sheetData>")]  # after the header row
+    assert data == plain

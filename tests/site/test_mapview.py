@@ -630,3 +630,26 @@ def test_map_rows_carry_the_date_the_status_rests_on():
         expected = None if point["status"] == "unknown" else point["status_date"]
         assert rows[pid]["status_as_of"] == expected, pid
     assert sum(r["status_as_of"] is not None for r in rows.values()) >= 5
+
+
+def test_folium_parts_are_kept_and_reused_only_for_what_they_were_made_from(tmp_path, monkeypatch):
+    """map_parts keeps folium's pieces in the project's cache: the next build reads the same pieces without
+    folium; other tiles or another place are made afresh; tile addresses with a secret key are never kept."""
+    from servicepoints.core.cache import Cache
+
+    cache = Cache.in_project(tmp_path)
+    data = _site_data(_shipped_points())
+    fresh = mapview.map_parts(data)  # no cache
+    assert mapview.map_parts(data, cache) == fresh
+    made = mapview._folium_parts
+    monkeypatch.setattr(mapview, "_folium_parts", lambda *a: pytest.fail("folium ran again"))
+    assert mapview.map_parts(data, cache) == fresh
+    monkeypatch.setattr(mapview, "_folium_parts", made)
+    osm = _site_data(_shipped_points())
+    osm.settings = Settings(tiles="osm")
+    assert mapview.map_parts(osm, cache) == mapview.map_parts(osm) != fresh
+    secret = _site_data(_shipped_points())
+    secret.settings = Settings(tiles="tianditu", tianditu_key="abcdef123456")
+    (cache.folder / "map-folium-parts").unlink()
+    assert "abcdef123456" in mapview.map_parts(secret, cache)["script"]
+    assert not (cache.folder / "map-folium-parts").exists()

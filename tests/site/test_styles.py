@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import soup
+from conftest import ROOT, soup
 from servicepoints.site import material, styles
 
 CLASSES = frozenset({"md-typeset", "admonition", "md-nav__link", "note"})
@@ -137,3 +138,24 @@ def test_the_cut_depends_on_code_and_pages_never_on_the_data(shipped_site, hosti
         return {p.name: p.read_bytes() for p in (site / material.STYLESHEETS).iterdir()}
 
     assert sheets(shipped_site) == sheets(hostile_site)
+
+
+def test_the_cut_is_kept_and_reused_only_for_the_same_sources(tmp_path, monkeypatch):
+    """The cut depends only on code, pages and settings, so the project's cache keeps it: the next build gets
+    the same stylesheets without cutting; a changed source is cut afresh."""
+    from mkdocs.config import load_config
+
+    from servicepoints.core.cache import Cache
+    from servicepoints.site import plugin, styles
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    templates = ROOT / "site_templates" / "pages"
+    cache = Cache.in_project(tmp_path)
+    fresh = plugin._stylesheets(config, templates, Cache(None))
+    assert plugin._stylesheets(config, templates, cache) == fresh
+    cut = styles.pruned
+    monkeypatch.setattr(styles, "pruned", lambda *a: pytest.fail("cut again"))
+    assert plugin._stylesheets(config, templates, cache) == fresh
+    monkeypatch.setattr(styles, "pruned", cut)
+    config.theme["palette"] = {"primary": "red", "accent": "red"}  # the setting changes: other colours stay
+    assert plugin._stylesheets(config, templates, cache) == plugin._stylesheets(config, templates, Cache(None)) != fresh

@@ -14,6 +14,8 @@ The README and the open-data page say the same (the page from ``RULES`` below).
 
 from __future__ import annotations
 
+import operator
+
 from ..registry.descriptor import Descriptor
 
 LEVELS = ("patch", "minor", "major")  # in increasing order
@@ -49,13 +51,17 @@ def _referenced(descriptor: dict) -> set[str]:
     }
 
 
-def _keyed(rows: list[list[str]], key: list[str]) -> dict[tuple, dict[str, str]]:
+def _keyed(rows: list[list[str]], key: list[str]) -> tuple[list[str], dict[tuple, list[str]]]:
+    """The header, and each row under its primary key's cells ("" for a key field the header lacks; a later row of
+    the same key wins). The keys are read column by column, in C; rows shorter than the header (a previous
+    release's file) go the long way, as records."""
     header, *body = rows
-    out = {}
-    for row in body:
-        record = dict(zip(header, row, strict=False))
-        out[tuple(record.get(k, "") for k in key)] = record
-    return out
+    if body and min(map(len, body)) < len(header):
+        records = [dict(zip(header, row, strict=False)) for row in body]
+        return header, {tuple(r.get(k, "") for k in key): row for r, row in zip(records, body, strict=True)}
+    last = {name: n for n, name in enumerate(header)}  # a repeated name: its last column, as a dict of the row
+    cells = [list(map(operator.itemgetter(last[k]), body)) if k in last else [""] * len(body) for k in key]
+    return header, dict(zip(zip(*cells, strict=True), body, strict=True))
 
 
 def table_changes(old: dict | None, new: dict | None, old_rows: list, new_rows: list) -> dict:
@@ -66,14 +72,17 @@ def table_changes(old: dict | None, new: dict | None, old_rows: list, new_rows: 
     key = resource["schema"].get("primaryKey") or [resource["schema"]["fields"][0]["name"]]
     old_fields = [f["name"] for f in old["schema"]["fields"]] if old else []
     new_fields = [f["name"] for f in new["schema"]["fields"]] if new else []
-    before = _keyed(old_rows, key) if old else {}
-    after = _keyed(new_rows, key) if new else {}
+    old_header, before = _keyed(old_rows, key) if old else ([], {})
+    new_header, after = _keyed(new_rows, key) if new else ([], {})
     changed = []
     for k in sorted(before.keys() & after.keys()):
+        if old_header == new_header and before[k] == after[k]:
+            continue  # the same cells under the same header: no field changed (most rows, release after release)
+        was, now = dict(zip(old_header, before[k], strict=False)), dict(zip(new_header, after[k], strict=False))
         fields = {
-            name: {"old": before[k][name], "new": after[k][name]}
+            name: {"old": was[name], "new": now[name]}
             for name in new_fields
-            if name in old_fields and before[k].get(name, "") != after[k].get(name, "")
+            if name in old_fields and was.get(name, "") != now.get(name, "")
         }
         if fields:
             changed.append({"key": dict(zip(key, k, strict=True)), "fields": fields})

@@ -38,31 +38,39 @@ CHECKS: list[tuple[str, str, Callable[[dict], bool]]] = [
 ]
 
 
-def _counts(points: list[dict]) -> dict:
-    return {"records": len(points), "have": {key: sum(1 for p in points if test(p)) for key, _, test in CHECKS}}
-
-
 def completeness(points: list[dict], types: list[dict], towns: list[dict]) -> dict:
     """Per field: records that have it and the ids of those that do not; the same counts per type and town.
 
     Types and towns come in code-list order; a town appears only when it has records, and records
-    without a town are counted under ``NO_TOWN``.
+    without a town are counted under ``NO_TOWN``. Each check is made once per record; the groups add up the
+    records' answers.
     """
+    answers = [[bool(test(p)) for _, _, test in CHECKS] for p in points]
     fields = []
-    for key, label, test in CHECKS:
-        missing = sorted(p["id"] for p in points if not test(p))
+    for n, (key, label, _) in enumerate(CHECKS):
+        missing = sorted(p["id"] for p, has in zip(points, answers, strict=True) if not has[n])
         fields.append({"key": key, "label": label, "have": len(points) - len(missing), "missing": missing})
-    by_type = []
-    for kind in sorted(types, key=lambda t: int(t["sort"])):
-        rows = [p for p in points if p["type"] == kind["code"]]
-        if rows:
-            by_type.append({"type": kind["code"], "name": kind["name"]} | _counts(rows))
-    by_town = []
-    for town in towns:
-        rows = [p for p in points if p.get("town") == town["name"]]
-        if rows:
-            by_town.append({"town": town["name"], "slug": town["slug"]} | _counts(rows))
-    unplaced = [p for p in points if not p.get("town")]
-    if unplaced:
-        by_town.append({"town": NO_TOWN, "slug": None} | _counts(unplaced))
+    of_type: dict = {}
+    of_town: dict = {}
+    for p, has in zip(points, answers, strict=True):
+        of_type.setdefault(p["type"], []).append(has)
+        of_town.setdefault(p.get("town") or None, []).append(has)
+    by_type = [
+        {"type": kind["code"], "name": kind["name"]} | _counts(of_type[kind["code"]])
+        for kind in sorted(types, key=lambda t: int(t["sort"]))
+        if kind["code"] in of_type
+    ]
+    by_town = [
+        {"town": t["name"], "slug": t["slug"]} | _counts(of_town[t["name"]]) for t in towns if t["name"] in of_town
+    ]
+    if None in of_town:
+        by_town.append({"town": NO_TOWN, "slug": None} | _counts(of_town[None]))
     return {"records": len(points), "fields": fields, "by_type": by_type, "by_town": by_town}
+
+
+def _counts(answers: list[list[bool]]) -> dict:
+    """A group's records and, per check, how many of them pass it."""
+    return {
+        "records": len(answers),
+        "have": {key: sum(column) for (key, _, _), column in zip(CHECKS, zip(*answers, strict=True), strict=True)},
+    }

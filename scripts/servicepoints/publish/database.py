@@ -40,6 +40,22 @@ def _typed(text: str, kind: str) -> str | int | float | None:
     return text
 
 
+_EMPTY_NULL = {"": None}
+
+
+def _typed_columns(rows: list[list[str]], kinds: list[str]) -> list[list]:
+    """Each column of ``rows`` (CSV cells, all of ``kinds``' length) as its values: ``_typed`` of every cell,
+    column by column; a text column (most) in C."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in kinds]
+    out: list[list] = []
+    for cells, kind in zip(columns, kinds, strict=True):
+        if kind in ("integer", "year", "number", "boolean"):
+            out.append([_typed(text, kind) for text in cells])
+        else:
+            out.append(list(map(_EMPTY_NULL.get, cells, cells)))
+    return out
+
+
 def _serialised(connection: sqlite3.Connection) -> bytes:
     connection.commit()
     connection.execute("VACUUM")
@@ -87,12 +103,9 @@ def sqlite_bytes(descriptor: dict, tables: dict[str, list[list[str]]]) -> bytes:
         if header != [f["name"] for f in fields]:
             raise ValueError(f"{name}: the rows' header is not the schema's fields")
         connection.execute(table_sql(resource))
-        kinds = [f["type"] for f in fields]
         marks = ", ".join("?" for _ in fields)
-        connection.executemany(
-            f"INSERT INTO {quote(name)} VALUES ({marks})",
-            ([_typed(v, k) for v, k in zip(row, kinds, strict=True)] for row in rows),
-        )
+        columns = _typed_columns(rows, [f["type"] for f in fields])
+        connection.executemany(f"INSERT INTO {quote(name)} VALUES ({marks})", zip(*columns, strict=True))
     broken = connection.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise ValueError(f"foreign keys broken in the published tables: {broken[:5]}")
@@ -196,15 +209,16 @@ def geopackage_bytes(points: list[dict], resource: dict, table: list[list[str]],
     connection.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', ?, 0, 0)", (LAYER, SRS_ID))
     names = ", ".join(["geom", *(quote(f["name"]) for f in columns), quote(POSITION_NOTE)])
     marks = ", ".join("?" for _ in range(len(columns) + 2))
-    rows = []
     ident = header.index("id")
-    for point, position, row in zip(points, placed, cells, strict=True):
+    for point, row in zip(points, cells, strict=True):
         if row[ident] != point["id"]:
             raise ValueError(f"points: the row of {point['id']} is out of order")
-        geometry = gpkg_point(position[1], position[0]) if position else None
-        values = [_typed(row[n], fields[n]["type"]) for n in keep]
-        rows.append([geometry, *values, position_note(point)])
-    connection.executemany(f"INSERT INTO {quote(LAYER)} ({names}) VALUES ({marks})", rows)
+    geometries = [gpkg_point(position[1], position[0]) if position else None for position in placed]
+    typed = _typed_columns([[row[n] for n in keep] for row in cells], [f["type"] for f in columns])
+    notes = list(map(position_note, points))
+    connection.executemany(
+        f"INSERT INTO {quote(LAYER)} ({names}) VALUES ({marks})", zip(geometries, *typed, notes, strict=True)
+    )
     return _serialised(connection)
 
 

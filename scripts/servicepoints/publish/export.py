@@ -5,12 +5,12 @@ Everything is built in memory as bytes; the same registry and release date give 
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import functools
+import gc
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
@@ -22,12 +22,13 @@ from ..registry.model import SiteData
 from ..registry.provenance import OWN_POSITION, own_position
 from .catalog import dcat_catalog, temporal_coverage
 from .completeness import completeness
+from .csvfile import csv_bytes, records_csv_bytes
 from .database import POSITION_NOTE, geopackage_bytes, position_note, sqlite_bytes
 from .feed import FEED_NAME, feed_bytes
 from .formats import OpenDataFile
 from .hsds import HSDS_ABOUT, HSDS_HOME, hsds_package, hsds_paths, hsds_tables
 from .release import Previous, decide
-from .tables import ALL, FORMULA_START, cell, derived_records, inert, published_descriptor, table_rows
+from .tables import ALL, FORMULA_START, cell, inert, published_descriptor, table_rows
 from .xlsx import Sheet, workbook_members
 
 ZIP_NAME = "servicepoints-opendata.zip"
@@ -56,7 +57,7 @@ def opendata_plan(data: SiteData, previous: Previous | None = None) -> Plan:
     if previous is not None:
         release()  # now, so that a release dated before the previous one stops the build before any page
     # The HSDS files, made together: as bytes their rows are a third of the memory (40 of 130 MB at 20,000 points).
-    hsds = functools.cache(lambda: hsds_tables(data, csv_bytes))
+    hsds = functools.cache(lambda: hsds_tables(data, records_csv_bytes))
     package = ["datapackage.json", *(f"{name}.csv" for name in published.names)]
     delimiter = published.list_delimiter
 
@@ -88,7 +89,7 @@ def opendata_plan(data: SiteData, previous: Previous | None = None) -> Plan:
             "main",
             "用 Excel 或 WPS 查看、筛选、排序：第一张表是本站收录的网点，第二张表“字段说明”解释每一列。",
             "Office Open XML 工作簿",
-            lambda _: xlsx_bytes(data, released(), release().date),
+            lambda _: xlsx_bytes(data, released(), release().date, tables()),
             rank=1,
         ),
         OpenDataFile(
@@ -219,9 +220,26 @@ def make_files(plan: Plan, folder: Path | None = None) -> Mapping[str, bytes]:
     there as soon as it is made and read back when asked for (Written), so the bytes of every file are never
     all in memory at once."""
     files: MutableMapping[str, bytes] = {} if folder is None else Written(folder)
-    for name, entry in plan.items():
-        files[name] = entry.make(files)
+    with _collector_paused():
+        for name, entry in plan.items():
+            files[name] = entry.make(files)
     return files
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while the files are made, then as it was.
+
+    The job makes millions of rows, cells and strings, none of them in a reference cycle (plain reference counting
+    frees them), and keeps the tables alive while the formats are written: each full collection walked them all
+    again to free nothing, about a tenth of the job's CPU at 20,000 points."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Written(MutableMapping[str, bytes]):
@@ -288,6 +306,8 @@ def _indented(value, newline: str) -> str:
         if not value:
             return "{}"
         inner = newline + "  "
+        if set(map(type, value.values())) <= _SCALARS:
+            return "{" + inner + _flat(value, inner) + newline + "}"
         items = [
             f"{_KEYS.get(k) or _key(k)}: "
             + (_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner))  # noqa: E721
@@ -298,9 +318,30 @@ def _indented(value, newline: str) -> str:
         if not value:
             return "[]"
         inner = newline + "  "
+        if set(map(type, value)) <= _SCALARS:
+            return "[" + inner + _flat(value, inner) + newline + "]"
         items = [_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner) for v in value]  # noqa: E721
         return "[" + inner + ("," + inner).join(items) + newline + "]"
     return _scalar(value)
+
+
+# A container of these only (no subclass: json.dumps writes an int or str subclass its own way) is written by json's
+# C encoder, which separates items with any text: the indented form's own separator, so only the brackets' lines
+# are left to add.
+# (Without the C encoder, every container goes the Python way below.)
+_C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_SCALARS = frozenset({str, int, float, bool, type(None)} if _C_ENCODER else ())
+
+
+@functools.cache
+def _flat_encoder(inner: str) -> Callable[[Any, int], Any]:
+    """json's C encoder as json.dumps(ensure_ascii=False) makes it, its items separated at ``inner``."""
+    return _C_ENCODER(None, json.JSONEncoder().default, _ESCAPE, None, ": ", "," + inner, False, False, True)
+
+
+def _flat(value: dict | list | tuple, inner: str) -> str:
+    """A container's items as json.dumps writes them at the indentation ``inner``, without its brackets."""
+    return "".join(_flat_encoder(inner)(value, 0))[1:-1]
 
 
 def _key(key) -> str:
@@ -330,34 +371,6 @@ def _scalar(value) -> str:
             return "Infinity" if value > 0 else "-Infinity"
         return float.__repr__(value)
     return json.JSONEncoder().default(value)  # raises json's own TypeError
-
-
-def csv_bytes(rows: list[list[str]]) -> bytes:
-    """Plain UTF-8, exactly as datapackage.json declares it (no byte-order mark: npm datapackage, Python's csv
-    and Node's csv-parse would read it into the first column's name); CRLF as RFC 4180; no live formula.
-    Excel users have points.xlsx; the downloads page says how to open the CSV as UTF-8."""
-    text = _csv_text(rows)
-    if _FORMULA_FIRST.match(text) or _FORMULA_CELL.search(text):  # a cell may start like a formula: written
-        # again, every cell through inert()
-        text = _csv_text([[inert(v) for v in row] for row in rows])
-    return text.encode("utf-8")
-
-
-def _csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-# How a cell starting with one of tables.FORMULA_START begins in the written text: with that character, or quoted
-# (a carriage return always is; a quoted cell's first character follows its quote, and only " is doubled). Cells
-# begin the text or follow a comma or a line's end. Finding none means inert() would change no cell, so the text
-# written without it is the text; a match (also one inside a quoted cell, or a negative number, which inert()
-# keeps) only costs writing the table again.
-_UNQUOTED = re.escape("".join(c for c in FORMULA_START if c != "\r"))
-_CELL_START = f'(?:[{_UNQUOTED}]|"[{re.escape("".join(FORMULA_START))}])'
-_FORMULA_FIRST = re.compile(_CELL_START)
-_FORMULA_CELL = re.compile("[,\n]" + _CELL_START)
 
 
 GEOJSON_LEFT_OUT = ("lat", "lon", "description")  # coordinates are the geometry; long text stays in points.csv
@@ -437,32 +450,22 @@ def _getter(name: str, field: dict, delimiter: str):
     return value
 
 
-def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
+def xlsx_bytes(data: SiteData, descriptor: dict, release: str, tables: dict[str, list[list[str]]]) -> bytes:
     """Points first, then the field sheet, then one sheet per code list.
 
     Each sheet has one header row of Chinese labels, frozen, with an autofilter and fitted column widths;
-    numbers are numbers; no cell is a formula.
+    numbers are numbers; no cell is a formula. ``tables``: table_rows, the CSV's cells, which the points' and the
+    derived tables' columns of a field are read from (see _field_columns).
     """
-    records = {"points": data.points}
     published = Descriptor(descriptor)
-    for r in published.resources:
-        fields = [f["name"] for f in r["schema"]["fields"]]
-        derived = data.descriptor.derived_from(r["name"])
-        if derived:
-            records[r["name"]] = derived_records(data, derived, fields)
-        elif r["name"] != "points":
-            records[r["name"]] = [
-                {k: (v if v not in (None, "") or k not in _pk(r) else ALL) for k, v in row.items()}
-                for row in data.tables[r["name"]]
-            ]
     described: list[list] = []
     sheets: list[Sheet | None] = []
     for resource in published.resources:
         columns = xlsx_columns(data, resource)
         title = resource.get("title", resource["name"])
         described += [[title, head, code, about] for head, code, about, _ in columns]
-        getters = [get for _, _, _, get in columns]
-        rows = [[_inert(get(r)) for get in getters] for r in records[resource["name"]]]
+        by_column = [_inert_column(values) for values in _column_values(data, resource, columns, tables)]
+        rows = list(zip(*by_column, strict=True)) if columns else [() for _ in range(len(tables[resource["name"]]) - 1)]
         sheets.append(Sheet(title, [inert(head) for head, _, _, _ in columns], rows))
         if len(sheets) == 1:
             sheets.append(None)  # the field sheet, second, once every table is described
@@ -472,6 +475,49 @@ def xlsx_bytes(data: SiteData, descriptor: dict, release: str) -> bytes:
     creator = descriptor["contributors"][0]["title"]
     members = workbook_members([field_sheet if s is None else s for s in sheets], creator, release)
     return zip_bytes(members, release)
+
+
+def _column_values(data: SiteData, resource: dict, columns: list, tables: dict[str, list[list[str]]]) -> list[tuple]:
+    """Each spreadsheet column's values, top to bottom (before _inert).
+
+    A column of a field (its code given) of the points or of a derived table is that field's CSV column, as the
+    column's getter would give it: text as it is ("" is an empty cell, like None), numbers read back from their
+    exact text (tables.cell). Only the label columns call their getter, record by record; a code list's sheet is
+    made from its rows as before, its empty key cells written as tables.ALL."""
+    name = resource["name"]
+    derived = data.descriptor.derived_from(name)
+    if name != "points" and not derived:
+        records = [
+            {k: (v if v not in (None, "") or k not in _pk(resource) else ALL) for k, v in row.items()}
+            for row in data.tables[name]
+        ]
+        return [tuple(map(get, records)) for _, _, _, get in columns]
+    header, *rows = tables[name]
+    cells = dict(zip(header, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(header, ())
+    kinds = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    out = []
+    for _, code, _, get in columns:
+        if not code:
+            out.append(tuple(map(get, data.points)))  # a label: only the points have them
+        elif kinds[code] in ("number", "integer"):
+            kind = float if kinds[code] == "number" else int
+            out.append(tuple(kind(text) if text else None for text in cells[code]))
+        else:
+            out.append(cells[code])
+    return out
+
+
+def _inert_column(values: tuple) -> tuple:
+    """``_inert`` of each value, looked at once per distinct text (tuple(map(_inert, values)), faster)."""
+    if not set(map(type, values)) <= _TEXT_OR_EMPTY:
+        return tuple(map(_inert, values))
+    distinct = set(values)
+    distinct.discard(None)
+    formulas = {v: inert(v) for v in distinct if v.startswith(FORMULA_START)}
+    return tuple(formulas.get(v, v) for v in values) if formulas else values
+
+
+_TEXT_OR_EMPTY = frozenset({str, type(None)})
 
 
 def _label_getter(name: str, labels: dict) -> Callable[[dict], str | None]:

@@ -7,6 +7,7 @@ it has already validated (``preset``); a plain ``mkdocs build`` reads and valida
 from __future__ import annotations
 
 import functools
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -112,6 +113,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.search_index_bytes = 0
         self.search_files: set[str] = set()
         self.stylesheets: list[Stylesheet] = []
+        self.cache = Cache(None)  # the project's (core/cache.py), from on_config
 
     def on_config(self, config):
         base = Path(config.config_file_path).parent
@@ -143,10 +145,11 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         self.way = wayfinding.prepare(registry, self.site, self.config.data_dir, self.config.templates_dir)
         terms = Path(config.docs_dir) / glossary.GLOSSARY_PAGE
         self.terms = glossary.read_terms(terms) if terms.is_file() else {}
-        cache = Cache.in_project(base, settings.cache == "on")
-        COMPILED.keep_in(cache)  # our templates' and the theme's compiled code, kept for the next build
-        material.keep_whole(glossary.search_words(self.site.tables), cache)  # before anything is segmented (or forked)
-        self.stylesheets = _stylesheets(config, self.templates)
+        self.cache = Cache.in_project(base, settings.cache == "on")
+        COMPILED.keep_in(self.cache)  # our templates' and the theme's compiled code, kept for the next build
+        # before anything is segmented (or forked):
+        material.keep_whole(glossary.search_words(self.site.tables), self.cache)
+        self.stylesheets = _stylesheets(config, self.templates, self.cache)
         if self.preset is not None and self.preset.attach is not None:
             self.preset.attach(config, self)
         return config
@@ -168,7 +171,7 @@ class ServicepointsPlugin(BasePlugin[_Options]):
         job writes in place: mkdocs leaves such files alone."""
         folder = Path(config.site_dir) / "opendata"
         plan = opendata_plan(self.site, self.previous)
-        late = functools.partial(_late_work, self.site, plan, folder)
+        late = functools.partial(_late_work, self.site, plan, folder, self.cache)
         self.late = Background(late, forked=self.workers is not None and self.workers.processes > 0)
         for name in plan:
             files.append(File.generated(config, f"opendata/{name}", abs_src_path=str(folder / name)))
@@ -375,10 +378,11 @@ class Stylesheet:
     text: str
 
 
-def _stylesheets(config, templates: Path) -> list[Stylesheet]:
+def _stylesheets(config, templates: Path, cache: Cache) -> list[Stylesheet]:
     """The theme's stylesheets cut to what our sources can write (site/styles.py): the classes in the theme's
     templates and ours, our scripts and styles, the Markdown pages, this package's code and the Markdown
-    extensions in use; the palette's colours. Read from code, pages and settings only, never from the data."""
+    extensions in use; the palette's colours. Read from code, pages and settings only, never from the data,
+    so the cut is kept in ``cache`` under a digest of everything it is made from."""
     sources = [p for d in config.theme.dirs for p in Path(d).rglob("*.html")]
     if config.theme.custom_dir:
         sources += [p for p in Path(config.theme.custom_dir).rglob("*") if p.suffix in {".js", ".css"}]
@@ -391,13 +395,21 @@ def _stylesheets(config, templates: Path) -> list[Stylesheet]:
     texts.append(" ".join(material.RUNTIME_CLASSES))
     theme = material.installed_stylesheets()
     scripts = [p.read_text(encoding="utf-8", errors="replace") for p in theme[0].parent.parent.glob("javascripts/*.js")]
-    cut = styles.pruned(
-        {path.name: path.read_text(encoding="utf-8") for path in theme},
-        styles.words(texts),
-        material.palette_attributes(config.theme.get("palette")),
-        styles.properties([*texts, *scripts]),
-    )
+    sheets = {path.name: path.read_text(encoding="utf-8") for path in theme}
+    palette = material.palette_attributes(config.theme.get("palette"))
+    made_from = json.dumps([texts, scripts, sheets, sorted((k, sorted(v)) for k, v in palette.items())]).encode()
+    kept = cache.get(_STYLES_ENTRY, made_from)
+    try:
+        cut = json.loads(kept) if kept is not None else None
+    except ValueError:
+        cut = None
+    if not (isinstance(cut, dict) and sorted(cut) == sorted(sheets) and all(isinstance(v, str) for v in cut.values())):
+        cut = styles.pruned(sheets, styles.words(texts), palette, styles.properties([*texts, *scripts]))
+        cache.put(_STYLES_ENTRY, made_from, json.dumps(cut).encode())
     return [Stylesheet(name, styles.file_name(name, text), text) for name, text in cut.items()]
+
+
+_STYLES_ENTRY = "theme-stylesheets"
 
 
 def _extension_sources(names) -> list[Path]:
@@ -426,10 +438,10 @@ def _instance_words(config) -> dict:
     return {"home_about": words.get("home_about"), "about_instance": words.get("about") or ""}
 
 
-def _late_work(site: SiteData, plan: dict, folder: Path) -> dict:
+def _late_work(site: SiteData, plan: dict, folder: Path, cache: Cache) -> dict:
     """Make every open-data file, writing each into the site as it is made; return the view LATE_PAGES need."""
     files = make_files(plan, folder)
-    return late_view(site, describe_files(plan, files), files)
+    return late_view(site, describe_files(plan, files), files, cache)
 
 
 class _Body:

@@ -18,6 +18,7 @@ class Provider:
     subdomains: str = ""
     max_zoom: int = 18
     labels_url: str | None = None  # an annotation layer drawn over the base
+    keyed: bool = False  # its URLs carry the settings' secret key (kept out of any cache)
 
 
 _TIANDITU = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
@@ -41,6 +42,7 @@ def tile_provider(settings: Settings) -> Provider:
             "wgs84",
             "01234567",
             labels_url=_TIANDITU.format(s="{s}", layer="cva", key=key),
+            keyed=True,
         )
     if settings.tiles == "osm":
         attribution = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> 贡献者'
