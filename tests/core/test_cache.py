@@ -21,7 +21,9 @@ def test_an_entry_comes_back_for_its_key_only(cache, tmp_path):
     assert cache.get("words", b"made from B") is None
     assert cache.get("other", b"made from A") is None
     assert cache.folder == tmp_path / FOLDER
-    assert sorted(p.name for p in cache.folder.iterdir()) == ["words"]  # no temporary file left
+    assert sorted(p.name for p in cache.folder.iterdir()) == [".gitignore", "CACHEDIR.TAG", "words"]  # nothing else
+    assert (cache.folder / ".gitignore").read_text().splitlines()[-1] == "*"  # never committed, whatever the repo
+    assert (cache.folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
 def test_a_new_entry_replaces_the_old(cache):
@@ -61,7 +63,7 @@ def test_a_read_only_folder_keeps_nothing(tmp_path):
     cache.folder.chmod(0o500)
     try:
         cache.put("words", b"A", b"value")
-        assert cache.get("words", b"A") is None and list(cache.folder.iterdir()) == []
+        assert cache.get("words", b"A") is None and not (cache.folder / "words").exists()
     finally:
         cache.folder.chmod(0o700)
 

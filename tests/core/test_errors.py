@@ -72,4 +72,4 @@ def test_reading_the_points_folder_yields_paths_and_problems_only(tmp_path):
         ("data/points/gone.yaml", "symlink-dangling", "error"),
         ("data/points/notes.txt", "not-a-record", "error"),
     ]
-    assert [e for e in found if not isinstance(e, Problem)] == [points / "a.yaml"]
+    assert [e for e in found if not isinstance(e, Problem)] == [(points / "a.yaml", "data/points/a.yaml")]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from servicepoints.registry.load import read_registry
+from servicepoints.core.errors import Problem
+from servicepoints.registry.load import _entries, _where, collector_paused, read_registry
 from servicepoints.registry.yamlread import MAX_BYTES, ReadError, decode, parse
 
 
@@ -110,3 +118,76 @@ def test_a_blank_id_is_reported_as_blank_not_also_as_a_file_name_mismatch(writte
     record.write_text(re.sub(r"(?m)^id: .*$", f"id: {written}", record.read_text(encoding="utf-8")), encoding="utf-8")
     codes = {p.code for p in validate(read_registry(data)).problems if p.field == "id"}
     assert "blank-value" in codes and "id-filename-mismatch" not in codes
+
+
+NAMES = st.binary(min_size=1, max_size=4).filter(lambda b: b"/" not in b and b"\0" not in b and b not in (b".", b".."))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(NAMES, max_size=2), NAMES), min_size=1, max_size=4))
+def test_each_record_file_is_named_as_its_path_inside_points_says(files):
+    # issue 27: a record's name in problems is built as the folders are walked, not from its path each time.
+    points = Path(tempfile.mkdtemp(prefix="sp-names-")) / "points"
+    try:
+        for folders, name in files:
+            folder = os.path.join(os.fsencode(points), *folders)
+            os.makedirs(folder, exist_ok=True)
+            if not os.path.isdir(os.path.join(folder, name + b".yaml")):
+                with open(os.path.join(folder, name + b".yaml"), "wb"):
+                    pass
+        shown = "data/points"
+        found = [e for e in _entries(points, points.parent.resolve(), points, shown) if not isinstance(e, Problem)]
+        assert found and all(where == _where(path, points, shown) for path, where in found)
+    finally:
+        shutil.rmtree(points.parent)
+
+
+def test_the_collector_is_paused_while_records_are_read_and_checked_and_only_then(tmp_path, monkeypatch):
+    # issue 27: no garbage collection while records are read, checked and typed; frictionless and the rest of the
+    # process run with it as before, after an error too.
+    from conftest import fixture, make_registry
+    from servicepoints.registry import load, tablecheck, validate
+
+    monkeypatch.chdir(tmp_path)
+    good = fixture("good.yaml").decode()
+    bad = good.replace("id: good", "id: Bad_Id")  # against the id pattern: frictionless is asked
+    data = make_registry(tmp_path, {"good.yaml": good, "Bad_Id.yaml": bad})
+    seen: dict[str, set] = {}
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def spied(*args, **kwargs):
+            seen.setdefault(name, set()).add(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spied)
+
+    for module, name in [(load, "read_record"), (validate, "text_problems"), (validate, "public_points")]:
+        spy(module, name)
+    spy(tablecheck, "_nothing_to_find")
+    spy(tablecheck, "_package")
+    assert not validate.validate(load.read_registry(data), workers=0).ok
+    validate.validate(load.read_registry(make_registry(tmp_path / "ok", {"good.yaml": good})), workers=0)
+    assert seen == {
+        "read_record": {False},
+        "text_problems": {False},
+        "public_points": {False},
+        "_nothing_to_find": {False},
+        "_package": {True},
+    }
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_runs_again_after_an_error_and_one_turned_off_stays_off():
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -5,12 +5,27 @@ here, as the oracle, built on PyYAML's own composer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from servicepoints.registry.yamlread import _NULLS, MAX_DEPTH, Parsed, ReadError, _explain, _Loader, _too_deep, parse
+from conftest import DATA, FIXTURES
+from servicepoints.registry.yamlread import (
+    _NULLS,
+    MAX_DEPTH,
+    Parsed,
+    ReadError,
+    _events,
+    _explain,
+    _Loader,
+    _quick,
+    _too_deep,
+    decode,
+    parse,
+)
 
 
 def composed(text: str) -> Parsed:
@@ -183,3 +198,83 @@ def test_nested_values_keep_their_lines():
         "phones.0": 7,
         "phones.1": 7,
     }
+
+
+# issue 27: records in the shape editors write (`key: value`, lists of values or of `key: value` groups, comments)
+# are read line by line (_quick), anything else from the parser's events. Texts in that shape, most of them, and
+# over its edges: keys and values of every kind YAML reads otherwise, odd indentation, odd lines.
+KEYS = ["id", "name", "sources", "title", "url", "a_b", "X1"]
+ODD_KEYS = ["1a", "a-b", "ключ", "'q'", "? k", "k k", "-", "a" * 101]
+VALUES = ["x", "中文名称", "0760-88888888", "http://x/y?a=1#f", "a:b", "a#b", "a  b", "a[b]{c},d", "~", "null",
+          "Null", "nUll", "NULL", "'q'", "''", '"q"', '""', '"a #b"', '"a: b"', "'a\"b'", "2024-01-19", "x-y", "a'b",
+          'a"b']  # fmt: skip
+ODD_VALUES = ["", " x", "x ", "a: b", "a:", "a #b", "-1", "- a", "-", "#x", "&a", "*a", "!x", "|", ">", "%x", "@x",
+              "`x", ",x", "?x", "? x", ":x", "[a, b]", "{a: b}", "'it''s'", '"a\\"b"', '"x', "'x", '"a"b"', "---",
+              "...", '"a\\tb"', '"\\u4e2d"',
+              "a\tb", "a\u3000b", "a\u200bb", "a\x85b", "a\u2028b", "a\rb", "\ufeffx", "a\x7fb"]  # fmt: skip
+ODD_LINES = ["# c", "  # c", "#", "", "   ", "---", "...", "-", "  -", "  more", "%YAML 1.1", "? k", "k: v # c"]
+
+
+def mostly(usual: list, odd: list, text: str) -> st.SearchStrategy[str]:
+    """One of ``usual``, or about one time in fifteen something odd (or any text made of ``text``)."""
+    rare = st.sampled_from(odd) | st.text(st.sampled_from(text), max_size=5)
+    return st.integers(0, 14).flatmap(lambda n: st.sampled_from(usual) if n else rare)
+
+
+NEAR_KEYS = mostly(KEYS, ODD_KEYS, "ab_:-' ")
+NEAR_VALUES = mostly(VALUES, ODD_VALUES, " :#-'\"ab\\\t")
+
+
+@st.composite
+def near_records(draw) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1, 5))):
+        key, shape = draw(NEAR_KEYS), draw(st.sampled_from(["value", "empty", "list", "groups"]))
+        lines.append(f"{key}: {draw(NEAR_VALUES)}" if shape == "value" else f"{key}:")
+        indent = draw(mostly(["  "], ["", " ", "   ", "    "], " "))
+        for _ in range(draw(st.integers(1, 3)) if shape in ("list", "groups") else 0):
+            if shape == "list":
+                lines.append(f"{indent}- {draw(NEAR_VALUES)}")
+                continue
+            lines.append(f"{indent}- {draw(NEAR_KEYS)}: {draw(NEAR_VALUES)}")
+            for _ in range(draw(st.integers(0, 2))):
+                inner = draw(mostly([indent + "  "], [indent, indent + " ", indent + "    ", ""], " "))
+                lines.append(f"{inner}{draw(NEAR_KEYS)}:{draw(mostly([' '], [''], ' '))}{draw(NEAR_VALUES)}")
+    if draw(st.integers(0, 2)) == 0:  # a comment, a blank or an odd line anywhere
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(ODD_LINES) | st.text(max_size=6)))
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(near_records())
+@example("id: a\nsources:\n  - title: t\n    url: \"http://x\"\n    date: 2024-01-19\n  - title: '中文'\n")
+@example("id: a\nname:\nphones:\n  - 1\n  # c\n  - ''\nk: ~\n")
+@example("id: a\nname: b\n  c\n")
+@example("id: a\nsources:\n  - title: t\n    note:\n      - x\n")
+def test_records_read_line_by_line_read_as_the_events_read_them(text):
+    quick = _quick(text)
+    if quick is not None:
+        assert outcome(lambda _: quick, text) == outcome(composed, text) == outcome(_events, text)
+        assert json.dumps(quick.values) == json.dumps(_events(text).values)  # the keys in the file's order too
+
+
+@pytest.mark.parametrize("value", VALUES + ODD_VALUES)
+@pytest.mark.parametrize(
+    "template",
+    ["id: a\nname: {}\n", "id: {}", "phones:\n  - {}\n  - b\n", "s:\n  - t: {}\n    u: {}\nid: a\n"],
+)
+def test_every_value_read_line_by_line_reads_as_the_events_read_it(template, value):
+    text = template.format(value, value)
+    quick = _quick(text)
+    if quick is not None:
+        assert outcome(lambda _: quick, text) == outcome(_events, text)
+
+
+def test_the_shipped_records_and_the_good_fixture_are_read_line_by_line():
+    # Else the quick reader saves nothing: every shipped record is in its shape.
+    files = sorted(DATA.glob("points/**/*.yaml")) + [FIXTURES / "points" / "good.yaml"]
+    for path in files:
+        text = decode(path.read_bytes())
+        quick = _quick(text)
+        assert quick is not None, path
+        assert json.dumps([quick.values, quick.lines]) == json.dumps([_events(text).values, _events(text).lines])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlparse, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import soup
 from servicepoints.core.geo import gcj02_to_bd09, wgs84_to_gcj02
+from servicepoints.site import links
 from servicepoints.site.links import map_links, search_query
 
 TOWN = {
@@ -113,3 +114,29 @@ def test_any_name_and_address_keep_three_marker_fields_and_one_coordinate(name, 
     for key in ("amap", "baidu", "tencent"):
         url = links[key]
         assert " " not in url and '"' not in url and "<" not in url and "\n" not in url
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=100)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(TEXT, TEXT, max_size=5))
+def test_the_query_is_written_exactly_as_urllib_writes_it(query):
+    """links.form encodes by a table of the bytes' texts (and keeps recurring texts); urlencode is the rule."""
+    assert links.form(query) == urlencode(query)
+    assert links.form(query) == urlencode(query)  # again, from the kept texts
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_the_marker_is_encoded_exactly_as_urllib_quotes_it(text):
+    assert links.encoded(text, links.MARKER) == quote(text, safe=":,;")
+
+
+def test_every_byte_is_encoded_as_urllib_encodes_it():
+    for b in range(256):
+        assert links.FORM[b] == quote_plus(bytes([b])), b
+        assert links.MARKER[b] == quote(bytes([b]), safe=":,;"), b
+    long = "中山市 小榄镇;:,&=+%/" * 80  # over a kilobyte as UTF-8
+    assert links.form({long: long}) == urlencode({long: long})
+    assert links.encoded(long, links.MARKER) == quote(long, safe=":,;")

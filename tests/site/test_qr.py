@@ -84,6 +84,45 @@ def test_any_page_url_decodes_from_its_svg_with_the_fixed_mask(site, point_id):
     assert of_svg(svg) == (_LEVEL_M, qr.MASK)
 
 
+def plain_path(rows: list[bytes]) -> str:
+    """The path the rule asks for, module by module: ``M x y h w v1 h-w z`` for each run of dark modules of each row,
+    left to right and top to bottom, moved by the quiet zone."""
+    pieces = []
+    for y, row in enumerate(rows):
+        x = 0
+        while x < len(row):
+            width = 0
+            while x + width < len(row) and row[x + width] == 0:
+                width += 1
+            if width:
+                pieces.append(f"M{x + qr.QUIET} {y + qr.QUIET}h{width}v1h-{width}z")
+            x += width or 1
+    return "".join(pieces)
+
+
+def drawn_as_the_rule_says(url: str) -> None:
+    rows = qr.matrix(url)
+    svg = qr.qr_svg.__wrapped__(url)
+    side = len(rows) + 2 * qr.QUIET
+    assert f'viewBox="0 0 {side} {side}"' in svg
+    assert re.search(r' d="([^"]*)"', svg).group(1) == plain_path(rows)
+
+
+URL_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SITE_URLS, IDS | URL_TEXT)
+def test_the_path_is_exactly_the_plain_drawing_of_the_symbol(site, tail):
+    """The path text, as qr.py writes it from its tables and kept rows, against a plain drawing of the symbol."""
+    drawn_as_the_rule_says(site + tail)
+
+
+def test_the_largest_and_smallest_codes_are_drawn_as_the_rule_says():
+    drawn_as_the_rule_says("https://example.org/points/" + "a1-" * 760 + "z/")  # version 40
+    drawn_as_the_rule_says("a")  # version 1
+
+
 def test_the_svg_is_one_path_in_a_quiet_zone():
     svg = qr.qr_svg.__wrapped__("https://example.org/points/aid-minzhong/")
     assert svg.startswith('<svg class="sp-qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 37 37" role="img" ')

@@ -247,22 +247,30 @@ def test_templates_read_a_record_as_jinja_does(obj, name):
 
 
 def test_point_parts_made_once_render_as_imported_with_context(tmp_path, monkeypatch):
-    """point.html.j2 gets _macros, _provenance and _wayfinding made once per build (render.POINT_PARTS). Each
-    shipped point's body must equal the template importing them "with context" on every page, as it did."""
+    """point.html.j2 gets its partials made once per build (render.POINT_PARTS). Each shipped point's body must equal
+    the template importing them "with context" on every page, as it did."""
     source = (ROOT / "site_templates" / "pages" / "point.html.j2").read_text(encoding="utf-8")
-    parts = re.compile(r"\{% set na, badge, area_text = .*? %\}\n\{% set provenance, wayfinding = .*? %\}\n")
+    parts = re.compile(
+        r"\{% set na, badge, area_text = .*? %\}\n\{% set provenance, wayfinding = .*? %\}\n"
+        r"\{% set open_badge, hours_script, channel_list = .*? %\}\n"
+    )
     imported = (
         '{% from "_macros.j2" import na, badge, area_text with context %}\n'
         '{% import "_provenance.j2" as provenance with context %}\n'
         '{% import "_wayfinding.j2" as wayfinding with context %}\n'
+        '{% from "_open_now.j2" import open_badge, hours_script with context %}\n'
+        '{% from "_channels.j2" import channel_list with context %}\n'
+        '{% from "_correction.j2" import correction with context %}\n'
     )
-    assert len(parts.findall(source)) == 1
+    correction = re.compile(r"\bparts\.correction\.correction\(")
+    assert len(parts.findall(source)) == 1 and len(correction.findall(source)) == 1
+    assert set(render.POINT_PARTS) == {"macros", "provenance", "wayfinding", "open_now", "channels", "correction"}
     compared: list[str] = []
     made_once = render.GeneratedPages.point
 
     def point(self, n):
         body, entry = made_once(self, n)
-        template = self.env.from_string(parts.sub(lambda _: imported, source))
+        template = self.env.from_string(correction.sub("correction(", parts.sub(lambda _: imported, source)))
         toc = Toc(self.permalink)
         record = self.data.points[n]
         extra, channels = render._point_extra(record, self.data), render.point_channels(record, self.data, self.view)
@@ -277,6 +285,61 @@ def test_point_parts_made_once_render_as_imported_with_context(tmp_path, monkeyp
     except jinja2.TemplateError as exc:  # a partial reading something beyond the view and its arguments
         pytest.fail(f"a point part needs the page's context: {exc}")
     assert len(compared) > 40 and [c for c in compared if c] == []
+
+
+def test_every_generated_page_template_is_loaded_before_the_workers_fork(tmp_path, monkeypatch):
+    """GeneratedPages loads every template its pages use (render.PAGE_TEMPLATES, POINT_PARTS) when it is made, before
+    the plugin forks its workers, so they inherit them compiled: here nothing may be loaded after that."""
+    made = render.GeneratedPages.__init__
+
+    def init(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+
+        def nothing_more(environment, template):
+            raise jinja2.TemplateError(f"{template} was loaded after GeneratedPages was made")
+
+        self.env.loader.get_source = nothing_more  # the same loader: Jinja's cache is keyed by it
+
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    monkeypatch.setattr(render.GeneratedPages, "__init__", init)
+    out = build(DATA, tmp_path / "site")
+    assert len(list(out.glob("points/*/index.html"))) > 40
+    for kind in ("towns", "types", "find"):
+        assert list(out.glob(f"{kind}/*/index.html")), kind
+
+
+def test_opening_hours_kept_per_text_are_as_made_afresh_after_a_build(shipped_site, shipped):
+    """render._opening_hours keeps its lists (one per hours text, shared by every point with those hours): nothing
+    may change one after it is made, or later pages would carry another point's change."""
+    hours_texts = {p["hours"] for p in shipped[1]}
+    assert render._opening_hours.cache_info().currsize >= len(hours_texts - {None}) > 0
+    for text in hours_texts:
+        assert render._opening_hours(text) == render._opening_hours.__wrapped__(text), text
+
+
+def test_point_channels_kept_by_type_and_services_are_each_points_own(tmp_path, monkeypatch):
+    """GeneratedPages.point_channels keeps point_channels() by the point's type and services: for points of one type
+    with each service alone (and none), it must give what point_channels() gives each of them."""
+    made: list[render.GeneratedPages] = []
+    init = render.GeneratedPages.__init__
+
+    def kept(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(render.GeneratedPages, "__init__", kept)
+    monkeypatch.setenv("SERVICEPOINTS_WORKERS", "0")
+    build(DATA, tmp_path / "site")
+    pages = made[-1]
+    services = [s["code"] for s in pages.data.tables["services"]]
+    seen = set()
+    for point in pages.data.points:
+        for codes in ([], *([code] for code in services)):
+            variant = {**point, "services": codes}
+            plain = render.point_channels(variant, pages.data, pages.view)
+            assert pages.point_channels(variant) == plain, (point["id"], codes)
+            seen.add(json.dumps(plain, sort_keys=True))
+    assert len(seen) > 2  # the services lead to different channels, so a wrong key would show
 
 
 def _env(cache: render._Compiled | None, templates: dict, **options) -> jinja2.Environment:

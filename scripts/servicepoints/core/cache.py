@@ -76,7 +76,8 @@ class Cache:
         path = self.folder / _checked(name)
         temporary = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not (self.folder / ".gitignore").is_file():
+                self._make_folder()
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
             with os.fdopen(handle, "wb") as file:
                 file.write(_MAGIC + _digest(key) + _digest(value) + value)
@@ -88,6 +89,21 @@ class Cache:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+    def _make_folder(self) -> None:
+        """The folder, marked as a cache: git ignores it (in any repository, with or without its own
+        .gitignore, as pytest marks its cache) and backup tools may skip it (the Cache Directory Tagging
+        Specification)."""
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / ".gitignore").write_text("# made by servicepoints: a build's cache, never committed\n*\n")
+        (self.folder / "CACHEDIR.TAG").write_text(_TAG)
+
+
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This folder is a cache made by servicepoints builds: see https://bford.info/cachedir/\n"
+)
 
 
 def _digest(key: bytes) -> bytes:

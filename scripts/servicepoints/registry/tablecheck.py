@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import Problem
 from .descriptor import Descriptor
-from .load import Record, Registry
+from .load import Record, Registry, collector_paused
 from .provenance import SOURCES_RESOURCE
 from .suggest import did_you_mean
 from .textcheck import NUMBER_TEXT
@@ -44,6 +44,25 @@ def cell_text(value, is_list: bool, delimiter: str) -> str | None:
 
 def check_package(registry: Registry) -> list[Problem]:
     """Types, constraints, keys and foreign keys of every table, as Problems."""
+    with collector_paused():  # frictionless, below, runs with the collector
+        derived, origins = _derived(registry)
+        if _nothing_to_find(registry, derived):
+            return []  # what frictionless would say, without reading every row again (nor importing it)
+    with tempfile.TemporaryDirectory(prefix="servicepoints-") as scratch:
+        report = _package(registry, derived, Path(scratch)).validate()
+    mapper = _Mapper(registry, origins)
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            problem = mapper.map(task.name, error)
+            if problem:
+                problems.append(problem)  # duplicates are removed once, by validate
+    return problems
+
+
+def _derived(registry: Registry) -> tuple[dict[str, list], list[tuple[int, int]]]:
+    """The points table and the point_services table made from the records (a header, then rows), and where each
+    point_services row comes from (the record's index and the item's)."""
     fields = registry.descriptor.fields("points")
     delimiter = registry.descriptor.list_delimiter
     names = [f["name"] for f in fields]
@@ -63,18 +82,7 @@ def check_package(registry: Registry) -> list[Problem]:
             links.append([record.id, code if isinstance(code, str) and code else None])
             origins.append((index, item))
     derived: dict[str, list] = {"points": [names, *rows], "point_services": [["point_id", "service"], *links]}
-    if _nothing_to_find(registry, derived):
-        return []  # what frictionless would say, without reading every row again (nor importing it)
-    with tempfile.TemporaryDirectory(prefix="servicepoints-") as scratch:
-        report = _package(registry, derived, Path(scratch)).validate()
-    mapper = _Mapper(registry, origins)
-    problems = []
-    for task in report.tasks:
-        for error in task.errors:
-            problem = mapper.map(task.name, error)
-            if problem:
-                problems.append(problem)  # duplicates are removed once, by validate
-    return problems
+    return derived, origins
 
 
 def _nested_text(value) -> str | None:

@@ -19,7 +19,7 @@ from ..core.place import Place
 from .codelists import check_code_lists
 from .freshness import too_old
 from .holidays import check_holidays
-from .load import WHOLE_CITY, Record, Registry, allowed_services, display_path, record_stem
+from .load import WHOLE_CITY, Record, Registry, allowed_services, collector_paused, display_path, record_stem
 from .needs import check_needs
 from .provenance import check_provenance, public_sources, source_domains, source_fields
 from .suggest import did_you_mean
@@ -111,16 +111,18 @@ def validate(
 
     checked_before = memo.checked if memo is not None else {}
     now: dict[int, tuple[Record, list[Problem]]] = {}
-    for record in registry.records:
-        seen = checked_before.get(id(record))
-        now[id(record)] = (record, seen[1] if seen is not None and seen[0] is record else each(record))
-        problems += now[id(record)][1]
+    with collector_paused():  # after the package check has forked
+        for record in registry.records:
+            seen = checked_before.get(id(record))
+            now[id(record)] = (record, seen[1] if seen is not None and seen[0] is record else each(record))
+            problems += now[id(record)][1]
     problems = _unique(problems + listed + package.result())
     report = Report(problems=problems)
     if memo is not None:
         memo.checked = now
     if report.ok:
-        report.points = public_points(registry)
+        with collector_paused():
+            report.points = public_points(registry)
         if memo is not None:
             memo.clean = {id(r): r for r in registry.records}
     return report

@@ -6,6 +6,7 @@ duplicate keys and aliases are problems, and every value keeps its line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +56,12 @@ def decode(raw: bytes) -> str:
 
 def parse(text: str) -> Parsed:
     """Text to a Parsed record, or a ReadError."""
+    quick = _quick(text)
+    return quick if quick is not None else _events(text)
+
+
+def _events(text: str) -> Parsed:
+    """parse, over the parser's events: any text."""
     try:
         return _read(text)
     except yaml.MarkedYAMLError as exc:
@@ -199,3 +206,88 @@ def _key(event: yaml.Event, frame: _Frame, lines: dict[str, int], mistake: ReadE
         mistake = ReadError("yaml-duplicate-key", line, message)
     lines[path] = line
     return key, mistake
+
+
+# Records as editors write them: `key: value` lines, lists of values or of `key: value` groups (sources), comments.
+# Such text is read here, line by line, for a tenth of what libyaml's events cost (issue 27); anything else, or
+# anything that might read otherwise, is None and read by _read. tests/registry/test_yamlread.py holds the two to
+# the same values and lines.
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,99}):(?: (.*))?")
+_NOT_PLAIN = frozenset(" -?:,[]{}#&*!|>'\"%@`")  # what may not start a plain scalar (or starts something else)
+_UNSURE = object()  # a value _quick leaves to _read
+
+
+def _quick(text: str) -> Parsed | None:
+    """``text`` read as _read reads it, when it is in the plain shape above; else None."""
+    values: dict = {}
+    lines: dict[str, int] = {}
+    key = None  # the top-level key whose value came empty: a list may follow
+    items: list | None = None  # that list, once its first item came
+    indent = 0  # its items' indentation
+    item: dict | None = None  # the last item, when it is a mapping
+    group = ""  # that item's path, with its dot
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.isprintable():
+            return None  # a tab, a control or hidden character, another line break: libyaml's to judge
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            continue
+        if line[-1] == " ":
+            return None
+        depth = len(line) - len(stripped)
+        if depth == 0:
+            found = _KEY.fullmatch(line)
+            if found is None or found[1] in values:
+                return None
+            key, items, item = found[1], None, None
+            lines[key] = number
+            if found[2] is not None:
+                values[key], key = _scalar(found[2]), None
+                if values[found[1]] is _UNSURE:
+                    return None
+            else:
+                values[key] = None
+        elif key is not None and stripped.startswith("- ") and (items is None or depth == indent):
+            if items is None:
+                items, indent = [], depth
+                values[key] = items
+            path = f"{key}.{len(items)}"
+            lines[path] = number
+            found = _KEY.fullmatch(stripped, 2)
+            if found is None:
+                item = None
+                items.append(_scalar(stripped[2:]))
+                if items[-1] is _UNSURE:
+                    return None
+            else:
+                item, group = {}, path + "."
+                items.append(item)
+                if not _pair(item, found, group, number, lines):
+                    return None
+        elif item is not None and depth == indent + 2:
+            found = _KEY.fullmatch(stripped)
+            if found is None or found[1] in item or not _pair(item, found, group, number, lines):
+                return None
+        else:
+            return None
+    return Parsed(values, lines) if values else None
+
+
+def _pair(mapping: dict, found: re.Match, prefix: str, number: int, lines: dict[str, int]) -> bool:
+    """One `key: value` of a list item's mapping, kept; False when the value is left to _read."""
+    lines[prefix + found[1]] = number
+    mapping[found[1]] = None if found[2] is None else _scalar(found[2])
+    return mapping[found[1]] is not _UNSURE
+
+
+def _scalar(text: str):
+    """A value written on its key's line: plain, or quoted without escapes; _UNSURE for anything else."""
+    first = text[0]
+    if first in "\"'":
+        inner = text[1:-1]
+        if len(text) > 1 and text[-1] == first and first not in inner and "\\" not in inner:
+            return inner
+        return _UNSURE
+    if first in _NOT_PLAIN or ": " in text or " #" in text or text[-1] == ":":
+        return _UNSURE
+    return None if text in _NULLS else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -231,7 +232,10 @@ def render_late_page(templates: Path, uri: str, view: dict) -> str:
     return environment(templates).get_template(LATE_PAGES[uri]).render(**view)
 
 
-POINT_PARTS = ("macros", "provenance", "wayfinding")  # _macros.j2, …: what point.html.j2 finds in ``parts``
+POINT_PARTS = ("macros", "provenance", "wayfinding", "open_now", "channels", "correction")  # parts.NAME: _NAME.j2
+# The generated pages' templates and what they import beyond POINT_PARTS, compiled when GeneratedPages is made: the
+# worker processes forked after it inherit them, where each made its own (compiled: about 0.085 s of CPU a worker).
+PAGE_TEMPLATES = ("point.html.j2", "town.html.j2", "type.html.j2", "need.html.j2", "_counts.j2")
 
 
 class GeneratedPages:
@@ -255,8 +259,11 @@ class GeneratedPages:
         # The partials a point body calls, made once with the view: imported "with context", they were made
         # again for every page. They read only the view and their arguments (tests/site/test_render.py).
         self.point_parts = {name: self.env.get_template(f"_{name}.j2").make_module(dict(view)) for name in POINT_PARTS}
+        for name in PAGE_TEMPLATES:
+            self.env.get_template(name)  # kept in the environment's cache (auto_reload is off)
         self.by_town: dict[str, list[dict]] = {}
         self.by_type: dict[str, list[dict]] = {}
+        self.channels: dict[tuple[str, tuple[str, ...]], list[dict]] = {}  # see point_channels
         for point in data.points:
             self.by_town.setdefault(point["town"], []).append(point)
             self.by_type.setdefault(point["type"], []).append(point)
@@ -276,12 +283,20 @@ class GeneratedPages:
         html = self.env.get_template("point.html.j2").render(
             point=point,
             extra=_point_extra(point, self.data),
-            channels=point_channels(point, self.data, self.view),
+            channels=self.point_channels(point),
             toc=toc,
             parts=self.point_parts,
             **self.view,
         )
         return Body(html, toc.tokens), search_entry(point, self.view)
+
+    def point_channels(self, point: dict) -> list[dict]:
+        """point_channels(), kept by what it reads of the point, its type and services: most points of a type list
+        the same services."""
+        key = (point["type"], tuple(point["services"]))
+        if key not in self.channels:
+            self.channels[key] = point_channels(point, self.data, self.view)
+        return self.channels[key]
 
     def town(self, town: dict) -> Body:
         """A section per type with the town's first ``listed`` points of it; the totals are stated whole."""
@@ -555,6 +570,7 @@ def _jsonld(point: dict, url: str, data: SiteData) -> dict:
     return doc
 
 
+@functools.lru_cache(maxsize=1024)  # hours repeat across points; the JSON-LD only serialises the list
 def _opening_hours(text: str | None) -> list[dict]:
     return [
         {
