@@ -319,8 +319,6 @@ def _indented(value, newline: str) -> str:
         if not value:
             return "{}"
         inner = newline + "  "
-        if set(map(type, value.values())) <= _SCALARS:
-            return "{" + inner + _flat(value, inner) + newline + "}"
         items = [
             f"{_KEYS.get(k) or _key(k)}: "
             + (_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner))  # noqa: E721
@@ -331,30 +329,9 @@ def _indented(value, newline: str) -> str:
         if not value:
             return "[]"
         inner = newline + "  "
-        if set(map(type, value)) <= _SCALARS:
-            return "[" + inner + _flat(value, inner) + newline + "]"
         items = [_ESCAPE(v) if type(v) is str else "null" if v is None else _indented(v, inner) for v in value]  # noqa: E721
         return "[" + inner + ("," + inner).join(items) + newline + "]"
     return _scalar(value)
-
-
-# A container of these only (no subclass: json.dumps writes an int or str subclass its own way) is written by json's
-# C encoder, which separates items with any text: the indented form's own separator, so only the brackets' lines
-# are left to add.
-# (Without the C encoder, every container goes the Python way below.)
-_C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
-_SCALARS = frozenset({str, int, float, bool, type(None)} if _C_ENCODER else ())
-
-
-@functools.cache
-def _flat_encoder(inner: str) -> Callable[[Any, int], Any]:
-    """json's C encoder as json.dumps(ensure_ascii=False) makes it, its items separated at ``inner``."""
-    return _C_ENCODER(None, json.JSONEncoder().default, _ESCAPE, None, ": ", "," + inner, False, False, True)
-
-
-def _flat(value: dict | list | tuple, inner: str) -> str:
-    """A container's items as json.dumps writes them at the indentation ``inner``, without its brackets."""
-    return "".join(_flat_encoder(inner)(value, 0))[1:-1]
 
 
 def _key(key) -> str:
