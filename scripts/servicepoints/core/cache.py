@@ -1,8 +1,9 @@
 """A project's cache: what a build makes the same way every time, kept between builds.
 
 It holds what is slow to make and depends only on files that rarely change: the page templates compiled
-to Python code (Jinja's bytecode) and jieba's word list in a form that loads four times faster. The folder
-is ``.cache/servicepoints/`` beside mkdocs.yml, git-ignored like the project's other tool caches, and
+to Python code (Jinja's bytecode), jieba's word list in a form that loads four times faster, folium's
+pieces of the map page and the theme's stylesheets as cut for the site. The folder is
+``.cache/servicepoints/`` beside mkdocs.yml; it carries its own ``.gitignore`` and ``CACHEDIR.TAG``, and
 the ``cache`` setting turns it off.
 
 A cache can only make a build faster, never different or broken:
