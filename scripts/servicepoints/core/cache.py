@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 FOLDER = Path(".cache") / "servicepoints"  # beside mkdocs.yml
 _MAGIC = b"servicepoints-cache 1\n"  # then the digests of the key and of the value, then the value
@@ -70,6 +73,18 @@ class Cache:
             return None
         return value
 
+    def json(self, name: str, key: bytes, make: Callable[[], Any], fits: Callable[[Any], bool]) -> Any:
+        """The JSON value kept as ``name`` for ``key`` if it reads back and ``fits``; else ``make()``, kept."""
+        kept = self.get(name, key)
+        try:
+            value = json.loads(kept) if kept is not None else None
+        except ValueError:
+            value = None
+        if value is None or not fits(value):
+            value = make()
+            self.put(name, key, json.dumps(value).encode())
+        return value
+
     def put(self, name: str, key: bytes, value: bytes) -> None:
         """Keep ``value`` as ``name``, made with ``key``; a folder that cannot take it keeps nothing."""
         if self.folder is None:
@@ -105,6 +120,11 @@ _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This folder is a cache made by servicepoints builds: see https://bford.info/cachedir/\n"
 )
+
+
+def is_texts(value: Any, keys) -> bool:
+    """Whether a kept JSON value is a mapping of exactly ``keys``, each to a text (for Cache.json's ``fits``)."""
+    return isinstance(value, dict) and sorted(value) == sorted(keys) and all(isinstance(v, str) for v in value.values())
 
 
 def _digest(key: bytes) -> bytes:

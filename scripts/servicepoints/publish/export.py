@@ -5,9 +5,7 @@ Everything is built in memory as bytes; the same registry and release date give 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import io
 import json
 import zipfile
@@ -15,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..core.parallel import collector_paused
 from ..registry.descriptor import Descriptor
 from ..registry.jsonschema import point_json_schema
 from ..registry.model import SiteData
@@ -219,26 +218,10 @@ def make_files(plan: Plan, folder: Path | None = None) -> Made:
     there as soon as it is made and read back when asked for (Written), so the bytes of every file are never
     all in memory at once."""
     files: Made = InMemory() if folder is None else Written(folder)
-    with _collector_paused():
+    with collector_paused():  # millions of rows and cells, no cycles
         for name, entry in plan.items():
             files[name] = entry.make(files)
     return files
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while the files are made, then as it was.
-
-    The job makes millions of rows, cells and strings, none of them in a reference cycle (plain reference counting
-    frees them), and keeps the tables alive while the formats are written: each full collection walked them all
-    again to free nothing, about a tenth of the job's CPU at 20,000 points."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class InMemory(dict, Made):

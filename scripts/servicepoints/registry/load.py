@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import json
 import os
 from collections.abc import Iterator
@@ -12,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem, SetupError
+from ..core.parallel import collector_paused
 from ..core.place import Place
 from .csvread import CsvError, parse_csv
 from .descriptor import Descriptor
@@ -137,21 +136,6 @@ def read_registry(data_dir: Path | str, known: dict | None = None) -> Registry:
                 assert record is not None  # read_record returns a record or the problem that stopped it
                 registry.records.append(record)
     return registry
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No garbage collection inside. Reading and checking records makes many objects and no cycles to speak of, so
-    the collector's passes over the growing heap find nothing to free (about a fifth of the time read_registry and
-    validate took at 20,000 points: issue 27). Afterwards it runs as before, after an error too; a collector the
-    caller turned off stays off. Nothing that forks runs inside (a child would keep it off)."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
 
 
 def _text(name: str) -> str:

@@ -52,14 +52,14 @@ def map_parts(data: SiteData, cache: Cache | None = None) -> dict:
         [[metadata.version(name) for name in ("folium", "branca", "jinja2")], dataclasses.astuple(provider)]
         + [list(place.centre), place.zoom, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
     ).encode()
-    kept = cache.get(_FOLIUM_ENTRY, made_from)
-    try:
-        parts = json.loads(kept) if kept is not None else None
-    except ValueError:
-        parts = None
-    if not (isinstance(parts, dict) and sorted(parts) == _PARTS and all(isinstance(v, str) for v in parts.values())):
-        parts = _folium_parts(provider, place.centre, place.zoom)
-        cache.put(_FOLIUM_ENTRY, made_from, json.dumps(parts).encode())
+    parts = cache.json(
+        _FOLIUM_ENTRY,
+        made_from,
+        lambda: _folium_parts(provider, place.centre, place.zoom),
+        lambda kept: (
+            isinstance(kept, dict) and sorted(kept) == _PARTS and all(isinstance(v, str) for v in kept.values())
+        ),
+    )
     name = parts.pop("name")
     return parts | {"config": _config(data, provider.datum, provider.max_zoom, name)}
 

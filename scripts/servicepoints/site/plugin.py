@@ -398,14 +398,14 @@ def _stylesheets(config, templates: Path, cache: Cache) -> list[Stylesheet]:
     sheets = {path.name: path.read_text(encoding="utf-8") for path in theme}
     palette = material.palette_attributes(config.theme.get("palette"))
     made_from = json.dumps([texts, scripts, sheets, sorted((k, sorted(v)) for k, v in palette.items())]).encode()
-    kept = cache.get(_STYLES_ENTRY, made_from)
-    try:
-        cut = json.loads(kept) if kept is not None else None
-    except ValueError:
-        cut = None
-    if not (isinstance(cut, dict) and sorted(cut) == sorted(sheets) and all(isinstance(v, str) for v in cut.values())):
-        cut = styles.pruned(sheets, styles.words(texts), palette, styles.properties([*texts, *scripts]))
-        cache.put(_STYLES_ENTRY, made_from, json.dumps(cut).encode())
+    cut = cache.json(
+        _STYLES_ENTRY,
+        made_from,
+        lambda: styles.pruned(sheets, styles.words(texts), palette, styles.properties([*texts, *scripts])),
+        lambda kept: (
+            isinstance(kept, dict) and sorted(kept) == sorted(sheets) and all(isinstance(v, str) for v in kept.values())
+        ),
+    )
     return [Stylesheet(name, styles.file_name(name, text), text) for name, text in cut.items()]
 
 
